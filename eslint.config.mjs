@@ -1,0 +1,40 @@
+import nx from '@nx/eslint-plugin';
+import tseslint from 'typescript-eslint';
+
+export default [
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', 'docs/**', '**/*.cjs', '**/*.mjs'] },
+  ...nx.configs['flat/base'],
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      // Apps depend on libs only; libs never on apps; no app on another app. Test helpers only from tests.
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', 'scope:testing'] },
+            { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared'] },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      // Settings are read once, in config.ts through main.ts; nothing else reads the environment.
+      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through @mesh/config; only main.ts passes process.env.' }],
+      'no-restricted-imports': ['error', { paths: [{ name: '@mesh/testing', message: 'Test helpers are for *.spec.ts and test/ only.' }] }],
+    },
+  },
+  {
+    files: ['apps/*/src/main.ts', '**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/src/**/*.ts', 'tools/**/*.ts'],
+    rules: {
+      'no-restricted-properties': 'off',
+      'no-restricted-imports': 'off',
+    },
+  },
+];

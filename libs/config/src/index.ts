@@ -1,0 +1,18 @@
+export { setting, type Setting, type SettingSpec, type ConfigOf } from './setting';
+export { loadConfig, secretsOf, type ConfigSource } from './load-config';
+export { describeSettings } from './describe';
+export {
+  parseListenAddress,
+  formatListenAddress,
+  parseInteger,
+  parseEnum,
+  parseBoolean,
+  parseName,
+  parseList,
+  parseStreamPrefix,
+  parseRedisUrl,
+  type ListenAddress,
+  type RedisUrl,
+} from './parsers';
+export { TenantDomainMap } from './tenant-domain-map';
+export { SHARED_SETTINGS, TENANT_DOMAIN_MAP_SETTING, DEFAULT_REDIS_URL, LOG_LEVELS } from './shared-settings';

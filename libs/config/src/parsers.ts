@@ -1,0 +1,90 @@
+import { meshNameProblem, prefixProblem } from '@mesh/mesh-protocol';
+
+/** A listen address: `host:port`, `:port` (all interfaces) or `[ipv6]:port`. */
+export interface ListenAddress {
+  /** undefined means every interface. */
+  readonly host: string | undefined;
+  readonly port: number;
+}
+
+export function parseListenAddress(raw: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(raw.trim());
+  if (!match) throw new Error(`${JSON.stringify(raw)} is not host:port or :port`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`port ${port} is out of range (0-65535)`);
+  const host = match[1] ?? match[2];
+  return Object.freeze({ host: host === '' ? undefined : host, port });
+}
+
+export function formatListenAddress(address: ListenAddress): string {
+  if (address.host === undefined) return `:${address.port}`;
+  return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+export function parseInteger(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`${JSON.stringify(raw)} is not an integer`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Error(`${value} is out of range (${min}-${max})`);
+    return value;
+  };
+}
+
+export function parseEnum<const V extends string>(...values: V[]): (raw: string) => V {
+  return (raw) => {
+    if (!(values as string[]).includes(raw)) throw new Error(`${JSON.stringify(raw)} is not one of ${values.join(', ')}`);
+    return raw as V;
+  };
+}
+
+export function parseBoolean(raw: string): boolean {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${JSON.stringify(raw)} is not a boolean (true/false)`);
+}
+
+/** A Mesh name (domain, runner id). */
+export function parseName(raw: string): string {
+  const problem = meshNameProblem(raw);
+  if (problem) throw new Error(problem);
+  return raw;
+}
+
+export function parseStreamPrefix(raw: string): string {
+  const problem = prefixProblem(raw);
+  if (problem) throw new Error(problem);
+  return raw;
+}
+
+/** A comma-separated list of non-empty items. */
+export function parseList(raw: string): readonly string[] {
+  const items = raw.split(',').map((s) => s.trim());
+  const empty = items.findIndex((s) => s === '');
+  if (empty >= 0) throw new Error(`entry ${empty + 1} is empty`);
+  return Object.freeze(items);
+}
+
+/** A Redis URL (`redis://` or `rediss://`). Errors never repeat the URL: it may hold a password. */
+export interface RedisUrl {
+  readonly url: string;
+  readonly tls: boolean;
+  readonly password: string | undefined;
+  /** The URL with the password masked, safe for logs. */
+  readonly display: string;
+}
+
+export function parseRedisUrl(raw: string): RedisUrl {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('is not a URL (expected redis://[user:password@]host:port[/db])');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`scheme ${url.protocol} is not redis: or rediss:`);
+  if (url.hostname === '') throw new Error('has no host');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) throw new Error('database must be a number (/0 … /15)');
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const display = new URL(url.href);
+  if (display.password !== '') display.password = '***';
+  return Object.freeze({ url: raw, tls: url.protocol === 'rediss:', password, display: display.href });
+}

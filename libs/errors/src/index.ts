@@ -1,0 +1,1 @@
+export { MeshError, ConfigError, ValidationError, MetricLabelError, UnavailableError, NotFoundError, isMeshError } from './mesh-error';

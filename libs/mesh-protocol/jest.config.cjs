@@ -1,0 +1,5 @@
+module.exports = {
+  ...require('../../jest.preset.cjs'),
+  displayName: 'mesh-protocol',
+  rootDir: __dirname,
+};

@@ -1,0 +1,245 @@
+import { decodeEntry, encodeEntry, fieldMap, type EntryFields } from './codec';
+import { backoffDelay, sleep } from './backoff';
+import { isNoGroupError, type Redis } from './redis';
+import type { DeadLetter, DeadLetterReason, MessageField, MessageTypes } from './messages';
+
+/** A decoded entry handed to the caller. `deliveries` is 1 for a first read, more once reclaimed. */
+export interface ConsumedEntry<T> {
+  readonly id: string;
+  readonly message: T;
+  readonly fields: EntryFields;
+  readonly deliveries: number;
+}
+
+/** Reclaimed entries: those to process, and those past the delivery limit (not yet dead-lettered). */
+export interface ReclaimResult<T> {
+  readonly entries: ConsumedEntry<T>[];
+  readonly exhausted: ConsumedEntry<T>[];
+}
+
+export interface StreamConsumerOptions {
+  /** The consumer's own connection for blocking reads; the consumer owns it and disconnects it on close(). */
+  readonly blocking: Redis;
+  /** A shared connection for acks, claims and dead letters (never blocked). */
+  readonly commands: Redis;
+  readonly stream: string;
+  readonly group: string;
+  readonly consumer: string;
+  /** The dead-letter stream (`mesh:dead`). */
+  readonly deadStream: string;
+  /** Entries per read or claim (default 100). */
+  readonly batchSize?: number;
+  /** How long a read blocks when the stream is empty, in ms (default 2000). */
+  readonly blockMs?: number;
+  /** How long an entry must sit unacked before another consumer may reclaim it, in ms (default 15000). */
+  readonly claimIdleMs?: number;
+  /** Deliveries after which an entry is given up (default 5). */
+  readonly maxDeliveries?: number;
+  /** Approximate cap of the dead-letter stream (default 100000 entries). */
+  readonly deadLetterMaxLen?: number;
+  /** Backoff after a failed read: base and cap in ms (defaults 100 and 5000). */
+  readonly retryBaseMs?: number;
+  readonly retryCapMs?: number;
+  readonly now?: () => number;
+  /** Called for each entry sent to the dead-letter stream. */
+  readonly onDeadLetter?: (reason: DeadLetterReason, entryId: string, detail: string) => void;
+  /** Called when a read or a group re-creation failed (the consumer backs off and goes on). */
+  readonly onError?: (err: Error) => void;
+}
+
+export const CONSUMER_DEFAULTS = Object.freeze({
+  batchSize: 100,
+  blockMs: 2000,
+  claimIdleMs: 15_000,
+  maxDeliveries: 5,
+  deadLetterMaxLen: 100_000,
+  retryBaseMs: 100,
+  retryCapMs: 5000,
+});
+
+type RawEntry = [id: string, fields: string[] | null];
+
+/**
+ * A consumer of one stream in one consumer group, for messages of type `F`. Reads block on their own
+ * connection; close() disconnects it, which ends a blocking read at once. Malformed entries are
+ * dead-lettered (and acked) as they are read, so callers only ever see valid messages.
+ */
+export class RedisStreamConsumer<F extends MessageField> {
+  private readonly o: Required<Omit<StreamConsumerOptions, 'onDeadLetter' | 'onError'>> & Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError'>;
+  private readonly closing = new AbortController();
+  private failures = 0;
+  private claimCursor = '0-0';
+
+  constructor(
+    private readonly field: F,
+    options: StreamConsumerOptions,
+  ) {
+    this.o = { ...CONSUMER_DEFAULTS, now: Date.now, ...options };
+  }
+
+  get closed(): boolean {
+    return this.closing.signal.aborted;
+  }
+
+  /** Creates the group (and the stream) if missing, from the stream's start so nothing written earlier is missed. */
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.o.commands.xgroup('CREATE', this.o.stream, this.o.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+    }
+  }
+
+  /**
+   * Reads up to `batchSize` new entries, blocking up to `blockMs`. Resolves [] when nothing came, when
+   * closed, or after a failure (having backed off; a lost group is re-created). Never rejects.
+   */
+  async readBatch(): Promise<ConsumedEntry<MessageTypes[F]>[]> {
+    if (this.closed) return [];
+    let reply: unknown;
+    try {
+      reply = await this.o.blocking.call(
+        'XREADGROUP', 'GROUP', this.o.group, this.o.consumer,
+        'COUNT', this.o.batchSize, 'BLOCK', this.o.blockMs, 'STREAMS', this.o.stream, '>',
+      );
+    } catch (err) {
+      await this.recover(err);
+      return [];
+    }
+    this.failures = 0;
+    const entries = (reply as Array<[string, RawEntry[]]> | null)?.[0]?.[1] ?? [];
+    return this.accept(entries.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: 1 })));
+  }
+
+  /**
+   * Claims up to `batchSize` entries that other consumers left idle for `claimIdleMs` (XAUTOCLAIM),
+   * with their delivery counts. Entries delivered more than `maxDeliveries` times come back in
+   * `exhausted`: the caller settles them (e.g. acks the task as failed) and then calls deadLetter().
+   */
+  async reclaim(): Promise<ReclaimResult<MessageTypes[F]>> {
+    const empty = { entries: [], exhausted: [] };
+    if (this.closed) return empty;
+    let claimed: RawEntry[];
+    try {
+      const reply = (await this.o.commands.call(
+        'XAUTOCLAIM', this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', this.o.batchSize,
+      )) as [string, RawEntry[], string[]?];
+      this.claimCursor = reply[0];
+      claimed = reply[1].filter((e) => e[1] !== null);
+    } catch (err) {
+      if (this.closed) return empty;
+      if (isNoGroupError(err)) await this.ensureGroup().catch((e: Error) => this.o.onError?.(e));
+      else this.o.onError?.(err as Error);
+      return empty;
+    }
+    if (claimed.length === 0) return empty;
+
+    const deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
+    const decoded = await this.accept(claimed.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: deliveries.get(id) ?? 1 })));
+    const entries: ConsumedEntry<MessageTypes[F]>[] = [];
+    const exhausted: ConsumedEntry<MessageTypes[F]>[] = [];
+    for (const entry of decoded) (entry.deliveries > this.o.maxDeliveries ? exhausted : entries).push(entry);
+    return { entries, exhausted };
+  }
+
+  /** Acknowledges entries, pipelined in chunks. */
+  async ack(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.o.commands.pipeline();
+    for (let i = 0; i < ids.length; i += 1000) pipeline.xack(this.o.stream, this.o.group, ...ids.slice(i, i + 1000));
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+  }
+
+  /** Writes each entry to the dead-letter stream with its reason, then acks it, in one round trip. */
+  async deadLetter(
+    entries: ReadonlyArray<{ readonly id: string; readonly fields: EntryFields | null; readonly deliveries: number }>,
+    reason: DeadLetterReason,
+    detail: string | ((id: string) => string),
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    const pipeline = this.o.commands.pipeline();
+    const details = new Map<string, string>();
+    for (const entry of entries) {
+      const text = typeof detail === 'string' ? detail : detail(entry.id);
+      details.set(entry.id, text);
+      const letter: DeadLetter = {
+        stream: this.o.stream,
+        group: this.o.group,
+        consumer: this.o.consumer,
+        entryId: entry.id,
+        reason,
+        detail: text,
+        deliveries: entry.deliveries,
+        fields: Object.fromEntries(fieldMap(entry.fields)),
+        at: this.o.now(),
+      };
+      pipeline.xadd(this.o.deadStream, 'MAXLEN', '~', this.o.deadLetterMaxLen, '*', ...encodeEntry('dead', letter));
+    }
+    pipeline.xack(this.o.stream, this.o.group, ...entries.map((e) => e.id));
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    for (const entry of entries) this.o.onDeadLetter?.(reason, entry.id, details.get(entry.id) ?? '');
+  }
+
+  /** Stops reading: a blocking read in progress ends at once; later reads resolve []. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closing.abort();
+    this.o.blocking.disconnect();
+  }
+
+  private async accept(raw: Array<{ id: string; fields: string[]; deliveries: number }>): Promise<ConsumedEntry<MessageTypes[F]>[]> {
+    const good: ConsumedEntry<MessageTypes[F]>[] = [];
+    const bad = new Map<DeadLetterReason, Array<{ id: string; fields: string[]; deliveries: number; detail: string }>>();
+    for (const entry of raw) {
+      const decoded = decodeEntry(this.field, entry.fields);
+      if (decoded.ok) {
+        good.push({ id: entry.id, message: decoded.message, fields: entry.fields, deliveries: entry.deliveries });
+      } else {
+        const list = bad.get(decoded.reason) ?? [];
+        list.push({ ...entry, detail: decoded.detail });
+        bad.set(decoded.reason, list);
+      }
+    }
+    for (const [reason, list] of bad) {
+      const details = new Map(list.map((e) => [e.id, e.detail]));
+      try {
+        await this.deadLetter(list, reason, (id) => details.get(id) ?? '');
+      } catch (err) {
+        // Left pending: the entry is reclaimed and dead-lettered again later, never lost.
+        this.o.onError?.(err as Error);
+      }
+    }
+    return good;
+  }
+
+  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
+    const sorted = [...ids].sort(compareIds);
+    const rows = (await this.o.commands.call(
+      'XPENDING', this.o.stream, this.o.group, sorted[0] as string, sorted[sorted.length - 1] as string, ids.length * 2 + 100, this.o.consumer,
+    )) as Array<[string, string, number, number]>;
+    return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
+  }
+
+  private async recover(err: unknown): Promise<void> {
+    if (this.closed) return;
+    const delay = backoffDelay(this.failures++, this.o.retryBaseMs, this.o.retryCapMs);
+    if (!isNoGroupError(err)) this.o.onError?.(err as Error);
+    await sleep(Math.max(delay, this.o.retryBaseMs / 2), this.closing.signal);
+    if (this.closed) return;
+    if (isNoGroupError(err)) {
+      try {
+        await this.ensureGroup();
+      } catch (e) {
+        this.o.onError?.(e as Error);
+      }
+    }
+  }
+}
+
+function compareIds(a: string, b: string): number {
+  const [ams, aseq] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bms, bseq] = b.split('-').map(BigInt) as [bigint, bigint];
+  return ams === bms ? Number(aseq - bseq) : ams < bms ? -1 : 1;
+}

@@ -1,0 +1,9 @@
+export { MESH_NAME_PATTERN, isMeshName, meshNameProblem } from './names';
+export { createKeys, prefixProblem, PROTOCOL_VERSION, DEFAULT_STREAM_PREFIX, GROUPS, type MeshKeys } from './keys';
+export * from './messages';
+export { validateMessage, formatProblems, type Validation } from './validate';
+export { encodeEntry, decodeEntry, fieldMap, type EntryFields, type Decoded } from './codec';
+export { createRedisClient, pingRedis, isNoGroupError, type Redis, type RedisClientOptions } from './redis';
+export { StreamPublisher } from './publisher';
+export { RedisStreamConsumer, CONSUMER_DEFAULTS, type ConsumedEntry, type ReclaimResult, type StreamConsumerOptions } from './consumer';
+export { backoffDelay, sleep } from './backoff';

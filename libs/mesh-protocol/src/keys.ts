@@ -1,0 +1,75 @@
+import { meshNameProblem } from './names';
+
+/** Version of the wire protocol written into every entry's `v` field. */
+export const PROTOCOL_VERSION = '1';
+
+/** Default prefix of every key and stream. */
+export const DEFAULT_STREAM_PREFIX = 'mesh';
+
+/** Consumer groups, one per reading service. */
+export const GROUPS = Object.freeze({
+  supervisor: 'supervisor',
+  runners: 'runners',
+  orchestrator: 'orchestrator',
+});
+
+/**
+ * Every Redis key and stream name Mesh uses, built in this one place. Run-state keys carry the run
+ * id as a hash tag (`{runId}`) so that all keys of one run live in one Redis Cluster slot.
+ */
+export interface MeshKeys {
+  readonly prefix: string;
+  /** Stream: orchestrator → supervisor submissions. */
+  readonly workflows: string;
+  /** Stream: runner → supervisor acks. */
+  readonly acks: string;
+  /** Stream: supervisor → orchestrator run events. */
+  readonly runEvents: string;
+  /** Stream: dead letters, for operators. */
+  readonly dead: string;
+  /** Hash: runner id → registration JSON. */
+  readonly runners: string;
+  /** Stream: supervisor → runners of one domain. */
+  assignments(domain: string): string;
+  /** A key of one run's state, in the run's hash slot. */
+  run(runId: string, part: string): string;
+  /** A key prefix for one workflow's records (orchestrator). */
+  workflow(workflow: string, part: string): string;
+}
+
+export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
+  const problem = prefixProblem(prefix);
+  if (problem) throw new RangeError(`stream prefix ${problem}`);
+  return Object.freeze({
+    prefix,
+    workflows: `${prefix}:workflows`,
+    acks: `${prefix}:acks`,
+    runEvents: `${prefix}:run-events`,
+    dead: `${prefix}:dead`,
+    runners: `${prefix}:runners`,
+    assignments(domain: string): string {
+      const bad = meshNameProblem(domain);
+      if (bad) throw new RangeError(`domain ${bad}`);
+      return `${prefix}:assignments:${domain}`;
+    },
+    run(runId: string, part: string): string {
+      if (runId === '' || /[{}]/.test(runId)) throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
+      return `${prefix}:run:{${runId}}:${part}`;
+    },
+    workflow(workflow: string, part: string): string {
+      const bad = meshNameProblem(workflow);
+      if (bad) throw new RangeError(`workflow ${bad}`);
+      return `${prefix}:workflow:${workflow}:${part}`;
+    },
+  });
+}
+
+/** A prefix is one or more Mesh names joined by ":" (e.g. `mesh` or `test:42`). */
+export function prefixProblem(prefix: string): string | undefined {
+  if (prefix === '') return 'is empty';
+  for (const part of prefix.split(':')) {
+    const bad = meshNameProblem(part);
+    if (bad) return `${JSON.stringify(prefix)}: part ${bad}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,43 @@
+import { SCHEMA_DIALECT, assignmentIdSchema, attemptSchema, epochMsSchema, nameSchema, runIdSchema, timeoutMsSchema, type EpochMs } from './common';
+
+/**
+ * One attempt of one task. Written by the supervisor to `mesh:assignments:<domain>`; read by the
+ * runners of that domain (group `runners`), which execute it and answer with an Ack.
+ */
+export interface Assignment {
+  /** Unique per task attempt; acks are applied idempotently by it. */
+  readonly assignmentId: string;
+  readonly runId: string;
+  readonly workflow: string;
+  readonly taskId: string;
+  readonly tenant: string;
+  readonly domain: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  /** 1 for the first attempt, then +1 per retry. */
+  readonly attempt: number;
+  readonly timeoutMs: number;
+  readonly enqueuedAt: EpochMs;
+}
+
+export const assignmentSchema = {
+  $schema: SCHEMA_DIALECT,
+  $id: 'urn:mesh:protocol:v1:assignment',
+  title: 'Assignment',
+  description: 'One attempt of one task: supervisor → runners on mesh:assignments:<domain> (field "assignment").',
+  type: 'object',
+  required: ['assignmentId', 'runId', 'workflow', 'taskId', 'tenant', 'domain', 'kind', 'payload', 'attempt', 'timeoutMs', 'enqueuedAt'],
+  properties: {
+    assignmentId: assignmentIdSchema,
+    runId: runIdSchema,
+    workflow: nameSchema,
+    taskId: nameSchema,
+    tenant: nameSchema,
+    domain: nameSchema,
+    kind: nameSchema,
+    payload: {},
+    attempt: attemptSchema,
+    timeoutMs: timeoutMsSchema,
+    enqueuedAt: epochMsSchema,
+  },
+} as const;

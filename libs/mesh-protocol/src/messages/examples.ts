@@ -1,0 +1,62 @@
+import type { MessageTypes } from './index';
+
+/** One valid message of each type, published as docs/protocol/examples/<field>.json for implementers. */
+export const PROTOCOL_EXAMPLES: { [F in keyof MessageTypes]: MessageTypes[F] } = {
+  submission: {
+    runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+    workflow: 'etl',
+    tenant: 'acme',
+    tasks: [
+      { id: 'extract', kind: 'echo', payload: { table: 'orders' }, dependsOn: [], retries: 1, timeoutMs: 30000 },
+      { id: 'load', kind: 'sleep', payload: { ms: 10 }, dependsOn: ['extract'], retries: 0, timeoutMs: 30000 },
+    ],
+    submittedAt: 1795000000000,
+    hardware: { runnerId: 'gpu-node-1', cpu: { model: 'AMD EPYC 9654', logicalCores: 192 }, gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }] },
+  },
+  assignment: {
+    assignmentId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33:extract:1',
+    runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+    workflow: 'etl',
+    taskId: 'extract',
+    tenant: 'acme',
+    domain: 'gpu-east',
+    kind: 'echo',
+    payload: { table: 'orders' },
+    attempt: 1,
+    timeoutMs: 30000,
+    enqueuedAt: 1795000000001,
+  },
+  ack: {
+    assignmentId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33:extract:1',
+    runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+    workflow: 'etl',
+    taskId: 'extract',
+    attempt: 1,
+    runnerId: 'gpu-node-1',
+    success: true,
+    latencyMs: 1.25,
+    startedAt: 1795000000002,
+    finishedAt: 1795000000003,
+    output: { table: 'orders' },
+  },
+  event: {
+    runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+    workflow: 'etl',
+    type: 'task-succeeded',
+    at: 1795000000004,
+    taskId: 'extract',
+    runnerId: 'gpu-node-1',
+    attempt: 1,
+  },
+  dead: {
+    stream: 'mesh:assignments:gpu-east',
+    group: 'runners',
+    consumer: 'gpu-node-1',
+    entryId: '1795000000000-0',
+    reason: 'malformed_json',
+    detail: 'field "assignment" is not JSON: Unexpected token',
+    deliveries: 1,
+    fields: { v: '1', assignment: '{not json' },
+    at: 1795000000005,
+  },
+};

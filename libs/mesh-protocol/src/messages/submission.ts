@@ -1,0 +1,59 @@
+import { SCHEMA_DIALECT, epochMsSchema, hardwareSchema, nameSchema, runIdSchema, timeoutMsSchema, type EpochMs, type HardwareSnapshot } from './common';
+
+/**
+ * A workflow run to schedule. Written by the orchestrator to `mesh:workflows` once the HTTP
+ * submission is validated; read by the supervisor (group `supervisor`), which validates the graph again.
+ */
+export interface Submission {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly tenant: string;
+  readonly tasks: readonly SubmissionTask[];
+  readonly submittedAt: EpochMs;
+  /** The most recent runner hardware snapshot when the run was accepted (null when none was known). */
+  readonly hardware: HardwareSnapshot | null;
+}
+
+export interface SubmissionTask {
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: unknown;
+  readonly dependsOn: readonly string[];
+  readonly retries: number;
+  readonly timeoutMs: number;
+}
+
+export const MAX_TASKS_PER_RUN = 100_000;
+
+export const submissionSchema = {
+  $schema: SCHEMA_DIALECT,
+  $id: 'urn:mesh:protocol:v1:submission',
+  title: 'Submission',
+  description: 'A workflow run to schedule: orchestrator → supervisor on mesh:workflows (field "submission").',
+  type: 'object',
+  required: ['runId', 'workflow', 'tenant', 'tasks', 'submittedAt', 'hardware'],
+  properties: {
+    runId: runIdSchema,
+    workflow: nameSchema,
+    tenant: nameSchema,
+    tasks: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_TASKS_PER_RUN,
+      items: {
+        type: 'object',
+        required: ['id', 'kind', 'payload', 'dependsOn', 'retries', 'timeoutMs'],
+        properties: {
+          id: nameSchema,
+          kind: nameSchema,
+          payload: {},
+          dependsOn: { type: 'array', items: nameSchema, uniqueItems: true },
+          retries: { type: 'integer', minimum: 0, maximum: 100 },
+          timeoutMs: timeoutMsSchema,
+        },
+      },
+    },
+    submittedAt: epochMsSchema,
+    hardware: hardwareSchema,
+  },
+} as const;

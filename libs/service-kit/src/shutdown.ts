@@ -1,0 +1,62 @@
+import type { Logger } from '@mesh/logging';
+
+export interface ShutdownOptions {
+  readonly logger: Logger;
+  /** Steps run in order on the first SIGTERM/SIGINT; each failure is logged and the rest still run. */
+  readonly steps: ReadonlyArray<readonly [name: string, run: () => Promise<void> | void]>;
+  /** Past this many ms the process exits 1 even if steps are still running (default 10000). */
+  readonly timeoutMs?: number;
+  readonly signals?: readonly NodeJS.Signals[];
+  /** Injected in tests; defaults to process.exit. */
+  readonly exit?: (code: number) => void;
+  readonly process?: Pick<NodeJS.Process, 'once' | 'removeListener'>;
+}
+
+/**
+ * Graceful shutdown: the first signal runs the steps and exits 0 (1 if a step failed or time ran
+ * out); a second signal exits 1 at once. Returns the function that starts it, for tests and for
+ * fatal errors.
+ */
+export function installShutdown(options: ShutdownOptions): (reason: string) => Promise<void> {
+  const exit = options.exit ?? ((code: number) => process.exit(code));
+  const proc = options.process ?? process;
+  const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
+  let running: Promise<void> | undefined;
+
+  const shutdown = (reason: string): Promise<void> => {
+    if (running) return running;
+    options.logger.info({ reason }, 'shutting down');
+    running = (async () => {
+      let failed = false;
+      const timer = setTimeout(() => {
+        options.logger.error({ timeoutMs: options.timeoutMs ?? 10_000 }, 'shutdown timed out');
+        exit(1);
+      }, options.timeoutMs ?? 10_000);
+      timer.unref();
+      for (const [name, run] of options.steps) {
+        try {
+          await run();
+        } catch (err) {
+          failed = true;
+          options.logger.error({ err, step: name }, 'shutdown step failed');
+        }
+      }
+      clearTimeout(timer);
+      options.logger.info({ failed }, 'stopped');
+      exit(failed ? 1 : 0);
+    })();
+    return running;
+  };
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (running) {
+      options.logger.warn({ signal }, 'second signal, exiting now');
+      exit(1);
+      return;
+    }
+    void shutdown(signal);
+    proc.once(signal, onSignal);
+  };
+  for (const signal of signals) proc.once(signal, onSignal);
+  return shutdown;
+}

@@ -56,7 +56,7 @@ async function findRedis() {
     throw new Error('no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server)');
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
   children.push({ name: 'redis', child });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 50));
@@ -68,9 +68,12 @@ function start(name, app, env) {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops each service once.
+    detached: true,
   });
   const pretty = spawn(process.execPath, [join(ROOT, 'node_modules', 'pino-pretty', 'bin.js'), '--colorize', '--ignore', 'pid,hostname', '--translateTime', 'SYS:HH:MM:ss.l'], {
     stdio: ['pipe', 'inherit', 'inherit'],
+    detached: true,
   });
   child.stdout.pipe(pretty.stdin);
   child.stderr.on('data', (chunk) => process.stderr.write(`[${name}] ${chunk}`));

@@ -1,8 +1,10 @@
 import { hostname } from 'node:os';
-import { parseListenAddress, parseName, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { parseInteger, parseList, parseListenAddress, parseName, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
 export const DEFAULT_RUNNER_LISTEN = ':8083';
 export const DEFAULT_DOMAIN = 'default';
+
+const ms = (min: number, max: number) => parseInteger(min, max);
 
 /** Every setting of the env runner. */
 export const ENV_RUNNER_SETTINGS = {
@@ -11,7 +13,7 @@ export const ENV_RUNNER_SETTINGS = {
     env: 'RUNNER_LISTEN',
     default: DEFAULT_RUNNER_LISTEN,
     parse: parseListenAddress,
-    doc: 'Where /prometheus, /metrics, /healthz and /readyz are served: host:port or :port.',
+    doc: 'Where /prometheus, /metrics, /hardware, /healthz and /readyz are served: host:port or :port.',
   }),
   domain: setting({
     env: 'MESH_DOMAIN',
@@ -25,7 +27,57 @@ export const ENV_RUNNER_SETTINGS = {
     default: hostname(),
     docDefault: 'the host name',
     parse: parseName,
-    doc: 'This runner\'s id: its consumer name and its "worker" label. Default: the host name.',
+    doc: 'This runner\'s id: its consumer name in the runners group and its "worker" label.',
+  }),
+  concurrency: setting({ env: 'RUNNER_CONCURRENCY', default: '16', parse: parseInteger(1, 10_000), doc: 'Assignments executed at once.' }),
+  claimIdleMs: setting({
+    env: 'RUNNER_CLAIM_IDLE_MS',
+    default: '10000',
+    parse: ms(100, 3_600_000),
+    doc: 'An assignment left unacked this long by a runner that died is reclaimed by another runner of the domain.',
+  }),
+  maxDeliveries: setting({
+    env: 'RUNNER_MAX_DELIVERIES',
+    default: '5',
+    parse: parseInteger(1, 1000),
+    doc: 'Deliveries after which an assignment is acked as failed and dead-lettered.',
+  }),
+  blockMs: setting({ env: 'RUNNER_BLOCK_MS', default: '2000', parse: ms(10, 60_000), doc: 'How long one read waits for new assignments.' }),
+  heartbeatMs: setting({ env: 'RUNNER_HEARTBEAT_MS', default: '5000', parse: ms(100, 600_000), doc: 'Interval of registry heartbeats in mesh:runners.' }),
+  leaseMs: setting({ env: 'RUNNER_LEASE_MS', default: '15000', parse: ms(300, 3_600_000), doc: 'A runner silent for this long counts as gone.' }),
+  hardwareIntervalMs: setting({
+    env: 'RUNNER_HARDWARE_INTERVAL_MS',
+    default: '60000',
+    parse: ms(0, 86_400_000),
+    doc: 'Interval of hardware re-detection (0: only at start).',
+  }),
+  shutdownGraceMs: setting({
+    env: 'RUNNER_SHUTDOWN_GRACE_MS',
+    default: '10000',
+    parse: ms(0, 3_600_000),
+    doc: 'On SIGTERM, how long work in flight may take to finish; what is left is reclaimed by other runners.',
+  }),
+  outputLimitBytes: setting({
+    env: 'RUNNER_OUTPUT_LIMIT_BYTES',
+    default: '65536',
+    parse: parseInteger(1024, 16 * 1024 * 1024),
+    doc: 'Largest task output an ack carries; exec keeps this much of stdout and of stderr.',
+  }),
+  execAllow: setting({
+    env: 'RUNNER_EXEC_ALLOW',
+    default: '',
+    parse: (raw: string) => (raw.trim() === '' ? [] : parseList(raw)),
+    doc: 'Commands the exec task kind may run, comma-separated (empty: exec is off).',
+  }),
+  handlersModule: setting({
+    env: 'RUNNER_HANDLERS_MODULE',
+    parse: (raw: string) => raw,
+    doc: 'Path of a CommonJS module exporting extra task handlers (see docs/env-runner.md).',
+  }),
+  servicesFile: setting({
+    env: 'MESH_SERVICES_FILE',
+    parse: (raw: string) => raw,
+    doc: 'Path of the mesh manifest (mesh-services.json), validated and echoed in the start-up log.',
   }),
 };
 

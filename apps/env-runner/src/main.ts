@@ -1,32 +1,129 @@
 import { Registry } from 'prom-client';
 import { formatListenAddress } from '@mesh/config';
+import { ConfigError } from '@mesh/errors';
 import { createEnvRunnerHardwareMetrics, createEnvRunnerMetrics } from '@mesh/metrics-schema';
+import { createKeys, createRedisClient, whenReady } from '@mesh/mesh-protocol';
 import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { ENV_RUNNER_SETTINGS } from './config';
+import { createAssignmentPipeline } from './execution/pipeline';
+import { HardwareCollector } from './hardware/collector';
+import { systemSources } from './hardware/sources';
+import { readManifest } from './manifest';
+import { RunnerRegistration } from './registry/registration';
+import { EXEC_ENV_PASSTHROUGH } from './tasks/exec';
+import { builtinHandlers, HandlerRegistry, loadHandlersModule } from './tasks/registry';
 
 void runService({
   service: 'env-runner',
   spec: ENV_RUNNER_SETTINGS,
   env: process.env,
   argv: process.argv.slice(2),
+  shutdownTimeoutMs: (config) => config.shutdownGraceMs + 5000,
   async start(config, rootLogger) {
     const logger = rootLogger.child({ runnerId: config.runnerId, domain: config.domain });
+
+    // Files named by settings are checked before anything connects: a bad one stops start-up with one line.
+    let handlers: HandlerRegistry;
+    let manifest;
+    try {
+      const execEnv = Object.fromEntries(EXEC_ENV_PASSTHROUGH.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])));
+      const extra = config.handlersModule ? loadHandlersModule(config.handlersModule) : [];
+      handlers = new HandlerRegistry([...builtinHandlers({ allow: config.execAllow, outputLimitBytes: config.outputLimitBytes, env: execEnv }), ...extra]);
+      manifest = config.servicesFile ? readManifest(config.servicesFile) : undefined;
+    } catch (err) {
+      throw new ConfigError([(err as Error).message]);
+    }
+    if (manifest) logger.info({ manifest, file: config.servicesFile }, 'mesh manifest');
+
+    const keys = createKeys(config.streamPrefix);
     const { redis, ready } = connectRedis(config.redis.url, `env-runner:${config.runnerId}`, logger);
+    const blocking = createRedisClient(config.redis.url, { connectionName: `env-runner:${config.runnerId}:reader` });
     const registry = new Registry();
     const hardwareRegistry = new Registry();
-    createEnvRunnerMetrics(registry);
-    createEnvRunnerHardwareMetrics(hardwareRegistry);
+    const metrics = createEnvRunnerMetrics(registry, {
+      onLabelOverflow: (metric, label) => logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+    });
 
-    const server = await listen(createApp({ registry, hardwareRegistry, logger, redisReady: ready }), config.listen);
+    const registration = new RunnerRegistration({
+      redis,
+      keys,
+      runnerId: config.runnerId,
+      domain: config.domain,
+      leaseMs: config.leaseMs,
+      heartbeatMs: config.heartbeatMs,
+      concurrency: config.concurrency,
+      kinds: handlers.kinds(),
+      hardware: () => hardware.latest(),
+      logger: logger.child({ component: 'registry' }),
+    });
+    const hardware = new HardwareCollector({
+      runnerId: config.runnerId,
+      sources: systemSources,
+      metrics,
+      hardwareMetrics: createEnvRunnerHardwareMetrics(hardwareRegistry),
+      logger: logger.child({ component: 'hardware' }),
+      intervalMs: config.hardwareIntervalMs,
+      onChange: () => void registration.beat(),
+    });
+    const firstSnapshot = hardware.start();
+
+    const { runner, acks, consumer } = createAssignmentPipeline({
+      keys,
+      domain: config.domain,
+      runnerId: config.runnerId,
+      redis,
+      blocking,
+      handlers,
+      metrics,
+      logger: logger.child({ component: 'assignments' }),
+      concurrency: config.concurrency,
+      blockMs: config.blockMs,
+      claimIdleMs: config.claimIdleMs,
+      maxDeliveries: config.maxDeliveries,
+      outputLimitBytes: config.outputLimitBytes,
+    });
+    // Give Redis a moment so the first reads do not fail noisily; if it is down, the reader retries.
+    const [commandsUp] = await Promise.all([whenReady(redis, 2000), whenReady(blocking, 2000)]);
+    if (commandsUp) {
+      await consumer.ensureGroup().catch((err: Error) => logger.warn({ err }, 'cannot create the runners group yet; the reader will retry'));
+    }
+
+    const server = await listen(
+      createApp({ registry, hardwareRegistry, hardware: () => hardware.latest(), logger, redisReady: ready, isDraining: () => runner.draining }),
+      config.listen,
+    );
+    await firstSnapshot;
+    registration.start();
+    runner.start();
     logger.info(
-      { listen: formatListenAddress(config.listen), port: (server.address() as { port: number }).port, redis: config.redis.display, streamPrefix: config.streamPrefix },
+      {
+        listen: formatListenAddress(config.listen),
+        port: (server.address() as { port: number }).port,
+        redis: config.redis.display,
+        stream: keys.assignments(config.domain),
+        concurrency: config.concurrency,
+        claimIdleMs: config.claimIdleMs,
+        kinds: handlers.kinds(),
+      },
       'listening',
     );
+
     return {
       steps: [
+        [
+          'drain',
+          async () => {
+            const { abandoned } = await runner.stop(config.shutdownGraceMs);
+            if (abandoned > 0) logger.warn({ abandoned }, 'grace period over; unfinished assignments are left for other runners');
+            await acks.flush(AbortSignal.timeout(3000));
+            if (acks.pending > 0) logger.warn({ pending: acks.pending }, 'acks not written; those assignments will be reclaimed');
+          },
+        ],
+        ['deregister', () => registration.deregister()],
+        ['hardware', () => hardware.stop()],
         ['http', () => closeServer(server)],
-        ['redis', () => closeRedis(redis)],
+        ['redis', async () => void (await Promise.all([closeRedis(redis), closeRedis(blocking)]))],
       ],
     };
   },

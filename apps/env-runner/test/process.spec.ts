@@ -1,4 +1,16 @@
-import { describeServiceLifecycle, runServiceToExit, TEST_REDIS_URL } from '@mesh/testing';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createKeys, decodeEntry, GROUPS, PROTOCOL_EXAMPLES, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
+import {
+  createRedisTestContext,
+  describeServiceLifecycle,
+  eventually,
+  runServiceToExit,
+  startServiceProcess,
+  TEST_REDIS_URL,
+  type RedisTestContext,
+} from '@mesh/testing';
 
 describeServiceLifecycle({
   app: 'env-runner',
@@ -7,9 +19,138 @@ describeServiceLifecycle({
   env: () => ({ MESH_STREAM_PREFIX: `test:env-runner-proc-${process.pid}`, RUNNER_ID: 'runner-proc-test' }),
 });
 
-describe('env-runner settings', () => {
+const DOMAIN = 'batch';
+let ctx: RedisTestContext;
+let keys: MeshKeys;
+
+beforeEach(() => {
+  ctx = createRedisTestContext('runner-proc');
+  keys = createKeys(ctx.prefix);
+});
+afterEach(() => ctx.cleanup());
+
+const env = (runnerId: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  REDIS_URL: TEST_REDIS_URL,
+  RUNNER_LISTEN: '127.0.0.1:0',
+  MESH_STREAM_PREFIX: ctx.prefix,
+  MESH_DOMAIN: DOMAIN,
+  RUNNER_ID: runnerId,
+  RUNNER_BLOCK_MS: '200',
+  RUNNER_HARDWARE_INTERVAL_MS: '0',
+  ...extra,
+});
+
+async function publish(count: number, over: Partial<Assignment>): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const a = { ...PROTOCOL_EXAMPLES.assignment, domain: DOMAIN, assignmentId: `run:t${i}:1`, taskId: `t${i}`, ...over };
+    await ctx.redis.xadd(keys.assignments(DOMAIN), '*', 'v', '1', 'assignment', JSON.stringify(a));
+  }
+}
+
+async function acks(): Promise<Ack[]> {
+  return (await ctx.redis.xrange(keys.acks, '-', '+')).map(([, f]) => {
+    const d = decodeEntry('ack', f);
+    if (!d.ok) throw new Error(d.detail);
+    return d.message;
+  });
+}
+
+const heldBy = async (consumer: string): Promise<number> => {
+  const rows = (await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners, '-', '+', 100, consumer)) as unknown[];
+  return rows.length;
+};
+
+describe('env runner process', () => {
+  it('when started, it registers in mesh:runners with its domain and hardware, and deregisters on SIGTERM', async () => {
+    const runner = await startServiceProcess('env-runner', env('reg-1'));
+    const record = JSON.parse((await eventually(() => ctx.redis.hget(keys.runners, 'reg-1').then((v) => v ?? undefined))) as string);
+    expect(record).toMatchObject({ runnerId: 'reg-1', domain: DOMAIN, kinds: ['sleep', 'echo', 'fail'] });
+    expect(record.hardware.cpu.logicalCores).toBeGreaterThan(0);
+    expect(record.lastSeen).toBeGreaterThanOrEqual(record.startedAt);
+    expect(await runner.stop('SIGTERM')).toBe(0);
+    expect(await ctx.redis.hexists(keys.runners, 'reg-1')).toBe(0);
+  });
+
+  it('when a runner is killed while holding work, a second runner completes it after the claim timeout', async () => {
+    const first = await startServiceProcess('env-runner', env('doomed', { RUNNER_CONCURRENCY: '2', RUNNER_CLAIM_IDLE_MS: '300' }));
+    await publish(4, { kind: 'sleep', payload: { ms: 1500 } });
+    await eventually(async () => ((await heldBy('doomed')) === 2 ? true : undefined));
+    await first.stop('SIGKILL');
+
+    const second = await startServiceProcess('env-runner', env('survivor', { RUNNER_CONCURRENCY: '4', RUNNER_CLAIM_IDLE_MS: '300' }));
+    try {
+      const done = await eventually(async () => ((await acks()).length >= 4 ? acks() : undefined), 12_000);
+      expect(done.map((a) => a.assignmentId).sort()).toEqual(['run:t0:1', 'run:t1:1', 'run:t2:1', 'run:t3:1']);
+      expect(new Set(done.map((a) => a.runnerId))).toEqual(new Set(['survivor']));
+      expect(done.every((a) => a.success)).toBe(true);
+      await eventually(async () => (((await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners)) as [number])[0] === 0 ? true : undefined));
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
+
+  it('when SIGTERM arrives during work, in-flight work finishes and is acked, the rest is left for others, and nothing is lost', async () => {
+    const first = await startServiceProcess('env-runner', env('leaving', { RUNNER_CONCURRENCY: '2', RUNNER_SHUTDOWN_GRACE_MS: '5000' }));
+    await publish(5, { kind: 'sleep', payload: { ms: 400 } });
+    await eventually(async () => ((await heldBy('leaving')) === 2 ? true : undefined));
+    expect(await first.stop('SIGTERM')).toBe(0);
+    const afterFirst = await acks();
+    expect(afterFirst.length).toBeGreaterThanOrEqual(2);
+    expect(afterFirst.every((a) => a.runnerId === 'leaving' && a.success)).toBe(true);
+    expect(await heldBy('leaving')).toBe(0);
+
+    const second = await startServiceProcess('env-runner', env('staying'));
+    try {
+      const all = await eventually(async () => ((await acks()).length >= 5 ? acks() : undefined), 10_000);
+      expect(all).toHaveLength(5);
+      expect(new Set(all.map((a) => a.assignmentId)).size).toBe(5);
+    } finally {
+      await second.stop();
+    }
+  }, 30_000);
+
+  it('when RUNNER_HANDLERS_MODULE adds a kind, assignments of that kind run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-handlers-'));
+    const mod = join(dir, 'handlers.js');
+    writeFileSync(mod, "exports.handlers = [{ kind: 'upper', validate: (p) => (typeof p?.text === 'string' ? [] : ['payload.text must be a string']), run: async (p) => p.text.toUpperCase() }];\n");
+    const runner = await startServiceProcess('env-runner', env('custom', { RUNNER_HANDLERS_MODULE: mod }));
+    try {
+      await publish(1, { kind: 'upper', payload: { text: 'mesh' } });
+      await publish(1, { kind: 'upper', payload: { text: 7 }, assignmentId: 'run:bad:1' });
+      const done = await eventually(async () => ((await acks()).length >= 2 ? acks() : undefined));
+      expect(done.map((a) => [a.success, a.output ?? a.error])).toEqual([
+        [true, 'MESH'],
+        [false, 'invalid payload for upper: payload.text must be a string'],
+      ]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('when MESH_SERVICES_FILE is valid, the manifest is echoed at start-up; when invalid, start-up stops with one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-manifest-'));
+    const good = join(dir, 'mesh-services.json');
+    const manifest = {
+      version: 1,
+      streamPrefix: 'mesh',
+      services: [{ name: 'env-runner', host: 'rust-env-runner', port: 8083, metricsPath: '/prometheus', domain: 'batch' }],
+      domains: ['batch'],
+      tenantOverrides: [{ tenant: 'acme', domain: 'batch' }],
+    };
+    writeFileSync(good, JSON.stringify(manifest));
+    const runner = await startServiceProcess('env-runner', env('audited', { MESH_SERVICES_FILE: good }));
+    await runner.stop();
+    expect(runner.records.find((r) => r['msg'] === 'mesh manifest')).toMatchObject({ manifest, file: good });
+
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...manifest, services: [] }));
+    const result = await runServiceToExit('env-runner', env('audited', { MESH_SERVICES_FILE: bad }));
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toEqual([`env-runner: invalid configuration: MESH_SERVICES_FILE: ${bad} is not a mesh manifest: /services: must NOT have fewer than 1 items`]);
+  });
+
   it('when MESH_DOMAIN is not a name, start-up stops naming it', async () => {
-    const result = await runServiceToExit('env-runner', { REDIS_URL: TEST_REDIS_URL, RUNNER_LISTEN: '127.0.0.1:0', MESH_DOMAIN: 'gpu:east' });
+    const result = await runServiceToExit('env-runner', { ...env('x'), MESH_DOMAIN: 'gpu:east' });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('MESH_DOMAIN: "gpu:east" is not a name');
   });

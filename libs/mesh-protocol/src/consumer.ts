@@ -91,16 +91,16 @@ export class RedisStreamConsumer<F extends MessageField> {
   }
 
   /**
-   * Reads up to `batchSize` new entries, blocking up to `blockMs`. Resolves [] when nothing came, when
+   * Reads up to `count` (default `batchSize`) new entries, blocking up to `blockMs`. Resolves [] when nothing came, when
    * closed, or after a failure (having backed off; a lost group is re-created). Never rejects.
    */
-  async readBatch(): Promise<ConsumedEntry<MessageTypes[F]>[]> {
-    if (this.closed) return [];
+  async readBatch(count: number = this.o.batchSize): Promise<ConsumedEntry<MessageTypes[F]>[]> {
+    if (this.closed || count < 1) return [];
     let reply: unknown;
     try {
       reply = await this.o.blocking.call(
         'XREADGROUP', 'GROUP', this.o.group, this.o.consumer,
-        'COUNT', this.o.batchSize, 'BLOCK', this.o.blockMs, 'STREAMS', this.o.stream, '>',
+        'COUNT', count, 'BLOCK', this.o.blockMs, 'STREAMS', this.o.stream, '>',
       );
     } catch (err) {
       await this.recover(err);
@@ -112,17 +112,17 @@ export class RedisStreamConsumer<F extends MessageField> {
   }
 
   /**
-   * Claims up to `batchSize` entries that other consumers left idle for `claimIdleMs` (XAUTOCLAIM),
+   * Claims up to `count` (default `batchSize`) entries that other consumers left idle for `claimIdleMs` (XAUTOCLAIM),
    * with their delivery counts. Entries delivered more than `maxDeliveries` times come back in
    * `exhausted`: the caller settles them (e.g. acks the task as failed) and then calls deadLetter().
    */
-  async reclaim(): Promise<ReclaimResult<MessageTypes[F]>> {
+  async reclaim(count: number = this.o.batchSize): Promise<ReclaimResult<MessageTypes[F]>> {
     const empty = { entries: [], exhausted: [] };
-    if (this.closed) return empty;
+    if (this.closed || count < 1) return empty;
     let claimed: RawEntry[];
     try {
       const reply = (await this.o.commands.call(
-        'XAUTOCLAIM', this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', this.o.batchSize,
+        'XAUTOCLAIM', this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', count,
       )) as [string, RawEntry[], string[]?];
       this.claimCursor = reply[0];
       claimed = reply[1].filter((e) => e[1] !== null);

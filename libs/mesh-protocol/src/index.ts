@@ -3,7 +3,8 @@ export { createKeys, prefixProblem, PROTOCOL_VERSION, DEFAULT_STREAM_PREFIX, GRO
 export * from './messages';
 export { validateMessage, formatProblems, type Validation } from './validate';
 export { encodeEntry, decodeEntry, fieldMap, type EntryFields, type Decoded } from './codec';
-export { createRedisClient, pingRedis, isNoGroupError, type Redis, type RedisClientOptions } from './redis';
+export { createRedisClient, pingRedis, isNoGroupError, whenReady, type Redis, type RedisClientOptions } from './redis';
 export { StreamPublisher } from './publisher';
 export { RedisStreamConsumer, CONSUMER_DEFAULTS, type ConsumedEntry, type ReclaimResult, type StreamConsumerOptions } from './consumer';
 export { backoffDelay, sleep } from './backoff';
+export { validateManifest, manifestSchema, type MeshManifest } from './manifest';

@@ -55,3 +55,18 @@ export async function pingRedis(client: Redis, timeoutMs: number): Promise<boole
 export function isNoGroupError(err: unknown): boolean {
   return err instanceof Error && err.message.startsWith('NOGROUP');
 }
+
+/** Resolves once `client` is ready, or after `timeoutMs` (whichever is first); never rejects. */
+export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      resolve(ok);
+    };
+    const onReady = (): void => done(true);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    client.on('ready', onReady);
+  });
+}

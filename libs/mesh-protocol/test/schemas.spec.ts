@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
-import { MESSAGE_FIELDS, MESSAGE_SCHEMAS, PROTOCOL_EXAMPLES as EXAMPLES, validateMessage } from '../src';
+import { manifestSchema, MESSAGE_FIELDS, MESSAGE_SCHEMAS, PROTOCOL_EXAMPLES as EXAMPLES, validateManifest, validateMessage } from '../src';
 
 const DOCS = join(__dirname, '..', '..', '..', 'docs', 'protocol');
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
@@ -40,5 +40,26 @@ describe('published JSON Schemas', () => {
       expect(published(field)(plain)).toBe(false);
       expect(validateMessage(field, plain).ok).toBe(false);
     }
+  });
+});
+
+describe('mesh manifest schema', () => {
+  it('when docs/protocol/mesh-services.schema.json is read, it equals the schema the runner validates with', () => {
+    expect(readJson(join(DOCS, 'mesh-services.schema.json'))).toEqual(JSON.parse(JSON.stringify(manifestSchema)));
+  });
+
+  it('when a manifest is checked, a valid one passes and each bad part is named', () => {
+    const good = {
+      version: 1,
+      streamPrefix: 'mesh',
+      services: [{ name: 'supervisor', host: 'stream-supervisor', port: 9098, metricsPath: '/metrics' }],
+      domains: ['default'],
+      tenantOverrides: [{ tenant: 'acme', domain: 'default' }],
+    };
+    expect(validateManifest(good).ok).toBe(true);
+    const bad = validateManifest({ ...good, services: [{ name: 'x', host: 'h', port: 0, metricsPath: 'metrics' }], extra: 1 });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.problems).toEqual(expect.arrayContaining(['(root): unknown field "extra"', '/services/0/port: must be >= 1', '/services/0/metricsPath: must match pattern "^/"']));
   });
 });

@@ -51,6 +51,11 @@ export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>
     const running = await options.start(config, logger);
     shutdown = installShutdown({ logger, steps: running.steps, timeoutMs: options.shutdownTimeoutMs?.(config) ?? 10_000 });
   } catch (err) {
+    if (err instanceof ConfigError) {
+      // A file or module named by a setting is bad: the same one-line refusal as a bad value.
+      process.stderr.write(`${options.service}: ${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
     logger.fatal({ err }, 'start-up failed');
     // Let pino flush before exiting.
     setImmediate(() => process.exit(1));

@@ -1,0 +1,145 @@
+import type { Logger } from '@mesh/logging';
+import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
+import { sleep, type Assignment, type ConsumedEntry, type RedisStreamConsumer } from '@mesh/mesh-protocol';
+import type { AckWriter } from './ack-writer';
+import type { Executor, FailureReason } from './executor';
+
+export interface AssignmentRunnerOptions {
+  readonly consumer: RedisStreamConsumer<'assignment'>;
+  readonly executor: Executor;
+  readonly acks: AckWriter;
+  readonly metrics: EnvRunnerMetrics;
+  readonly logger: Logger;
+  readonly runnerId: string;
+  /** Assignments executed at once. */
+  readonly concurrency: number;
+  /** How often to look for entries abandoned by dead peers, in ms. */
+  readonly reclaimIntervalMs: number;
+  readonly maxDeliveries: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Reads assignments of one domain, runs up to `concurrency` at once, and hands each outcome to the
+ * ack writer (ack written, then XACK). Periodically reclaims entries left idle by crashed runners;
+ * those past the delivery limit are acked as failed and dead-lettered.
+ */
+export class AssignmentRunner {
+  private inFlightCount = 0;
+  private slotWaiters: Array<() => void> = [];
+  private readonly stopReading = new AbortController();
+  private readonly abandon = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly idle: Array<() => void> = [];
+
+  constructor(private readonly o: AssignmentRunnerOptions) {}
+
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  get draining(): boolean {
+    return this.stopReading.signal.aborted;
+  }
+
+  start(): void {
+    this.loops.push(this.readLoop(), this.reclaimLoop());
+  }
+
+  /**
+   * Stops reading, waits up to `graceMs` for work in flight, and abandons what is left (it stays
+   * pending, to be reclaimed by another runner). Resolves with how many finished and were abandoned.
+   */
+  async stop(graceMs: number): Promise<{ abandoned: number }> {
+    this.stopReading.abort();
+    this.o.consumer.close();
+    await Promise.all(this.loops);
+    const graceOver = new AbortController();
+    const drained = await Promise.race([this.whenIdle().then(() => true), sleep(graceMs, graceOver.signal).then(() => false)]);
+    graceOver.abort();
+    const abandoned = drained ? 0 : this.inFlightCount;
+    if (!drained) this.abandon.abort(new Error('runner shutting down'));
+    return { abandoned };
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.draining) {
+      await this.freeSlot();
+      if (this.draining) break;
+      const batch = await this.o.consumer.readBatch(this.o.concurrency - this.inFlightCount);
+      for (const entry of batch) this.launch(entry);
+    }
+  }
+
+  private async reclaimLoop(): Promise<void> {
+    while (!this.draining) {
+      await sleep(this.o.reclaimIntervalMs, this.stopReading.signal);
+      const room = this.o.concurrency - this.inFlightCount;
+      if (this.draining || room <= 0) continue;
+      const { entries, exhausted } = await this.o.consumer.reclaim(room);
+      for (const entry of entries) this.launch(entry);
+      if (exhausted.length > 0) await this.giveUp(exhausted);
+    }
+  }
+
+  /** Acks as failed, then dead-letters, entries delivered too often (e.g. a task that keeps crashing runners). */
+  private async giveUp(entries: ConsumedEntry<Assignment>[]): Promise<void> {
+    const now = (this.o.now ?? Date.now)();
+    for (const e of entries) {
+      const error = `gave up after ${e.deliveries} deliveries (limit ${this.o.maxDeliveries})`;
+      this.o.acks.push({
+        entryId: e.id,
+        ack: { assignmentId: e.message.assignmentId, runId: e.message.runId, workflow: e.message.workflow, taskId: e.message.taskId, attempt: e.message.attempt, runnerId: this.o.runnerId, success: false, latencyMs: 0, startedAt: now, finishedAt: now, error },
+      });
+      this.o.metrics.assignmentsFailed.inc({ kind: e.message.kind, reason: 'delivery_limit' });
+    }
+    await this.o.acks.flush();
+    try {
+      await this.o.consumer.deadLetter(entries, 'delivery_limit', (id) => `delivered ${entries.find((e) => e.id === id)?.deliveries ?? '?'} times (limit ${this.o.maxDeliveries})`);
+    } catch (err) {
+      this.o.logger.warn({ err }, 'dead-lettering failed; the entries stay pending and are retried');
+    }
+  }
+
+  private launch(entry: ConsumedEntry<Assignment>): void {
+    this.inFlightCount++;
+    this.o.metrics.inFlight.set(this.inFlightCount);
+    const a = entry.message;
+    void this.o.executor
+      .execute(a, this.abandon.signal)
+      .then(({ ack, reason }) => {
+        if (this.abandon.signal.aborted) return;
+        this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
+        this.o.acks.push({ entryId: entry.id, ack });
+      })
+      .finally(() => {
+        this.inFlightCount--;
+        this.o.metrics.inFlight.set(this.inFlightCount);
+        this.slotWaiters.shift()?.();
+        if (this.inFlightCount === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
+  }
+
+  private record(a: Assignment, success: boolean, latencyMs: number, reason: FailureReason | undefined, deliveries: number): void {
+    this.o.metrics.assignmentsProcessed.inc({ kind: a.kind });
+    this.o.metrics.assignmentLatency.observe({ kind: a.kind }, latencyMs / 1000);
+    if (!success && reason) this.o.metrics.assignmentsFailed.inc({ kind: a.kind, reason });
+    this.o.logger.info(
+      { assignmentId: a.assignmentId, runId: a.runId, workflow: a.workflow, taskId: a.taskId, kind: a.kind, attempt: a.attempt, deliveries, success, latencyMs, ...(reason ? { reason } : {}) },
+      'assignment done',
+    );
+  }
+
+  private freeSlot(): Promise<void> {
+    if (this.inFlightCount < this.o.concurrency) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.slotWaiters.push(resolve);
+      this.stopReading.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.inFlightCount === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+}

@@ -1,0 +1,70 @@
+import type { Logger } from '@mesh/logging';
+import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
+import { GROUPS, RedisStreamConsumer, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import type { HandlerRegistry } from '../tasks/registry';
+import { AckWriter } from './ack-writer';
+import { AssignmentRunner } from './assignment-runner';
+import { Executor } from './executor';
+
+export interface PipelineOptions {
+  readonly keys: MeshKeys;
+  readonly domain: string;
+  readonly runnerId: string;
+  /** Shared connection for acks, claims, dead letters. */
+  readonly redis: Redis;
+  /** The reader's own blocking connection (closed when the runner stops). */
+  readonly blocking: Redis;
+  readonly handlers: HandlerRegistry;
+  readonly metrics: EnvRunnerMetrics;
+  readonly logger: Logger;
+  readonly concurrency: number;
+  readonly blockMs: number;
+  readonly claimIdleMs: number;
+  readonly maxDeliveries: number;
+  readonly outputLimitBytes: number;
+  readonly now?: () => number;
+}
+
+/** Wires the consumer, executor, ack writer and runner for one domain. */
+export function createAssignmentPipeline(o: PipelineOptions): { runner: AssignmentRunner; acks: AckWriter; consumer: RedisStreamConsumer<'assignment'> } {
+  const stream = o.keys.assignments(o.domain);
+  const consumer = new RedisStreamConsumer('assignment', {
+    blocking: o.blocking,
+    commands: o.redis,
+    stream,
+    group: GROUPS.runners,
+    consumer: o.runnerId,
+    deadStream: o.keys.dead,
+    batchSize: o.concurrency,
+    blockMs: o.blockMs,
+    claimIdleMs: o.claimIdleMs,
+    maxDeliveries: o.maxDeliveries,
+    ...(o.now ? { now: o.now } : {}),
+    onDeadLetter: (reason, entryId, detail) => {
+      o.metrics.deadLetters.inc({ reason });
+      o.logger.warn({ reason, entryId, detail }, 'assignment dead-lettered');
+    },
+    onError: (err) => o.logger.warn({ err }, 'reading assignments failed; retrying'),
+  });
+  const acks = new AckWriter({
+    redis: o.redis,
+    acksStream: o.keys.acks,
+    assignmentsStream: stream,
+    group: GROUPS.runners,
+    onError: (err) => o.logger.warn({ err }, 'writing acks failed; retrying'),
+  });
+  const runner = new AssignmentRunner({
+    consumer,
+    executor: new Executor({ runnerId: o.runnerId, handlers: o.handlers, outputLimitBytes: o.outputLimitBytes, ...(o.now ? { now: o.now } : {}) }),
+    acks,
+    metrics: o.metrics,
+    logger: o.logger,
+    runnerId: o.runnerId,
+    concurrency: o.concurrency,
+    // Look for abandoned work a few times per claim timeout, so it restarts soon after it is claimable.
+    reclaimIntervalMs: Math.max(20, Math.floor(o.claimIdleMs / 4)),
+    maxDeliveries: o.maxDeliveries,
+    ...(o.now ? { now: o.now } : {}),
+  });
+  return { runner, acks, consumer };
+}

@@ -42,7 +42,7 @@ export interface StreamConsumerOptions {
   readonly retryCapMs?: number;
   readonly now?: () => number;
   /** Called for each entry sent to the dead-letter stream. */
-  readonly onDeadLetter?: (reason: DeadLetterReason, entryId: string, detail: string) => void;
+  readonly onDeadLetter?: (reason: DeadLetterReason, entryId: string, detail: string, fields: EntryFields | null) => void;
   /** Called when a read or a group re-creation failed (the consumer backs off and goes on). */
   readonly onError?: (err: Error) => void;
 }
@@ -179,7 +179,7 @@ export class RedisStreamConsumer<F extends MessageField> {
     pipeline.xack(this.o.stream, this.o.group, ...entries.map((e) => e.id));
     const results = (await pipeline.exec()) ?? [];
     for (const [err] of results) if (err) throw err;
-    for (const entry of entries) this.o.onDeadLetter?.(reason, entry.id, details.get(entry.id) ?? '');
+    for (const entry of entries) this.o.onDeadLetter?.(reason, entry.id, details.get(entry.id) ?? '', entry.fields);
   }
 
   /** Stops reading: a blocking read in progress ends at once; later reads resolve []. Idempotent. */

@@ -29,6 +29,8 @@ export interface MeshKeys {
   readonly dead: string;
   /** Hash: runner id → registration JSON. */
   readonly runners: string;
+  /** Sorted set: the supervisors' schedule of dispatches and ack deadlines, scored by due time. */
+  readonly schedule: string;
   /** Stream: supervisor → runners of one domain. */
   assignments(domain: string): string;
   /** A key of one run's state, in the run's hash slot. */
@@ -47,6 +49,7 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
     runEvents: `${prefix}:run-events`,
     dead: `${prefix}:dead`,
     runners: `${prefix}:runners`,
+    schedule: `${prefix}:schedule`,
     assignments(domain: string): string {
       const bad = meshNameProblem(domain);
       if (bad) throw new RangeError(`domain ${bad}`);

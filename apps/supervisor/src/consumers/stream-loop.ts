@@ -1,0 +1,67 @@
+import type { Logger } from '@mesh/logging';
+import { sleep, type ConsumedEntry, type MessageField, type MessageTypes, type RedisStreamConsumer } from '@mesh/mesh-protocol';
+
+export interface StreamLoopOptions<F extends MessageField> {
+  readonly consumer: RedisStreamConsumer<F>;
+  /** Processes a batch and acks what it settled; entries it leaves unacked are reclaimed later. */
+  readonly handle: (entries: ConsumedEntry<MessageTypes[F]>[]) => Promise<void>;
+  /** Entries delivered too often: settle them, then dead-letter them (default: dead-letter only). */
+  readonly exhausted?: (entries: ConsumedEntry<MessageTypes[F]>[]) => Promise<void>;
+  readonly reclaimIntervalMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Reads one stream in its consumer group until stopped: new entries as they come, and every
+ * `reclaimIntervalMs` entries other (possibly dead) consumers of the group left idle.
+ */
+export class StreamLoop<F extends MessageField> {
+  private readonly stopping = new AbortController();
+  private loops: Promise<void>[] = [];
+
+  constructor(private readonly o: StreamLoopOptions<F>) {}
+
+  start(): void {
+    this.loops = [this.readLoop(), this.reclaimLoop()];
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    this.o.consumer.close();
+    await Promise.all(this.loops);
+  }
+
+  private async readLoop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      const batch = await this.o.consumer.readBatch();
+      if (batch.length > 0) await this.process(batch);
+    }
+  }
+
+  private async reclaimLoop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      await sleep(this.o.reclaimIntervalMs, this.stopping.signal);
+      if (this.stopping.signal.aborted) break;
+      const { entries, exhausted } = await this.o.consumer.reclaim();
+      if (entries.length > 0) await this.process(entries);
+      if (exhausted.length > 0) {
+        try {
+          await this.o.exhausted?.(exhausted);
+          await this.o.consumer.deadLetter(exhausted, 'delivery_limit', (id) => `gave up after ${exhausted.find((e) => e.id === id)?.deliveries} deliveries`);
+        } catch (err) {
+          this.o.logger.warn({ err }, 'could not dead-letter exhausted entries; retrying later');
+        }
+      }
+    }
+  }
+
+  private async process(batch: ConsumedEntry<MessageTypes[F]>[]): Promise<void> {
+    try {
+      await this.o.handle(batch);
+    } catch (err) {
+      // Not acked: the entries are reclaimed and processed again (processing is idempotent).
+      this.o.logger.warn({ err, entries: batch.length }, 'processing a batch failed; it will be retried');
+      await sleep(100, this.stopping.signal);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionTask } from '@mesh/mesh-protocol';
+import { eventually, startServiceProcess, TEST_REDIS_URL, type RedisTestContext, type ServiceProcess } from '@mesh/testing';
+
+/** Fast timings so recovery paths finish in test time. */
+export const FAST_SUPERVISOR = {
+  SUPERVISOR_BLOCK_MS: '200',
+  SUPERVISOR_CLAIM_IDLE_MS: '500',
+  SUPERVISOR_SCHEDULE_LEASE_MS: '500',
+  SUPERVISOR_RUNNER_REFRESH_MS: '50',
+  SUPERVISOR_PUBLISH_RETRY_BASE_MS: '5',
+  SUPERVISOR_PUBLISH_RETRY_CAP_MS: '20',
+  SUPERVISOR_TASK_RETRY_BASE_MS: '10',
+  SUPERVISOR_TASK_RETRY_CAP_MS: '50',
+  SUPERVISOR_MISSING_RECHECK_CAP_MS: '100',
+};
+
+/** A mesh of built processes on one test prefix, stopped by `stopAll`. */
+export class MeshHarness {
+  readonly keys: MeshKeys;
+  private readonly procs: ServiceProcess[] = [];
+
+  constructor(private readonly ctx: RedisTestContext) {
+    this.keys = createKeys(ctx.prefix);
+  }
+
+  async supervisor(id: string, env: Record<string, string> = {}, argv: string[] = []): Promise<ServiceProcess> {
+    const p = await startServiceProcess(
+      'supervisor',
+      { REDIS_URL: TEST_REDIS_URL, SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0', MESH_STREAM_PREFIX: this.ctx.prefix, SUPERVISOR_ID: id, ...FAST_SUPERVISOR, ...env },
+      { argv },
+    );
+    this.procs.push(p);
+    return p;
+  }
+
+  async runner(id: string, domain: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = await startServiceProcess('env-runner', {
+      REDIS_URL: TEST_REDIS_URL,
+      RUNNER_LISTEN: '127.0.0.1:0',
+      MESH_STREAM_PREFIX: this.ctx.prefix,
+      MESH_DOMAIN: domain,
+      RUNNER_ID: id,
+      RUNNER_BLOCK_MS: '200',
+      RUNNER_HEARTBEAT_MS: '200',
+      RUNNER_HARDWARE_INTERVAL_MS: '0',
+      ...env,
+    });
+    this.procs.push(p);
+    // Visible to the supervisor once registered.
+    await eventually(() => this.ctx.redis.hexists(this.keys.runners, id).then((n) => (n === 1 ? true : undefined)));
+    return p;
+  }
+
+  /** Writes a submission to mesh:workflows as the orchestrator would; returns its run id. */
+  async submit(workflow: string, tenant: string, tasks: Array<Partial<SubmissionTask> & { id: string }>, runId = randomUUID()): Promise<string> {
+    const full = tasks.map((t) => ({ kind: 'echo', payload: null, dependsOn: [], retries: 0, timeoutMs: 10_000, ...t }));
+    const submission = { runId, workflow, tenant, tasks: full, submittedAt: Date.now(), hardware: null };
+    await this.ctx.redis.xadd(this.keys.workflows, '*', 'v', '1', 'submission', JSON.stringify(submission));
+    return runId;
+  }
+
+  async events(runId?: string): Promise<RunEvent[]> {
+    const all = (await this.ctx.redis.xrange(this.keys.runEvents, '-', '+')).flatMap(([, f]) => {
+      const d = decodeEntry('event', f);
+      return d.ok ? [d.message] : [];
+    });
+    return runId ? all.filter((e) => e.runId === runId) : all;
+  }
+
+  /** Waits for the run's run-succeeded or run-failed event. */
+  async finished(runId: string, timeoutMs = 10_000): Promise<RunEvent> {
+    return eventually(async () => (await this.events(runId)).find((e) => e.type === 'run-succeeded' || e.type === 'run-failed'), timeoutMs);
+  }
+
+  async metrics(p: ServiceProcess): Promise<string> {
+    return (await fetch(`http://127.0.0.1:${p.port}/metrics`)).text();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.procs.map((p) => p.stop('SIGTERM')));
+  }
+}
+
+/** The value of one series in an exposition (0 when absent). */
+export function sample(exposition: string, series: string): number {
+  const line = exposition.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}

@@ -1,13 +1,14 @@
 /**
  * Writes the files generated from the libraries' single sources of truth:
  *   docs/protocol/<field>.schema.json and docs/protocol/examples/<field>.json  (from @mesh/mesh-protocol)
+ *   docs/protocol/workflow-request.schema.json                                (from @mesh/mesh-protocol)
  *   docs/protocol/mesh-services.schema.json                                   (from @mesh/mesh-protocol)
  *   docs/metrics.md                                                            (from @mesh/metrics-schema)
  * Tests fail when a committed file drifts from its source; run `npm run generate` to refresh them.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { manifestSchema, MESSAGE_FIELDS, MESSAGE_SCHEMAS, PROTOCOL_EXAMPLES } from '@mesh/mesh-protocol';
+import { manifestSchema, MESSAGE_FIELDS, MESSAGE_SCHEMAS, PROTOCOL_EXAMPLES, workflowRequestSchema } from '@mesh/mesh-protocol';
 import { renderMetricsDoc } from './metrics-doc';
 
 const root = process.cwd();
@@ -26,4 +27,5 @@ for (const field of MESSAGE_FIELDS) {
 }
 
 writeJson(join(root, 'docs', 'protocol', 'mesh-services.schema.json'), manifestSchema);
+writeJson(join(root, 'docs', 'protocol', 'workflow-request.schema.json'), workflowRequestSchema);
 write(join(root, 'docs', 'metrics.md'), renderMetricsDoc());

@@ -1,6 +1,8 @@
-import { parseListenAddress, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { hostname } from 'node:os';
+import { parseInteger, parseListenAddress, parseName, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
 export const DEFAULT_ORCHESTRATOR_LISTEN = ':9097';
+const int = parseInteger;
 
 /** Every setting of the orchestrator. */
 export const ORCHESTRATOR_SETTINGS = {
@@ -10,6 +12,55 @@ export const ORCHESTRATOR_SETTINGS = {
     default: DEFAULT_ORCHESTRATOR_LISTEN,
     parse: parseListenAddress,
     doc: 'Where the HTTP API, /metrics, /healthz and /readyz are served: host:port or :port.',
+  }),
+  apiToken: setting({
+    env: 'MESH_API_TOKEN',
+    secret: true,
+    parse: (raw: string) => {
+      if (raw.length < 16) throw new Error('must be at least 16 characters');
+      return raw;
+    },
+    doc: 'When set, POST /workflow and the run endpoints need "Authorization: Bearer <token>".',
+  }),
+  orchestratorId: setting({
+    env: 'ORCHESTRATOR_ID',
+    default: hostname(),
+    docDefault: 'the host name',
+    parse: parseName,
+    doc: 'This orchestrator\'s consumer name in the orchestrator group; give each its own.',
+  }),
+  bodyLimitBytes: setting({
+    env: 'ORCHESTRATOR_BODY_LIMIT_BYTES',
+    default: String(1024 * 1024),
+    parse: int(1024, 256 * 1024 * 1024),
+    doc: 'Largest POST /workflow body; larger ones get 413.',
+  }),
+  recordTtlMs: setting({
+    env: 'ORCHESTRATOR_RECORD_TTL_MS',
+    default: String(7 * 86_400_000),
+    parse: int(60_000, 3650 * 86_400_000),
+    doc: 'How long run records are kept after their last change.',
+  }),
+  idempotencyTtlMs: setting({
+    env: 'ORCHESTRATOR_IDEMPOTENCY_TTL_MS',
+    default: String(86_400_000),
+    parse: int(1000, 365 * 86_400_000),
+    doc: 'How long an Idempotency-Key keeps returning the same run.',
+  }),
+  redisTimeoutMs: setting({
+    env: 'ORCHESTRATOR_REDIS_TIMEOUT_MS',
+    default: '2000',
+    parse: int(10, 60_000),
+    doc: 'A request whose Redis work takes longer answers 503 instead of hanging.',
+  }),
+  runnerRefreshMs: setting({ env: 'ORCHESTRATOR_RUNNER_REFRESH_MS', default: '1000', parse: int(10, 600_000), doc: 'How often runner hardware is re-read from mesh:runners.' }),
+  batchSize: setting({ env: 'ORCHESTRATOR_BATCH_SIZE', default: '500', parse: int(1, 10_000), doc: 'Run events read per batch.' }),
+  blockMs: setting({ env: 'ORCHESTRATOR_BLOCK_MS', default: '2000', parse: int(10, 60_000), doc: 'How long one read waits for new run events.' }),
+  claimIdleMs: setting({
+    env: 'ORCHESTRATOR_CLAIM_IDLE_MS',
+    default: '10000',
+    parse: int(100, 3_600_000),
+    doc: 'Run events left unacked this long by an orchestrator that died are taken over by another.',
   }),
 };
 

@@ -5,7 +5,7 @@ import { createKeys, GROUPS, RedisStreamConsumer, whenReady, type Redis } from '
 import { TenantDomainMap } from '@mesh/config';
 import type { SupervisorConfig } from './config';
 import { createAckHandler } from './consumers/acks';
-import { StreamLoop } from './consumers/stream-loop';
+import { StreamLoop } from '@mesh/service-kit';
 import { createSubmissionHandler, runFailedForMalformed } from './consumers/submissions';
 import { Dispatcher } from './dispatch/dispatcher';
 import { PublishPool } from './dispatch/publish-pool';

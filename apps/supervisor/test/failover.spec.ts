@@ -1,5 +1,5 @@
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
-import { MeshHarness } from './mesh-harness';
+import { MeshHarness } from '@mesh/mesh-harness';
 
 let ctx: RedisTestContext;
 let mesh: MeshHarness;

@@ -2,7 +2,7 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
-import { MeshHarness, sample } from './mesh-harness';
+import { MeshHarness, sample } from '@mesh/mesh-harness';
 
 let ctx: RedisTestContext;
 let mesh: MeshHarness;

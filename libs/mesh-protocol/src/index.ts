@@ -8,3 +8,5 @@ export { StreamPublisher } from './publisher';
 export { RedisStreamConsumer, CONSUMER_DEFAULTS, type ConsumedEntry, type ReclaimResult, type StreamConsumerOptions } from './consumer';
 export { backoffDelay, sleep } from './backoff';
 export { validateManifest, manifestSchema, type MeshManifest } from './manifest';
+export { graphProblems, topologicalOrder } from './graph';
+export { validateWorkflowRequest, workflowRequestSchema, DEFAULT_TASK_TIMEOUT_MS, type WorkflowRequest } from './api/workflow-request';

@@ -37,6 +37,10 @@ export interface MeshKeys {
   run(runId: string, part: string): string;
   /** A key prefix for one workflow's records (orchestrator). */
   workflow(workflow: string, part: string): string;
+  /** A key of one run's record (orchestrator), in the run's hash slot. */
+  record(runId: string, part: string): string;
+  /** An idempotency key's entry (orchestrator), by the SHA-256 of the client's key. */
+  idempotency(digest: string): string;
 }
 
 export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
@@ -58,6 +62,13 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
     run(runId: string, part: string): string {
       if (runId === '' || /[{}]/.test(runId)) throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
       return `${prefix}:run:{${runId}}:${part}`;
+    },
+    record(runId: string, part: string): string {
+      if (runId === '' || /[{}]/.test(runId)) throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
+      return `${prefix}:record:{${runId}}:${part}`;
+    },
+    idempotency(digest: string): string {
+      return `${prefix}:idempotency:${digest}`;
     },
     workflow(workflow: string, part: string): string {
       const bad = meshNameProblem(workflow);

@@ -236,8 +236,8 @@ export const ORCHESTRATOR_METRICS = define({
   runEvents: {
     name: 'orchestrator_run_events_total',
     type: 'counter',
-    help: 'Run events read from the run-events stream, by whether they changed a record.',
-    labels: { outcome: oneOf('applied', 'duplicate') },
+    help: 'Run events read from the run-events stream: applied (changed a record), duplicate (changed nothing), unknown_run (no record).',
+    labels: { outcome: oneOf('applied', 'duplicate', 'unknown_run') },
   },
   deadLetters: {
     name: 'orchestrator_dead_letters_total',

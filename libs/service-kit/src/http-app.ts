@@ -1,4 +1,4 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { isMeshError } from '@mesh/errors';
 import type { Logger } from '@mesh/logging';
 
@@ -11,6 +11,8 @@ export interface ServiceAppOptions {
   readonly readiness?: Readonly<Record<string, ReadinessCheck>>;
   /** True while the service drains before shutdown: `/readyz` answers 503. */
   readonly isDraining?: () => boolean;
+  /** Middleware that must see every request, health checks included (e.g. request metrics). */
+  readonly middleware?: readonly RequestHandler[];
 }
 
 /**
@@ -22,6 +24,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  for (const m of options.middleware ?? []) app.use(m);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: options.service });
   });

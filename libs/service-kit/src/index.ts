@@ -1,5 +1,6 @@
 export { createServiceApp, finishApp, toErrorResponse, type ServiceAppOptions, type ReadinessCheck, type ErrorBody } from './http-app';
 export { listen, boundPort, closeServer, type ListenTarget } from './server';
-export { installShutdown, type ShutdownOptions } from './shutdown';
+export { installShutdown, type ShutdownOptions, type ShutdownSteps } from './shutdown';
 export { connectRedis, closeRedis } from './redis-health';
 export { runService, EXIT_CONFIG, type RunningService, type RunServiceOptions } from './run-service';
+export { StreamLoop, type StreamLoopOptions } from './stream-loop';

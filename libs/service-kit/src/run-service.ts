@@ -1,11 +1,11 @@
 import { describeSettings, loadConfig, secretsOf, SHARED_SETTINGS, type ConfigOf, type SettingSpec } from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
 import { createLogger, type Logger } from '@mesh/logging';
-import { installShutdown, type ShutdownOptions } from './shutdown';
+import { installShutdown, type ShutdownSteps } from './shutdown';
 
 /** What a started service hands back: the steps that stop it, in order. */
 export interface RunningService {
-  readonly steps: ShutdownOptions['steps'];
+  readonly steps: ShutdownSteps;
 }
 
 export interface RunServiceOptions<S extends SettingSpec & typeof SHARED_SETTINGS> {
@@ -39,17 +39,20 @@ export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>
     process.exit(EXIT_CONFIG);
   }
   const logger = createLogger({ service: options.service, level: config.logLevel, secrets: secretsOf(options.spec, config) });
-  let shutdown: ((reason: string) => Promise<void>) | undefined;
+  let steps: ShutdownSteps = [];
+  let markStarted: () => void = () => undefined;
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  // Signals are handled from the first moment: one that comes during start-up waits for it, then stops what started.
+  const shutdown = installShutdown({ logger, steps: () => steps, ready: started, timeoutMs: options.shutdownTimeoutMs?.(config) ?? 10_000 });
   const fatal = (err: unknown, kind: string): void => {
     logger.fatal({ err }, kind);
-    if (shutdown) void shutdown(kind);
-    else process.exit(1);
+    void shutdown(kind);
   };
   process.on('uncaughtException', (err) => fatal(err, 'uncaught exception'));
   process.on('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));
   try {
-    const running = await options.start(config, logger);
-    shutdown = installShutdown({ logger, steps: running.steps, timeoutMs: options.shutdownTimeoutMs?.(config) ?? 10_000 });
+    steps = (await options.start(config, logger)).steps;
+    markStarted();
   } catch (err) {
     if (err instanceof ConfigError) {
       // A file or module named by a setting is bad: the same one-line refusal as a bad value.

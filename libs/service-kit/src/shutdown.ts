@@ -1,9 +1,13 @@
 import type { Logger } from '@mesh/logging';
 
+export type ShutdownSteps = ReadonlyArray<readonly [name: string, run: () => Promise<void> | void]>;
+
 export interface ShutdownOptions {
   readonly logger: Logger;
   /** Steps run in order on the first SIGTERM/SIGINT; each failure is logged and the rest still run. */
-  readonly steps: ReadonlyArray<readonly [name: string, run: () => Promise<void> | void]>;
+  readonly steps: ShutdownSteps | (() => ShutdownSteps);
+  /** Awaited before the steps run (a signal during start-up waits for start-up to finish). */
+  readonly ready?: Promise<unknown>;
   /** Past this many ms the process exits 1 even if steps are still running (default 10000). */
   readonly timeoutMs?: number;
   readonly signals?: readonly NodeJS.Signals[];
@@ -33,7 +37,9 @@ export function installShutdown(options: ShutdownOptions): (reason: string) => P
         exit(1);
       }, options.timeoutMs ?? 10_000);
       timer.unref();
-      for (const [name, run] of options.steps) {
+      await options.ready?.catch(() => undefined);
+      const steps = typeof options.steps === 'function' ? options.steps() : options.steps;
+      for (const [name, run] of steps) {
         try {
           await run();
         } catch (err) {

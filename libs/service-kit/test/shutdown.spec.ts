@@ -5,7 +5,7 @@ import { installShutdown } from '../src';
 
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
-function harness(steps: Array<readonly [string, () => Promise<void> | void]>, timeoutMs = 1000) {
+function harness(steps: Array<readonly [string, () => Promise<void> | void]> | (() => Array<readonly [string, () => Promise<void> | void]>), timeoutMs = 1000, ready?: Promise<unknown>) {
   const proc = new EventEmitter();
   const exits: number[] = [];
   let exited: (code: number) => void = () => undefined;
@@ -14,6 +14,7 @@ function harness(steps: Array<readonly [string, () => Promise<void> | void]>, ti
     logger,
     steps,
     timeoutMs,
+    ...(ready ? { ready } : {}),
     process: proc as unknown as NodeJS.Process,
     exit: (code) => {
       exits.push(code);
@@ -60,5 +61,22 @@ describe('graceful shutdown', () => {
     const h = harness([['stuck', () => new Promise<void>(() => undefined)]], 20);
     h.proc.emit('SIGTERM', 'SIGTERM');
     expect(await h.done).toBe(1);
+  });
+});
+
+describe('shutdown during start-up', () => {
+  it('when a signal arrives before start-up finished, the steps run once it has, and include what it started', async () => {
+    let finishStart: () => void = () => undefined;
+    const ready = new Promise<void>((r) => (finishStart = r));
+    const order: string[] = [];
+    let steps: Array<readonly [string, () => void]> = [];
+    const h = harness(() => steps, 1000, ready);
+    h.proc.emit('SIGTERM', 'SIGTERM');
+    await new Promise((r) => setImmediate(r));
+    expect(h.exits).toEqual([]);
+    steps = [['close server', () => void order.push('close server')]];
+    finishStart();
+    expect(await h.done).toBe(0);
+    expect(order).toEqual(['close server']);
   });
 });

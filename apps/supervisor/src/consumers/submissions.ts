@@ -1,8 +1,8 @@
 import type { Logger } from '@mesh/logging';
-import { fieldMap, type ConsumedEntry, type EntryFields, type RedisStreamConsumer, type RunEvent, type Submission } from '@mesh/mesh-protocol';
+import { fieldMap, graphProblems, type ConsumedEntry, type EntryFields, type RedisStreamConsumer, type RunEvent, type Submission } from '@mesh/mesh-protocol';
 import type { Schedule, ScheduleEntry } from '../dispatch/schedule';
 import type { RunEvents } from '../events/run-events';
-import { graphProblems } from '../graph/validate-graph';
+
 import type { TenantRouter } from '../routing/tenant-router';
 import type { RunStore } from '../state/run-store';
 

@@ -3,7 +3,7 @@ import { MESH_NAME_PATTERN } from '../names';
 /** JSON Schema fragments shared by the message schemas (draft 2020-12). */
 export const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
-export const nameSchema = { type: 'string', pattern: MESH_NAME_PATTERN.source } as const;
+export const nameSchema = { type: 'string', minLength: 1, pattern: MESH_NAME_PATTERN.source } as const;
 export const runIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' } as const;
 export const assignmentIdSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
 export const epochMsSchema = { type: 'integer', minimum: 0 } as const;

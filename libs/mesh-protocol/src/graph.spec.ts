@@ -1,4 +1,4 @@
-import { graphProblems, topologicalOrder } from './validate-graph';
+import { graphProblems, topologicalOrder } from './graph';
 
 const t = (id: string, ...dependsOn: string[]) => ({ id, dependsOn });
 

@@ -1,4 +1,4 @@
-import type { SubmissionTask } from '@mesh/mesh-protocol';
+import type { SubmissionTask } from './messages';
 
 /**
  * Checks a task graph before anything runs: unique task ids, dependencies that exist (and are not

@@ -34,6 +34,20 @@ export class MeshHarness {
     return p;
   }
 
+  async orchestrator(id: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+    const p = await startServiceProcess('orchestrator', {
+      REDIS_URL: TEST_REDIS_URL,
+      ORCHESTRATOR_LISTEN: '127.0.0.1:0',
+      MESH_STREAM_PREFIX: this.ctx.prefix,
+      ORCHESTRATOR_ID: id,
+      ORCHESTRATOR_BLOCK_MS: '200',
+      ORCHESTRATOR_RUNNER_REFRESH_MS: '50',
+      ...env,
+    });
+    this.procs.push(p);
+    return p;
+  }
+
   async runner(id: string, domain: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const p = await startServiceProcess('env-runner', {
       REDIS_URL: TEST_REDIS_URL,

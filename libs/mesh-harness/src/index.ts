@@ -1,0 +1,1 @@
+export { MeshHarness, FAST_SUPERVISOR, sample } from './mesh-harness';

@@ -1,0 +1,73 @@
+import Ajv2020 from 'ajv/dist/2020';
+import { graphProblems } from '../graph';
+import { MAX_TASKS_PER_RUN } from '../messages/submission';
+import { SCHEMA_DIALECT, nameSchema, timeoutMsSchema } from '../messages/common';
+import { formatProblems, type Validation } from '../validate';
+
+/** `POST /workflow` body (orchestrator HTTP API v1). Strict: unknown fields are refused. */
+export interface WorkflowRequest {
+  readonly workflow: string;
+  readonly tenant: string;
+  readonly tasks: ReadonlyArray<{
+    readonly id: string;
+    readonly kind: string;
+    readonly payload?: unknown;
+    readonly dependsOn?: readonly string[];
+    readonly retries?: number;
+    readonly timeoutMs?: number;
+  }>;
+}
+
+/** A task's timeout when the request names none. */
+export const DEFAULT_TASK_TIMEOUT_MS = 300_000;
+
+export const workflowRequestSchema = {
+  $schema: SCHEMA_DIALECT,
+  $id: 'urn:mesh:api:v1:workflow-request',
+  title: 'WorkflowRequest',
+  description: 'The body of POST /workflow. Task ids are unique, dependencies name tasks of the same request, and the graph has no cycle (checked beyond this schema).',
+  type: 'object',
+  required: ['workflow', 'tenant', 'tasks'],
+  additionalProperties: false,
+  properties: {
+    workflow: nameSchema,
+    tenant: nameSchema,
+    tasks: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_TASKS_PER_RUN,
+      items: {
+        type: 'object',
+        required: ['id', 'kind'],
+        additionalProperties: false,
+        properties: {
+          id: nameSchema,
+          kind: nameSchema,
+          payload: {},
+          dependsOn: { type: 'array', items: nameSchema },
+          retries: { type: 'integer', minimum: 0, maximum: 100 },
+          timeoutMs: timeoutMsSchema,
+        },
+      },
+    },
+  },
+} as const;
+
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(workflowRequestSchema);
+
+/**
+ * Validates a request body: the JSON Schema, then the graph (duplicate ids, unknown dependencies,
+ * cycles) over the tasks well-formed enough to check. Every problem is listed.
+ */
+export function validateWorkflowRequest(body: unknown): Validation<WorkflowRequest> {
+  const problems = validate(body) ? [] : formatProblems(validate.errors ?? []);
+  const tasks = (body as { tasks?: unknown } | null)?.tasks;
+  if (Array.isArray(tasks)) {
+    const checkable = tasks.flatMap((t: { id?: unknown; dependsOn?: unknown }) => {
+      const deps = t?.dependsOn ?? [];
+      return typeof t?.id === 'string' && Array.isArray(deps) && deps.every((d) => typeof d === 'string') ? [{ id: t.id, dependsOn: deps as string[] }] : [];
+    });
+    problems.push(...graphProblems(checkable).map((p) => `/tasks: ${p}`));
+  }
+  return problems.length === 0 ? { ok: true, value: body as WorkflowRequest } : { ok: false, problems };
+}

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// Runs the mesh on this machine: builds the apps, finds or starts a Redis, starts the supervisor,
-// an env runner and the orchestrator with readable logs, and stops everything on Ctrl-C.
+// Runs the whole mesh on this machine with one command (`npm run mesh`): builds the apps, finds or
+// starts a Redis, starts the supervisor, two env runners in two domains (tenant "acme" is pinned to
+// the "gpu" one) and the orchestrator with readable logs, submits a demo workflow and prints where to
+// look. Ctrl-C stops everything, the private Redis too.
 //
-//   npm run mesh                 # REDIS_URL if set, else 127.0.0.1:6379, else a private redis-server
+// Redis: REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a private redis-server on a free
+// port when one is on the PATH; else it stops and says how to get one.
+// For tests: MESH_LOCAL_SKIP_BUILD=1, MESH_LOCAL_PORT_OFFSET (added to every port),
+// MESH_LOCAL_REDIS_CANDIDATE (instead of redis://127.0.0.1:6379), MESH_LOCAL_REDIS_SERVER (the command).
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -10,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import Redis from 'ioredis';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const OFFSET = Number(process.env.MESH_LOCAL_PORT_OFFSET ?? 0);
+const PORTS = { orchestrator: 9097 + OFFSET, supervisor: 9098 + OFFSET, runner: 8083 + OFFSET, gpuRunner: 8084 + OFFSET };
+const PREFIX = 'mesh';
 const children = [];
 let stopping = false;
 
@@ -41,22 +49,19 @@ function freePort() {
   });
 }
 
-function onPath(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
 async function findRedis() {
   if (process.env.REDIS_URL) {
     if (await redisAnswers(process.env.REDIS_URL)) return { url: process.env.REDIS_URL, how: 'REDIS_URL' };
-    throw new Error('REDIS_URL is set but Redis does not answer there');
+    throw new Error('REDIS_URL is set but no Redis answers there');
   }
-  const local = 'redis://127.0.0.1:6379';
-  if (await redisAnswers(local)) return { url: local, how: 'the Redis on 127.0.0.1:6379' };
-  if (!onPath('redis-server')) {
-    throw new Error('no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (apt-get install redis-server)');
+  const candidate = process.env.MESH_LOCAL_REDIS_CANDIDATE ?? 'redis://127.0.0.1:6379';
+  if (await redisAnswers(candidate)) return { url: candidate, how: `the Redis at ${candidate}` };
+  const server = process.env.MESH_LOCAL_REDIS_SERVER ?? 'redis-server';
+  if (spawnSync('sh', ['-c', `command -v "${server}"`], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)');
   }
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  const child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
   children.push({ name: 'redis', child });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 50));
@@ -90,39 +95,83 @@ async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   say('stopping…');
-  await Promise.all(
-    [...children].reverse().map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  for (const { child } of [...children].reverse()) {
+    await new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  }
   say('stopped');
   process.exit(code);
+}
+
+async function waitHealthy(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+async function demo() {
+  const api = `http://127.0.0.1:${PORTS.orchestrator}`;
+  const res = await fetch(`${api}/workflow`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      workflow: 'demo',
+      tenant: 'acme',
+      tasks: [
+        { id: 'extract', kind: 'echo', payload: { table: 'orders' } },
+        { id: 'transform', kind: 'sleep', payload: { ms: 200 }, dependsOn: ['extract'] },
+        { id: 'load', kind: 'echo', payload: { rows: 42 }, dependsOn: ['transform'] },
+      ],
+    }),
+  });
+  if (res.status !== 202) throw new Error(`demo submission answered ${res.status}: ${await res.text()}`);
+  const { links } = await res.json();
+  for (let i = 0; i < 100; i++) {
+    const run = await (await fetch(`${api}${links.run}`)).json();
+    if (run.status === 'succeeded' || run.status === 'failed') {
+      say(`demo run ${run.status} (tenant acme → domain ${run.domain}, tasks on ${[...new Set(run.tasks.map((t) => t.runnerId))].join(', ')})`);
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return `${api}${links.run}`;
 }
 
 async function main() {
   process.on('SIGINT', () => void stop(0));
   process.on('SIGTERM', () => void stop(0));
 
-  say('building the apps (npm run build)…');
-  const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' } });
-  if (build.status !== 0) throw new Error('build failed');
+  if (process.env.MESH_LOCAL_SKIP_BUILD !== '1') {
+    say('building the apps (npm run build)…');
+    const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' } });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
 
   const redis = await findRedis();
   say(`using ${redis.how}`);
-  const common = { REDIS_URL: redis.url, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  start('supervisor', 'supervisor', { ...common, SUPERVISOR_METRICS_LISTEN: '127.0.0.1:9098' });
-  start('env-runner', 'env-runner', { ...common, RUNNER_LISTEN: '127.0.0.1:8083', MESH_DOMAIN: 'default', RUNNER_ID: 'local-runner-1' });
-  start('orchestrator', 'orchestrator', { ...common, ORCHESTRATOR_LISTEN: '127.0.0.1:9097' });
+  const common = { REDIS_URL: redis.url, MESH_STREAM_PREFIX: PREFIX, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
+  start('supervisor', 'supervisor', { ...common, SUPERVISOR_ID: 'local-supervisor', SUPERVISOR_METRICS_LISTEN: `127.0.0.1:${PORTS.supervisor}`, MESH_TENANT_DOMAIN_MAP: 'acme=gpu' });
+  start('env-runner', 'env-runner', { ...common, RUNNER_ID: 'local-runner', MESH_DOMAIN: 'default', RUNNER_LISTEN: `127.0.0.1:${PORTS.runner}` });
+  start('env-runner-gpu', 'env-runner', { ...common, RUNNER_ID: 'local-gpu-runner', MESH_DOMAIN: 'gpu', RUNNER_LISTEN: `127.0.0.1:${PORTS.gpuRunner}` });
+  start('orchestrator', 'orchestrator', { ...common, ORCHESTRATOR_ID: 'local-orchestrator', ORCHESTRATOR_LISTEN: `127.0.0.1:${PORTS.orchestrator}` });
+  await Promise.all([PORTS.supervisor, PORTS.runner, PORTS.gpuRunner, PORTS.orchestrator].map((p) => waitHealthy(`http://127.0.0.1:${p}/readyz`)));
 
+  const run = await demo();
   say('the mesh is up. Look at:');
-  say('  supervisor    http://127.0.0.1:9098/metrics   /healthz  /readyz');
-  say('  env runner    http://127.0.0.1:8083/prometheus  /metrics  /healthz  /readyz');
-  say('  orchestrator  http://127.0.0.1:9097/metrics   /healthz  /readyz');
+  say(`  demo run record   ${run}`);
+  say(`  all demo runs     http://127.0.0.1:${PORTS.orchestrator}/workflows/demo/runs`);
+  say(`  supervisor        http://127.0.0.1:${PORTS.supervisor}/metrics`);
+  say(`  env runners       http://127.0.0.1:${PORTS.runner}/prometheus   http://127.0.0.1:${PORTS.gpuRunner}/prometheus   (…/metrics and …/hardware too)`);
+  say(`  orchestrator      http://127.0.0.1:${PORTS.orchestrator}/metrics`);
   say('Ctrl-C stops everything.');
 }
 

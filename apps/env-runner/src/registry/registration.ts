@@ -1,19 +1,6 @@
 import type { Logger } from '@mesh/logging';
-import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
+import type { MeshKeys, Redis, RunnerRegistration as RunnerRecord } from '@mesh/mesh-protocol';
 import type { RunnerHardware } from '../hardware/snapshot';
-
-/** A runner's entry in `mesh:runners` (field = runnerId, value = this as JSON). */
-export interface RunnerRecord {
-  readonly runnerId: string;
-  readonly domain: string;
-  readonly startedAt: number;
-  readonly lastSeen: number;
-  /** The runner counts as gone once lastSeen is older than this. */
-  readonly leaseMs: number;
-  readonly concurrency: number;
-  readonly kinds: readonly string[];
-  readonly hardware: RunnerHardware | null;
-}
 
 export interface RegistrationOptions {
   readonly redis: Redis;

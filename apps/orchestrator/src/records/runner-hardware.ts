@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/logging';
-import type { HardwareSnapshot, MeshKeys, Redis } from '@mesh/mesh-protocol';
+import { parseRunnerRegistry, type HardwareSnapshot, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 
 /**
  * Runner hardware as registered in `mesh:runners`, re-read at most every `refreshMs`. Remembers
@@ -41,13 +41,8 @@ export class RunnerHardware {
       this.o.logger.warn({ err }, 'cannot read runner hardware; keeping the last view');
       return;
     }
-    for (const [runnerId, json] of Object.entries(all)) {
-      try {
-        const r = JSON.parse(json) as { hardware?: HardwareSnapshot | null; lastSeen?: number };
-        if (r.hardware) this.byRunner.set(runnerId, { hardware: r.hardware, collectedAt: Number(r.hardware.collectedAt ?? r.lastSeen ?? 0) });
-      } catch {
-        // a malformed registration is skipped
-      }
+    for (const r of parseRunnerRegistry(all)) {
+      if (r.hardware) this.byRunner.set(r.runnerId, { hardware: r.hardware, collectedAt: Number(r.hardware.collectedAt ?? r.lastSeen) });
     }
     // Bound memory: forget the longest-unseen runners beyond the cap.
     const cap = this.o.maxRemembered ?? 10_000;

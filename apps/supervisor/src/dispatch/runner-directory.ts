@@ -1,12 +1,6 @@
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
-
-interface Registration {
-  readonly domain?: unknown;
-  readonly lastSeen?: unknown;
-  readonly leaseMs?: unknown;
-}
+import { isLiveRunner, parseRunnerRegistry, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 
 /**
  * Which domains have a live runner, read from `mesh:runners` (a runner is live while its last
@@ -53,15 +47,8 @@ export class RunnerDirectory {
       return;
     }
     const live = new Map<string, number>();
-    for (const json of Object.values(all)) {
-      let r: Registration;
-      try {
-        r = JSON.parse(json) as Registration;
-      } catch {
-        continue;
-      }
-      const lease = typeof r.leaseMs === 'number' ? r.leaseMs : this.o.defaultLeaseMs;
-      if (typeof r.domain === 'string' && typeof r.lastSeen === 'number' && now - r.lastSeen <= lease) live.set(r.domain, (live.get(r.domain) ?? 0) + 1);
+    for (const r of parseRunnerRegistry(all)) {
+      if (isLiveRunner(r, now, this.o.defaultLeaseMs)) live.set(r.domain, (live.get(r.domain) ?? 0) + 1);
     }
     this.live = live;
     this.readAt = now;

@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { graphProblems } from '../graph';
-import { MAX_TASKS_PER_RUN } from '../messages/submission';
-import { SCHEMA_DIALECT, nameSchema, timeoutMsSchema } from '../messages/common';
+import { MAX_TASKS_PER_RUN, TASK_FIELD_SCHEMAS } from '../messages/submission';
+import { SCHEMA_DIALECT, nameSchema } from '../messages/common';
 import { formatProblems, type Validation } from '../validate';
 
 /** `POST /workflow` body (orchestrator HTTP API v1). Strict: unknown fields are refused. */
@@ -40,14 +40,7 @@ export const workflowRequestSchema = {
         type: 'object',
         required: ['id', 'kind'],
         additionalProperties: false,
-        properties: {
-          id: nameSchema,
-          kind: nameSchema,
-          payload: {},
-          dependsOn: { type: 'array', items: nameSchema },
-          retries: { type: 'integer', minimum: 0, maximum: 100 },
-          timeoutMs: timeoutMsSchema,
-        },
+        properties: { ...TASK_FIELD_SCHEMAS, dependsOn: { type: 'array', items: nameSchema } },
       },
     },
   },

@@ -25,6 +25,15 @@ export interface SubmissionTask {
 
 export const MAX_TASKS_PER_RUN = 100_000;
 
+/** A task's fields as both the HTTP API and the wire protocol constrain them (dependsOn aside). */
+export const TASK_FIELD_SCHEMAS = {
+  id: nameSchema,
+  kind: nameSchema,
+  payload: {},
+  retries: { type: 'integer', minimum: 0, maximum: 100 },
+  timeoutMs: timeoutMsSchema,
+} as const;
+
 export const submissionSchema = {
   $schema: SCHEMA_DIALECT,
   $id: 'urn:mesh:protocol:v1:submission',
@@ -43,14 +52,7 @@ export const submissionSchema = {
       items: {
         type: 'object',
         required: ['id', 'kind', 'payload', 'dependsOn', 'retries', 'timeoutMs'],
-        properties: {
-          id: nameSchema,
-          kind: nameSchema,
-          payload: {},
-          dependsOn: { type: 'array', items: nameSchema, uniqueItems: true },
-          retries: { type: 'integer', minimum: 0, maximum: 100 },
-          timeoutMs: timeoutMsSchema,
-        },
+        properties: { ...TASK_FIELD_SCHEMAS, dependsOn: { type: 'array', items: nameSchema, uniqueItems: true } },
       },
     },
     submittedAt: epochMsSchema,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Logger } from '@mesh/logging';
 import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
 import { sleep, type Assignment, type ConsumedEntry, type RedisStreamConsumer } from '@mesh/mesh-protocol';
@@ -32,7 +33,10 @@ export class AssignmentRunner {
   private readonly loops: Promise<void>[] = [];
   private readonly idle: Array<() => void> = [];
 
-  constructor(private readonly o: AssignmentRunnerOptions) {}
+  constructor(private readonly o: AssignmentRunnerOptions) {
+    // Every assignment in flight listens on this signal: as many listeners as the concurrency allows.
+    setMaxListeners(0, this.abandon.signal);
+  }
 
   get inFlight(): number {
     return this.inFlightCount;
@@ -131,10 +135,14 @@ export class AssignmentRunner {
   }
 
   private freeSlot(): Promise<void> {
-    if (this.inFlightCount < this.o.concurrency) return Promise.resolve();
+    if (this.inFlightCount < this.o.concurrency || this.draining) return Promise.resolve();
     return new Promise((resolve) => {
-      this.slotWaiters.push(resolve);
-      this.stopReading.signal.addEventListener('abort', () => resolve(), { once: true });
+      const done = (): void => {
+        this.stopReading.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      this.slotWaiters.push(done);
+      this.stopReading.signal.addEventListener('abort', done, { once: true });
     });
   }
 

@@ -73,6 +73,12 @@ export const SUPERVISOR_SETTINGS = {
     parse: int(1000, 365 * 86_400_000),
     doc: 'How long a finished run\'s scheduling state stays in Redis (late acks are recognised meanwhile).',
   }),
+  trimIntervalMs: setting({
+    env: 'SUPERVISOR_TRIM_INTERVAL_MS',
+    default: '30000',
+    parse: int(0, 86_400_000),
+    doc: 'How often streams are trimmed below what every consumer group acknowledged (0: never).',
+  }),
   shutdownGraceMs: setting({ env: 'SUPERVISOR_SHUTDOWN_GRACE_MS', default: '5000', parse: int(0, 600_000), doc: 'On SIGTERM, how long publishes in flight may take.' }),
 };
 

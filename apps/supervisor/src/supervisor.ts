@@ -12,6 +12,7 @@ import { PublishPool } from './dispatch/publish-pool';
 import { RunnerDirectory } from './dispatch/runner-directory';
 import { Schedule } from './dispatch/schedule';
 import { RunEvents } from './events/run-events';
+import { StreamTrimmer } from './housekeeping/stream-trimmer';
 import { TenantRouter } from './routing/tenant-router';
 import { Coordinator } from './state/coordinator';
 import { RunStore } from './state/run-store';
@@ -38,6 +39,7 @@ export class Supervisor {
   private readonly loops: StreamLoop<'submission' | 'ack'>[];
   private readonly dispatcher: Dispatcher;
   private readonly pool: PublishPool;
+  readonly trimmer: StreamTrimmer;
   private readonly consumers: Array<RedisStreamConsumer<'submission'> | RedisStreamConsumer<'ack'>>;
   private draining = false;
   private readonly connections: Redis[] = [];
@@ -97,6 +99,14 @@ export class Supervisor {
       ...(d.random ? { random: d.random } : {}),
     });
     this.dispatcher.attach(this.pool);
+    this.trimmer = new StreamTrimmer({
+      redis,
+      keys,
+      intervalMs: c.trimIntervalMs,
+      domains: () => [c.defaultDomain, ...this.router.current.entries().map(([, domain]) => domain)],
+      metrics,
+      logger: logger.child({ component: 'trim' }),
+    });
 
     const common = { group: GROUPS.supervisor, consumer: c.supervisorId, deadStream: keys.dead, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs, now };
     const subLog = logger.child({ component: 'submissions' });
@@ -156,12 +166,13 @@ export class Supervisor {
     }
     for (const loop of this.loops) loop.start();
     this.dispatcher.start();
+    this.trimmer.start();
   }
 
   /** Stops reading and scheduling, lets publishes in flight finish within `graceMs`; unfinished work stays in Redis for others. */
   async stop(graceMs: number): Promise<void> {
     this.draining = true;
-    await Promise.all(this.loops.map((l) => l.stop()));
+    await Promise.all([...this.loops.map((l) => l.stop()), this.trimmer.stop()]);
     await this.dispatcher.stop();
     const timeout = new Promise<void>((r) => setTimeout(r, graceMs).unref());
     await Promise.race([this.pool.idle(), timeout]);

@@ -166,4 +166,21 @@ describe('supervisor scheduling', () => {
     await eventually(() => sup.records.find((r) => r['msg'] === 'tenant map refused; keeping the current one'));
     expect(await mesh.metrics(sup)).toContain('supervisor_tenant_domain_override{tenant="acme",domain="west"} 1');
   }, 20_000);
+
+  it('when runs are done, the streams are trimmed below what every group acknowledged, and a stream with no group is left alone', async () => {
+    const sup = await mesh.supervisor('sup-1', { SUPERVISOR_TRIM_INTERVAL_MS: '200' });
+    await mesh.runner('cpu-1', 'default');
+    const runId = await mesh.submit('etl', 'acme', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    await mesh.finished(runId);
+    await eventually(async () => {
+      const lengths = await Promise.all([mesh.keys.workflows, mesh.keys.acks, mesh.keys.assignments('default')].map((k) => ctx.redis.xlen(k)));
+      return lengths.every((n) => n === 0) ? true : undefined;
+    });
+    // Nothing reads run events in this test (no orchestrator group): they are kept.
+    expect(await ctx.redis.xlen(mesh.keys.runEvents)).toBeGreaterThan(0);
+    const text = await mesh.metrics(sup);
+    expect(sample(text, 'supervisor_stream_trimmed_entries_total{stream="assignments"}')).toBe(2);
+    expect(sample(text, 'supervisor_stream_trimmed_entries_total{stream="acks"}')).toBe(2);
+    expect(sample(text, 'supervisor_stream_trimmed_entries_total{stream="workflows"}')).toBe(1);
+  }, 20_000);
 });

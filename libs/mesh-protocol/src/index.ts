@@ -11,3 +11,4 @@ export { validateManifest, manifestSchema, type MeshManifest } from './manifest'
 export { graphProblems, topologicalOrder } from './graph';
 export { validateWorkflowRequest, workflowRequestSchema, DEFAULT_TASK_TIMEOUT_MS, type WorkflowRequest } from './api/workflow-request';
 export { parseRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
+export { trimAcknowledged, firstNeededId } from './trim';

@@ -108,6 +108,12 @@ export const SUPERVISOR_METRICS = define({
     help: 'Acks that changed nothing because the attempt was already settled (at-least-once redelivery).',
     labels: {},
   },
+  streamTrimmed: {
+    name: 'supervisor_stream_trimmed_entries_total',
+    type: 'counter',
+    help: 'Stream entries removed because every consumer group had acknowledged them.',
+    labels: { stream: oneOf(...STREAM_LABELS) },
+  },
   deadLetters: {
     name: 'supervisor_dead_letters_total',
     type: 'counter',

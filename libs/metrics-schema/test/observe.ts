@@ -27,6 +27,7 @@ export const SEQUENCES: Record<string, (r: Registry) => void> = {
     m.routedAssignments.inc({ domain: 'gpu-east', route: 'override' });
     m.runnersOnline.set({ domain: 'gpu-east' }, 1);
     m.duplicateAcks.inc();
+    m.streamTrimmed.inc({ stream: 'acks' }, 250);
     m.deadLetters.inc({ stream: 'workflows', reason: 'rejected' });
   },
   'env-runner'(r) {

@@ -33,7 +33,11 @@ export async function startServiceProcess(app: string, env: Record<string, strin
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${app} did not log "listening" within ${options.timeoutMs ?? 10000} ms; stderr: ${stderr}`)), options.timeoutMs ?? 10000);
+    const timer = setTimeout(() => {
+      // Leave nothing running behind a failed start.
+      child.kill('SIGKILL');
+      reject(new Error(`${app} did not log "listening" within ${options.timeoutMs ?? 10000} ms; stderr: ${stderr}`));
+    }, options.timeoutMs ?? 10000);
     child.stdout?.on('data', (chunk) => {
       buffered += String(chunk);
       let nl: number;

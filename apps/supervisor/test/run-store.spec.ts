@@ -1,5 +1,6 @@
-import { createKeys, PROTOCOL_EXAMPLES, type Submission, type SubmissionTask } from '@mesh/mesh-protocol';
+import { createKeys, MAX_TASKS_PER_RUN, PROTOCOL_EXAMPLES, type Submission, type SubmissionTask } from '@mesh/mesh-protocol';
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+import { Schedule } from '../src/dispatch/schedule';
 import { RunStore } from '../src/state/run-store';
 
 let ctx: RedisTestContext;
@@ -83,9 +84,22 @@ describe('run store', () => {
     expect(await store.taskStatuses('r7')).toEqual({ a: 'succeeded', b: 'dispatched' });
   });
 
-  it('when a run fans out to 10,000 tasks, all are created ready in one call', async () => {
-    const tasks = Array.from({ length: 10_000 }, (_, i) => task(`t${i}`));
+  it('when a run has the most tasks a submission allows (100,000), all are created ready in one call', async () => {
+    const tasks = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => task(`t${i}`));
     const created = await store.create(submission('r8', tasks), 'east', 'default');
-    expect(created.ready).toHaveLength(10_000);
+    expect(created.ready).toHaveLength(MAX_TASKS_PER_RUN);
+  });
+});
+
+describe('schedule', () => {
+  it('when 100,000 entries are added and removed at once, the commands stay bounded and every entry lands and leaves', async () => {
+    const keys = createKeys(ctx.prefix);
+    const schedule = new Schedule(ctx.redis, store, keys.schedule);
+    const entries = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => ({ entry: { kind: 'dispatch' as const, runId: 'r', taskId: `t${i}`, attempt: 1 }, at: i }));
+    await schedule.add(entries);
+    expect(await ctx.redis.zcard(keys.schedule)).toBe(MAX_TASKS_PER_RUN);
+    expect(await schedule.due(MAX_TASKS_PER_RUN)).toBe(MAX_TASKS_PER_RUN);
+    await schedule.remove(entries.map((e) => `d|r|${e.entry.taskId}|1`));
+    expect(await ctx.redis.zcard(keys.schedule)).toBe(0);
   });
 });

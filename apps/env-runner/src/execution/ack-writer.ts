@@ -73,7 +73,9 @@ export class AckWriter {
     }
     if (written.length === 0) return retry;
     try {
-      await this.o.redis.xack(this.o.assignmentsStream, this.o.group, ...written.map((w) => w.entryId));
+      const pipeline = this.o.redis.pipeline();
+      for (let i = 0; i < written.length; i += 1000) pipeline.xack(this.o.assignmentsStream, this.o.group, ...written.slice(i, i + 1000).map((w) => w.entryId));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     } catch (err) {
       // The acks are written; the assignments stay pending and a re-delivery produces a duplicate
       // ack, which the supervisor ignores.

@@ -13,6 +13,13 @@ export interface ScheduleEntry {
 
 const PREFIX: Record<ScheduleKind, string> = { dispatch: 'd', watch: 'w' };
 
+/** Members per ZADD / ZREM: a run's 100,000 ready tasks go in a pipeline of bounded commands. */
+const CHUNK = 1000;
+
+async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+}
+
 /** `d|runId|taskId|attempt`: run ids and task ids never contain "|". */
 export function memberOf(e: ScheduleEntry): string {
   return `${PREFIX[e.kind]}|${e.runId}|${e.taskId}|${e.attempt}`;
@@ -39,9 +46,13 @@ export class Schedule {
 
   async add(entries: ReadonlyArray<{ entry: ScheduleEntry; at: number }>): Promise<void> {
     if (entries.length === 0) return;
-    const args: Array<string | number> = [];
-    for (const { entry, at } of entries) args.push(at, memberOf(entry));
-    await this.redis.zadd(this.key, ...args);
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const args: Array<string | number> = [];
+      for (const { entry, at } of entries.slice(i, i + CHUNK)) args.push(at, memberOf(entry));
+      pipeline.zadd(this.key, ...args);
+    }
+    await exec(pipeline);
   }
 
   async claim(now: number, limit: number, leaseMs: number): Promise<Array<{ member: string; entry: ScheduleEntry | undefined }>> {
@@ -50,7 +61,10 @@ export class Schedule {
   }
 
   async remove(members: readonly string[]): Promise<void> {
-    if (members.length > 0) await this.redis.zrem(this.key, ...members);
+    if (members.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (let i = 0; i < members.length; i += CHUNK) pipeline.zrem(this.key, ...members.slice(i, i + CHUNK));
+    await exec(pipeline);
   }
 
   /** Entries due at or before `now`. */

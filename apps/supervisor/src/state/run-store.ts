@@ -58,7 +58,7 @@ export interface SettleInput {
 }
 
 type Scripted = Redis & {
-  meshCreateRun(...args: Array<string | number>): Promise<string[]>;
+  meshCreateRun(args: Array<string | number>): Promise<string[]>;
   meshSettleTask(...args: Array<string | number>): Promise<Array<string | number>>;
   meshMarkDispatched(...args: Array<string | number>): Promise<number>;
   meshClaimDue(...args: Array<string | number>): Promise<string[]>;
@@ -98,7 +98,8 @@ export class RunStore {
       const spec: TaskSpec = { kind: t.kind, payload: t.payload, timeoutMs: t.timeoutMs };
       args.push(t.id, JSON.stringify(spec), [...new Set(t.dependsOn)].join(','), t.retries);
     }
-    const reply = await this.redis.meshCreateRun(...this.runKeys(s.runId), ...args);
+    // One array argument (ioredis flattens it): a run may have 100,000 tasks, too many to spread into a call.
+    const reply = await this.redis.meshCreateRun([...this.runKeys(s.runId), ...args]);
     const ready: ReadyTask[] = [];
     for (let i = 2; i < reply.length; i += 2) ready.push({ taskId: reply[i] as string, attempt: Number(reply[i + 1]) });
     return { created: reply[0] === 'created', runStatus: reply[1] as string, ready };

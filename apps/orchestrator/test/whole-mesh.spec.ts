@@ -93,4 +93,32 @@ describe('the whole mesh, as built processes', () => {
     expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="succeeded"}')).toBe(2);
     expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="failed"}')).toBe(1);
   }, 30_000);
+
+  it('when a second orchestrator runs beside the first and the first restarts, every record is still served, the same by both', async () => {
+    const { runId, links } = await post({ workflow: 'audit', tenant: 'acme', tasks: [{ id: 'a', kind: 'echo' }] });
+    await finalRecord(links.run);
+    const second = await mesh.orchestrator('orch-2');
+    const viaSecond = async () => (await fetch(`http://127.0.0.1:${second.port}${links.run}`)).json();
+    expect(await viaSecond()).toEqual(await (await api(links.run)).json());
+
+    expect(await orchestrator.stop('SIGTERM')).toBe(0);
+    orchestrator = await mesh.orchestrator('orch-1');
+    const again = (await (await api(links.run)).json()) as { runId: string; status: string };
+    expect([again.runId, again.status]).toEqual([runId, 'succeeded']);
+
+    // Both consume run events now; a new run's record is complete whichever of them applied its events.
+    const next = await post({ workflow: 'audit', tenant: 'acme', tasks: [{ id: 'a', kind: 'echo' }, { id: 'b', kind: 'echo', dependsOn: ['a'] }] });
+    await finalRecord(next.links.run);
+    // Two consumers apply a run's events in parallel, so the record converges rather than arriving in order.
+    const done = await eventually(async () => {
+      const a = (await (await api(next.links.run)).json()) as Record<string, unknown>;
+      const b = (await (await fetch(`http://127.0.0.1:${second.port}${next.links.run}`)).json()) as Record<string, unknown>;
+      return a['startedAt'] && JSON.stringify(a) === JSON.stringify(b) ? a : undefined;
+    });
+    expect(done).toMatchObject({ status: 'succeeded', domain: 'gpu', startedAt: expect.any(Number), finishedAt: expect.any(Number) });
+    expect((done['tasks'] as Array<{ status: string; runnerId: string }>).map((t) => [t.status, t.runnerId])).toEqual([
+      ['succeeded', 'gpu-runner'],
+      ['succeeded', 'gpu-runner'],
+    ]);
+  }, 30_000);
 });

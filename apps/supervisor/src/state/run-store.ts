@@ -1,5 +1,5 @@
 import type { MeshKeys, Redis, Submission } from '@mesh/mesh-protocol';
-import { CLAIM_DUE, CREATE_RUN, MARK_DISPATCHED, SETTLE_TASK } from './scripts';
+import { CLAIM_DUE, CREATE_RUN, MARK_DISPATCHED, SETTLE_TASKS } from './scripts';
 
 const PARTS = ['meta', 'spec', 'children', 'waiting', 'status', 'attempt', 'retries'] as const;
 
@@ -59,8 +59,8 @@ export interface SettleInput {
 
 type Scripted = Redis & {
   meshCreateRun(args: Array<string | number>): Promise<string[]>;
-  meshSettleTask(...args: Array<string | number>): Promise<Array<string | number>>;
-  meshMarkDispatched(...args: Array<string | number>): Promise<number>;
+  meshSettleTasks(args: Array<string | number>): Promise<Array<string | number>>;
+  meshMarkDispatched(args: Array<string | number>): Promise<number[]>;
   meshClaimDue(...args: Array<string | number>): Promise<string[]>;
 };
 
@@ -78,9 +78,9 @@ export class RunStore {
     private readonly now: () => number = Date.now,
   ) {
     const r = redis as Scripted;
-    if (typeof r.meshSettleTask !== 'function') {
+    if (typeof r.meshSettleTasks !== 'function') {
       r.defineCommand('meshCreateRun', { numberOfKeys: PARTS.length, lua: CREATE_RUN });
-      r.defineCommand('meshSettleTask', { numberOfKeys: PARTS.length, lua: SETTLE_TASK });
+      r.defineCommand('meshSettleTasks', { numberOfKeys: PARTS.length, lua: SETTLE_TASKS });
       r.defineCommand('meshMarkDispatched', { numberOfKeys: PARTS.length, lua: MARK_DISPATCHED });
       r.defineCommand('meshClaimDue', { numberOfKeys: 1, lua: CLAIM_DUE });
     }
@@ -105,54 +105,84 @@ export class RunStore {
     return { created: reply[0] === 'created', runStatus: reply[1] as string, ready };
   }
 
-  /** Settles many attempts in one pipelined round trip. */
+  /**
+   * Settles many attempts in one pipelined round trip: one script call per run (and per chunk of
+   * its settlements), applied in the order given. Results come back in input order.
+   */
   async settleMany(inputs: readonly SettleInput[]): Promise<SettleResult[]> {
-    if (inputs.length === 0) return [];
-    const pipeline = this.redis.pipeline() as unknown as { meshSettleTask(...a: Array<string | number>): void; exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const i of inputs) {
-      pipeline.meshSettleTask(...this.runKeys(i.runId), i.taskId, i.attempt, i.success ? 1 : 0, this.now(), i.error ?? '', i.allowRetry ? 1 : 0, this.finishedTtlMs);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, reply]) => {
-      if (err) throw err;
-      return parseSettle(reply as Array<string | number>);
+    const results: SettleResult[] = new Array(inputs.length);
+    await this.perRun(inputs, (runId, chunk) => {
+      const args: Array<string | number> = [...this.runKeys(runId), this.now(), this.finishedTtlMs];
+      for (const i of chunk) {
+        const s = inputs[i] as SettleInput;
+        args.push(s.taskId, s.attempt, s.success ? 1 : 0, s.error ?? '', s.allowRetry ? 1 : 0);
+      }
+      return [this.redis.meshSettleTasks(args), (reply: unknown) => {
+        const flat = reply as Array<string | number>;
+        let at = 0;
+        for (const i of chunk) {
+          const length = Number(flat[at]);
+          results[i] = parseSettle(flat.slice(at + 1, at + 1 + length));
+          at += 1 + length;
+        }
+      }];
     });
+    return results;
   }
 
   /** Marks published attempts dispatched (skipping any already settled); returns which were marked. */
   async markDispatched(items: ReadonlyArray<{ runId: string; taskId: string; attempt: number }>): Promise<boolean[]> {
-    if (items.length === 0) return [];
-    const pipeline = this.redis.pipeline() as unknown as { meshMarkDispatched(...a: Array<string | number>): void; exec(): Promise<Array<[Error | null, unknown]> | null> };
-    for (const i of items) pipeline.meshMarkDispatched(...this.runKeys(i.runId), i.taskId, i.attempt);
-    return ((await pipeline.exec()) ?? []).map(([err, reply]) => {
-      if (err) throw err;
-      return reply === 1;
+    const marked: boolean[] = new Array(items.length);
+    await this.perRun(items, (runId, chunk) => {
+      const args: Array<string | number> = [...this.runKeys(runId)];
+      for (const i of chunk) args.push((items[i] as { taskId: string }).taskId, (items[i] as { attempt: number }).attempt);
+      return [this.redis.meshMarkDispatched(args), (reply: unknown) => chunk.forEach((i, k) => (marked[i] = (reply as number[])[k] === 1))];
     });
+    return marked;
   }
 
-  /** The run's routing facts and each task's spec, for building assignments (one round trip). */
+  /** The run's routing facts and each task's spec and status, for building assignments (three commands per run). */
   async loadForDispatch(items: ReadonlyArray<{ runId: string; taskId: string }>): Promise<Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined>> {
-    if (items.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const i of items) {
-      pipeline.hmget(this.keys.run(i.runId, 'meta'), 'runId', 'workflow', 'tenant', 'domain', 'route', 'submittedAt', 'status');
-      pipeline.hget(this.keys.run(i.runId, 'spec'), i.taskId);
-      pipeline.hget(this.keys.run(i.runId, 'status'), i.taskId);
-    }
-    const r = (await pipeline.exec()) ?? [];
-    return items.map((_, n) => {
-      const [e1, meta] = r[n * 3] ?? [];
-      const [e2, spec] = r[n * 3 + 1] ?? [];
-      const [e3, status] = r[n * 3 + 2] ?? [];
-      if (e1 || e2 || e3) throw e1 ?? e2 ?? e3;
-      const m = meta as Array<string | null>;
-      if (!m?.[0] || typeof spec !== 'string') return undefined;
-      return {
-        meta: { runId: m[0], workflow: m[1] as string, tenant: m[2] as string, domain: m[3] as string, route: m[4] as 'override' | 'default', submittedAt: Number(m[5]), status: m[6] as string },
-        spec: JSON.parse(spec) as TaskSpec,
-        status: status as string,
-      };
+    const loaded: Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined> = new Array(items.length).fill(undefined);
+    await this.perRun(items, (runId, chunk) => {
+      const tasks = chunk.map((i) => (items[i] as { taskId: string }).taskId);
+      const read = Promise.all([
+        this.redis.hmget(this.keys.run(runId, 'meta'), 'runId', 'workflow', 'tenant', 'domain', 'route', 'submittedAt', 'status'),
+        this.redis.hmget(this.keys.run(runId, 'spec'), ...tasks),
+        this.redis.hmget(this.keys.run(runId, 'status'), ...tasks),
+      ]);
+      return [read, (reply: unknown) => {
+        const [m, specs, statuses] = reply as [Array<string | null>, Array<string | null>, Array<string | null>];
+        if (!m[0]) return;
+        const meta: RunMeta = { runId: m[0], workflow: m[1] as string, tenant: m[2] as string, domain: m[3] as string, route: m[4] as 'override' | 'default', submittedAt: Number(m[5]), status: m[6] as string };
+        chunk.forEach((i, k) => {
+          const spec = specs[k];
+          if (typeof spec === 'string') loaded[i] = { meta, spec: JSON.parse(spec) as TaskSpec, status: statuses[k] as string };
+        });
+      }];
     });
+    return loaded;
+  }
+
+  /**
+   * Groups items by run (chunks of 500) and issues one request per group, all at once: they share the
+   * connection without waiting for each other's replies. Each group's reply is handed back.
+   */
+  private async perRun<T extends { runId: string }>(items: readonly T[], request: (runId: string, chunk: number[]) => [Promise<unknown>, (reply: unknown) => void]): Promise<void> {
+    const byRun = new Map<string, number[]>();
+    items.forEach((item, i) => {
+      const list = byRun.get(item.runId);
+      if (list) list.push(i);
+      else byRun.set(item.runId, [i]);
+    });
+    const pending: Array<Promise<void>> = [];
+    for (const [runId, indexes] of byRun) {
+      for (let c = 0; c < indexes.length; c += 500) {
+        const [reply, take] = request(runId, indexes.slice(c, c + 500));
+        pending.push(reply.then(take));
+      }
+    }
+    await Promise.all(pending);
   }
 
   /** Claims up to `limit` due members of a sorted-set schedule, leasing them until `leaseUntil`. */

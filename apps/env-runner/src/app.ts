@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import { UnavailableError } from '@mesh/errors';
-import { createServiceApp, finishApp, type ReadinessCheck } from '@mesh/service-kit';
+import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
 import type { RunnerHardware } from './hardware/snapshot';
 
 export interface EnvRunnerAppDeps {
@@ -21,12 +21,8 @@ export interface EnvRunnerAppDeps {
 export function createApp(deps: EnvRunnerAppDeps): Express {
   const app = createServiceApp({ service: 'env-runner', readiness: { redis: deps.redisReady }, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
   const merged = Registry.merge([deps.registry, deps.hardwareRegistry]);
-  app.get('/prometheus', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(merged.contentType).send(await merged.metrics());
-  });
+  app.get('/prometheus', metricsHandler(deps.registry));
+  app.get('/metrics', metricsHandler(merged));
   app.get('/hardware', (_req, res) => {
     const snapshot = deps.hardware();
     if (!snapshot) throw new UnavailableError('hardware not collected yet');

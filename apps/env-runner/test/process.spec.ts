@@ -118,10 +118,12 @@ describe('env runner process', () => {
       await publish(1, { kind: 'upper', payload: { text: 'mesh' } });
       await publish(1, { kind: 'upper', payload: { text: 7 }, assignmentId: 'run:bad:1' });
       const done = await eventually(async () => ((await acks()).length >= 2 ? acks() : undefined));
-      expect(done.map((a) => [a.success, a.output ?? a.error])).toEqual([
-        [true, 'MESH'],
-        [false, 'invalid payload for upper: payload.text must be a string'],
-      ]);
+      // Both run at once, so their acks may come in either order.
+      const byId = Object.fromEntries(done.map((a) => [a.assignmentId, [a.success, a.output ?? a.error]]));
+      expect(byId).toEqual({
+        'run:t0:1': [true, 'MESH'],
+        'run:bad:1': [false, 'invalid payload for upper: payload.text must be a string'],
+      });
     } finally {
       await runner.stop();
     }

@@ -2,7 +2,7 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
-import { createServiceApp, finishApp, type ReadinessCheck } from '@mesh/service-kit';
+import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
 import { requireBearer } from './http/auth';
 import { requestMetrics } from './http/request-metrics';
 import type { RecordStore } from './records/record-store';
@@ -30,9 +30,7 @@ export function createApp(deps: OrchestratorAppDeps): Express {
     middleware: [requestMetrics(deps.metrics)],
     ...(deps.isDraining ? { isDraining: deps.isDraining } : {}),
   });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  });
+  app.get('/metrics', metricsHandler(deps.registry));
   const auth = requireBearer(deps.apiToken, () => deps.metrics.submissionsRejected.inc({ reason: 'unauthorized' }));
   app.use('/workflow', auth);
   app.use('/workflows', requireBearer(deps.apiToken));

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
-import { createServiceApp, finishApp, type ReadinessCheck } from '@mesh/service-kit';
+import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
 
 export interface SupervisorAppDeps {
   readonly registry: Registry;
@@ -13,8 +13,6 @@ export interface SupervisorAppDeps {
 /** The supervisor's HTTP surface: `/metrics`, `/healthz`, `/readyz`. Never listens by itself. */
 export function createApp(deps: SupervisorAppDeps): Express {
   const app = createServiceApp({ service: 'supervisor', readiness: { redis: deps.redisReady }, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
-  app.get('/metrics', async (_req, res) => {
-    res.type(deps.registry.contentType).send(await deps.registry.metrics());
-  });
+  app.get('/metrics', metricsHandler(deps.registry));
   return finishApp(app, deps.logger);
 }

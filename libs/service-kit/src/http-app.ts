@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { isMeshError } from '@mesh/errors';
 import type { Logger } from '@mesh/logging';
+import type { Registry } from 'prom-client';
 
 /** A readiness probe: resolves true when the dependency it checks is usable. */
 export type ReadinessCheck = () => Promise<boolean>;
@@ -40,6 +41,13 @@ export function createServiceApp(options: ServiceAppOptions): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : draining ? 'draining' : 'not-ready', checks });
   });
   return app;
+}
+
+/** Serves a registry's exposition (prom-client renders it on each scrape). */
+export function metricsHandler(registry: Registry): RequestHandler {
+  return async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
 }
 
 /** The JSON error body every Mesh endpoint answers with. */

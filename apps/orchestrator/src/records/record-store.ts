@@ -70,28 +70,29 @@ export class RecordStore {
   async apply(events: readonly RunEvent[], hardwareOf: (runnerId: string) => HardwareSnapshot | undefined): Promise<ApplyResult[]> {
     if (events.length === 0) return [];
     const pipeline = this.redis.pipeline() as unknown as ReturnType<Redis['pipeline']> & { meshApplyEvent(...a: Array<string | number>): void };
-    for (const e of events) {
+    const hardware = events.map((e) => (e.runnerId ? hardwareOf(e.runnerId) : undefined));
+    events.forEach((e, n) => {
       const meta = this.keys.record(e.runId, 'meta');
       pipeline.meshApplyEvent(meta, this.keys.record(e.runId, 'tasks'), e.type, e.at, e.taskId ?? '', e.attempt ?? 0, e.runnerId ?? '', e.domain ?? '', e.error ?? '', this.ttlMs);
-      const hw = e.runnerId ? hardwareOf(e.runnerId) : undefined;
+      const hw = hardware[n];
       if (e.runnerId && hw) {
         const runners = this.keys.record(e.runId, 'runners');
         pipeline.hsetnx(runners, e.runnerId, JSON.stringify(hw));
         pipeline.pexpire(runners, this.ttlMs);
       }
-    }
+    });
     const replies = (await pipeline.exec()) ?? [];
     const results: ApplyResult[] = [];
     let i = 0;
-    for (const e of events) {
+    events.forEach((e, n) => {
       const [err, reply] = replies[i++] ?? [];
       if (err) throw err;
-      if (e.runnerId && hardwareOf(e.runnerId)) i += 2;
+      if (e.runnerId && hardware[n]) i += 2;
       const [changed, finished] = reply as [number, number];
       if (changed === -1) results.push({ outcome: 'unknown_run' });
       else if (finished === 1) results.push({ outcome: 'applied', finished: e.type === 'run-succeeded' ? 'succeeded' : 'failed' });
       else results.push({ outcome: changed === 1 ? 'applied' : 'duplicate' });
-    }
+    });
     return results;
   }
 

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { NotFoundError, ValidationError } from '@mesh/errors';
-import { isMeshName } from '@mesh/mesh-protocol';
+import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
 import { routeLabel } from '../http/request-metrics';
 import { RUN_STATUSES, type RunStatus } from '../records/record';
 import { isValidCursor, type RecordStore } from '../records/record-store';
@@ -35,7 +35,7 @@ export function runRoutes(records: RecordStore): Router {
   router.get('/workflows/:id/runs/:runId', routeLabel('GET /workflows/{id}/runs/{runId}'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
     const runId = req.params['runId'] as string;
-    const record = /^[A-Za-z0-9_.:-]{1,128}$/.test(runId) ? await records.get(runId) : undefined;
+    const record = RUN_ID_PATTERN.test(runId) ? await records.get(runId) : undefined;
     if (!record || record.workflow !== workflow) throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
     res.json(record);
   });

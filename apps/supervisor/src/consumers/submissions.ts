@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/logging';
-import { fieldMap, graphProblems, type ConsumedEntry, type EntryFields, type RedisStreamConsumer, type RunEvent, type Submission } from '@mesh/mesh-protocol';
+import { fieldMap, graphProblems, RUN_ID_PATTERN, type ConsumedEntry, type EntryFields, type RedisStreamConsumer, type RunEvent, type Submission } from '@mesh/mesh-protocol';
 import type { Schedule, ScheduleEntry } from '../dispatch/schedule';
 import type { RunEvents } from '../events/run-events';
 
@@ -67,7 +67,7 @@ export function createSubmissionHandler(o: SubmissionHandlerOptions): (entries: 
 export function runFailedForMalformed(fields: EntryFields | null, detail: string, events: RunEvents): RunEvent | undefined {
   try {
     const raw = JSON.parse(fieldMap(fields).get('submission') ?? 'null') as { runId?: unknown; workflow?: unknown } | null;
-    if (typeof raw?.runId === 'string' && typeof raw.workflow === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(raw.runId)) {
+    if (typeof raw?.runId === 'string' && typeof raw.workflow === 'string' && RUN_ID_PATTERN.test(raw.runId)) {
       return events.make(raw.runId, raw.workflow, 'run-failed', { error: `invalid submission: ${detail}` });
     }
   } catch {

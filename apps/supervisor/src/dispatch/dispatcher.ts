@@ -86,7 +86,7 @@ export class Dispatcher {
       done.push(member);
       this.release(member);
       if (!marks[i]) return;
-      this.o.metrics.routedAssignments.inc({ domain: a.domain, route: this.routeOf(item) });
+      this.o.metrics.routedAssignments.inc({ domain: a.domain, route: item.route });
       events.push(this.o.events.make(a.runId, a.workflow, 'task-dispatched', { taskId: a.taskId, attempt: a.attempt, domain: a.domain }));
       watches.push({ entry: { kind: 'watch', runId: a.runId, taskId: a.taskId, attempt: a.attempt }, at: now + a.timeoutMs + this.o.ackGraceMs });
     });
@@ -104,12 +104,6 @@ export class Dispatcher {
       { workflow: a.workflow, input: { runId: a.runId, taskId: a.taskId, attempt: a.attempt, success: false, allowRetry: false, error: `could not publish the assignment after ${item.tries} attempts: ${err.message}` } },
     ]);
     await this.o.schedule.remove([memberOf({ kind: 'dispatch', runId: a.runId, taskId: a.taskId, attempt: a.attempt })]);
-  }
-
-  private readonly routes = new WeakMap<PublishItem, 'override' | 'default'>();
-
-  private routeOf(item: PublishItem): 'override' | 'default' {
-    return this.routes.get(item) ?? 'default';
   }
 
   private async run(): Promise<void> {
@@ -212,8 +206,7 @@ export class Dispatcher {
         timeoutMs: l.spec.timeoutMs,
         enqueuedAt: now,
       };
-      const item: PublishItem = { stream: this.o.keys.assignments(domain), assignment, tries: 0 };
-      this.routes.set(item, l.meta.route);
+      const item: PublishItem = { stream: this.o.keys.assignments(domain), assignment, route: l.meta.route, tries: 0 };
       this.held.set(c.member, c);
       items.push(item);
     }

@@ -4,6 +4,8 @@ import { backoffDelay, encodeEntry, type Assignment, type Redis } from '@mesh/me
 export interface PublishItem {
   readonly stream: string;
   readonly assignment: Assignment;
+  /** Whether a tenant override or the default domain chose the target (for routing metrics). */
+  readonly route: 'override' | 'default';
   /** Publish attempts made so far. */
   tries: number;
 }

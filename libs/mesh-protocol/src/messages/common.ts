@@ -4,7 +4,9 @@ import { MESH_NAME_PATTERN } from '../names';
 export const SCHEMA_DIALECT = 'https://json-schema.org/draft/2020-12/schema';
 
 export const nameSchema = { type: 'string', minLength: 1, pattern: MESH_NAME_PATTERN.source } as const;
-export const runIdSchema = { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,128}$' } as const;
+/** A run id: it becomes a Redis hash tag and a URL segment, so no braces, slashes or spaces. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const runIdSchema = { type: 'string', pattern: RUN_ID_PATTERN.source } as const;
 export const assignmentIdSchema = { type: 'string', minLength: 1, maxLength: 256 } as const;
 export const epochMsSchema = { type: 'integer', minimum: 0 } as const;
 export const attemptSchema = { type: 'integer', minimum: 1 } as const;

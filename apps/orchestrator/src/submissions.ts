@@ -100,7 +100,10 @@ export class SubmissionService {
   private withTimeout<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new UnavailableError(`Redis did not answer within ${this.o.redisTimeoutMs} ms`)), this.o.redisTimeoutMs);
+      timer = setTimeout(
+        () => reject(new UnavailableError(`Redis did not answer within ${this.o.redisTimeoutMs} ms; the run may still be queued, so retry with the same Idempotency-Key`)),
+        this.o.redisTimeoutMs,
+      );
     });
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }

@@ -10,5 +10,5 @@ export { backoffDelay, sleep } from './backoff';
 export { validateManifest, manifestSchema, type MeshManifest } from './manifest';
 export { graphProblems, topologicalOrder } from './graph';
 export { validateWorkflowRequest, workflowRequestSchema, DEFAULT_TASK_TIMEOUT_MS, type WorkflowRequest } from './api/workflow-request';
-export { parseRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
+export { parseRunnerRegistry, readRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
 export { trimAcknowledged, firstNeededId } from './trim';

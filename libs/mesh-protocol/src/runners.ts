@@ -1,4 +1,6 @@
+import type { MeshKeys } from './keys';
 import type { EpochMs, HardwareSnapshot } from './messages/common';
+import type { Redis } from './redis';
 
 /**
  * A runner's entry in the `mesh:runners` hash (field = runner id, value = this as JSON). Written by
@@ -30,6 +32,11 @@ export function parseRunnerRegistry(all: Readonly<Record<string, string>>): Runn
     }
   }
   return out;
+}
+
+/** Every registration in `mesh:runners` (one HGETALL); rejects when Redis does. */
+export async function readRunnerRegistry(redis: Redis, keys: MeshKeys): Promise<RunnerRegistration[]> {
+  return parseRunnerRegistry(await redis.hgetall(keys.runners));
 }
 
 /** Whether a registration's lease still holds at `now`. */

@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/logging';
-import { parseRunnerRegistry, type HardwareSnapshot, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import { readRunnerRegistry, type HardwareSnapshot, type MeshKeys, type Redis, type RunnerRegistration } from '@mesh/mesh-protocol';
 
 /**
  * Runner hardware as registered in `mesh:runners`, re-read at most every `refreshMs`. Remembers
@@ -34,14 +34,14 @@ export class RunnerHardware {
   }
 
   private async read(now: number): Promise<void> {
-    let all: Record<string, string>;
+    let registry: RunnerRegistration[];
     try {
-      all = await this.o.redis.hgetall(this.o.keys.runners);
+      registry = await readRunnerRegistry(this.o.redis, this.o.keys);
     } catch (err) {
       this.o.logger.warn({ err }, 'cannot read runner hardware; keeping the last view');
       return;
     }
-    for (const r of parseRunnerRegistry(all)) {
+    for (const r of registry) {
       if (r.hardware) this.byRunner.set(r.runnerId, { hardware: r.hardware, collectedAt: Number(r.hardware.collectedAt ?? r.lastSeen) });
     }
     // Bound memory: forget the longest-unseen runners beyond the cap.

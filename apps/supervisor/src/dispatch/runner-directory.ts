@@ -1,6 +1,6 @@
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { isLiveRunner, parseRunnerRegistry, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import { isLiveRunner, readRunnerRegistry, type MeshKeys, type Redis, type RunnerRegistration } from '@mesh/mesh-protocol';
 
 /**
  * Which domains have a live runner, read from `mesh:runners` (a runner is live while its last
@@ -39,15 +39,15 @@ export class RunnerDirectory {
   }
 
   private async refresh(now: number): Promise<void> {
-    let all: Record<string, string>;
+    let registry: RunnerRegistration[];
     try {
-      all = await this.o.redis.hgetall(this.o.keys.runners);
+      registry = await readRunnerRegistry(this.o.redis, this.o.keys);
     } catch (err) {
       this.o.logger.warn({ err }, 'cannot read the runner registry; keeping the last view');
       return;
     }
     const live = new Map<string, number>();
-    for (const r of parseRunnerRegistry(all)) {
+    for (const r of registry) {
       if (isLiveRunner(r, now, this.o.defaultLeaseMs)) live.set(r.domain, (live.get(r.domain) ?? 0) + 1);
     }
     this.live = live;

@@ -1,6 +1,6 @@
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { parseRunnerRegistry, sleep, trimAcknowledged, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import { readRunnerRegistry, sleep, trimAcknowledged, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 
 type StreamLabel = 'workflows' | 'assignments' | 'acks' | 'run_events';
 
@@ -36,7 +36,7 @@ export class StreamTrimmer {
 
   /** One pass over every stream; resolves with the entries removed. */
   async trimOnce(): Promise<number> {
-    const registered = parseRunnerRegistry(await this.o.redis.hgetall(this.o.keys.runners)).map((r) => r.domain);
+    const registered = (await readRunnerRegistry(this.o.redis, this.o.keys)).map((r) => r.domain);
     const domains = new Set([...registered, ...this.o.domains()]);
     const streams: Array<[string, StreamLabel]> = [
       [this.o.keys.workflows, 'workflows'],

@@ -24,14 +24,39 @@ export default [
           ],
         },
       ],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // Settings are read once, in config.ts through main.ts; nothing else reads the environment.
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read settings through @mesh/config; only main.ts passes process.env.' }],
-      'no-restricted-imports': ['error', { paths: ['@mesh/testing', '@mesh/mesh-harness'].map((name) => ({ name, message: 'Test helpers are for *.spec.ts and test/ only.' })) }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read settings through @mesh/config; only main.ts passes process.env.',
+        },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['@mesh/testing', '@mesh/mesh-harness'].map((name) => ({
+            name,
+            message: 'Test helpers are for *.spec.ts and test/ only.',
+          })),
+        },
+      ],
     },
   },
   {
-    files: ['apps/*/src/main.ts', '**/*.spec.ts', '**/test/**/*.ts', 'libs/testing/src/**/*.ts', 'libs/mesh-harness/src/**/*.ts', 'tools/**/*.ts'],
+    files: [
+      'apps/*/src/main.ts',
+      '**/*.spec.ts',
+      '**/test/**/*.ts',
+      'libs/testing/src/**/*.ts',
+      'libs/mesh-harness/src/**/*.ts',
+      'tools/**/*.ts',
+    ],
     rules: {
       'no-restricted-properties': 'off',
       'no-restricted-imports': 'off',

@@ -10,7 +10,13 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { manifestSchema, MESSAGE_FIELDS, MESSAGE_SCHEMAS, PROTOCOL_EXAMPLES, workflowRequestSchema } from '@mesh/mesh-protocol';
+import {
+  manifestSchema,
+  MESSAGE_FIELDS,
+  MESSAGE_SCHEMAS,
+  PROTOCOL_EXAMPLES,
+  workflowRequestSchema,
+} from '@mesh/mesh-protocol';
 import { renderDashboard } from './dashboard';
 import { manifestFromCompose } from './manifest';
 import { renderMetricsDoc } from './metrics-doc';
@@ -34,4 +40,7 @@ writeJson(join(root, 'docs', 'protocol', 'mesh-services.schema.json'), manifestS
 writeJson(join(root, 'docs', 'protocol', 'workflow-request.schema.json'), workflowRequestSchema);
 write(join(root, 'docs', 'metrics.md'), renderMetricsDoc());
 write(join(root, 'docs', 'dashboards', 'mesh_supervisor_dashboard.json'), renderDashboard());
-writeJson(join(root, 'docker', 'lightweight', 'mesh-services.json'), manifestFromCompose(join(root, 'docker', 'lightweight', 'compose.yaml')));
+writeJson(
+  join(root, 'docker', 'lightweight', 'mesh-services.json'),
+  manifestFromCompose(join(root, 'docker', 'lightweight', 'compose.yaml')),
+);

@@ -22,7 +22,9 @@ interface ComposeService {
  * network alias, port and metrics path, the runner domains, and the supervisor's tenant overrides.
  */
 export function manifestFromCompose(composePath: string): MeshManifest {
-  const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+  const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
   const services: Array<MeshManifest['services'][number]> = [];
   const domains = new Set<string>();
   let overrides = TenantDomainMap.EMPTY;
@@ -32,7 +34,9 @@ export function manifestFromCompose(composePath: string): MeshManifest {
     const spec = app ? APPS[app] : undefined;
     if (!app || !spec) continue;
     const env = Object.fromEntries(Object.entries(svc.environment ?? {}).map(([k, v]) => [k, String(v)]));
-    const aliases = Array.isArray(svc.networks) ? [] : Object.values(svc.networks ?? {}).flatMap((n) => n?.aliases ?? []);
+    const aliases = Array.isArray(svc.networks)
+      ? []
+      : Object.values(svc.networks ?? {}).flatMap((n) => n?.aliases ?? []);
     const port = parseListenAddress(env[spec.listenEnv] ?? spec.defaultListen).port;
     const domain = app === 'env-runner' ? (env['MESH_DOMAIN'] ?? 'default') : undefined;
     if (domain) domains.add(domain);
@@ -41,7 +45,13 @@ export function manifestFromCompose(composePath: string): MeshManifest {
       domains.add(env['MESH_DEFAULT_DOMAIN'] ?? 'default');
     }
     if (env['MESH_STREAM_PREFIX']) streamPrefix = env['MESH_STREAM_PREFIX'];
-    services.push({ name, host: aliases[0] ?? name, port, metricsPath: spec.metricsPath, ...(domain ? { domain } : {}) });
+    services.push({
+      name,
+      host: aliases[0] ?? name,
+      port,
+      metricsPath: spec.metricsPath,
+      ...(domain ? { domain } : {}),
+    });
   }
   for (const [, domain] of overrides.entries()) domains.add(domain);
   const manifest = {

@@ -16,7 +16,12 @@ import Redis from 'ioredis';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OFFSET = Number(process.env.MESH_LOCAL_PORT_OFFSET ?? 0);
-const PORTS = { orchestrator: 9097 + OFFSET, supervisor: 9098 + OFFSET, runner: 8083 + OFFSET, gpuRunner: 8084 + OFFSET };
+const PORTS = {
+  orchestrator: 9097 + OFFSET,
+  supervisor: 9098 + OFFSET,
+  runner: 8083 + OFFSET,
+  gpuRunner: 8084 + OFFSET,
+};
 const PREFIX = 'mesh';
 const children = [];
 let stopping = false;
@@ -26,7 +31,13 @@ function say(line) {
 }
 
 async function redisAnswers(url) {
-  const client = new Redis(url, { protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
+  const client = new Redis(url, {
+    protocol: 2,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -58,10 +69,15 @@ async function findRedis() {
   if (await redisAnswers(candidate)) return { url: candidate, how: `the Redis at ${candidate}` };
   const server = process.env.MESH_LOCAL_REDIS_SERVER ?? 'redis-server';
   if (spawnSync('sh', ['-c', `command -v "${server}"`], { stdio: 'ignore' }).status !== 0) {
-    throw new Error('no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)');
+    throw new Error(
+      'no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)',
+    );
   }
   const port = await freePort();
-  const child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', detached: true });
+  const child = spawn(server, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+    detached: true,
+  });
   children.push({ name: 'redis', child });
   const url = `redis://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 50));
@@ -76,10 +92,21 @@ function start(name, app, env) {
     // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops each service once.
     detached: true,
   });
-  const pretty = spawn(process.execPath, [join(ROOT, 'node_modules', 'pino-pretty', 'bin.js'), '--colorize', '--ignore', 'pid,hostname', '--translateTime', 'SYS:HH:MM:ss.l'], {
-    stdio: ['pipe', 'inherit', 'inherit'],
-    detached: true,
-  });
+  const pretty = spawn(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules', 'pino-pretty', 'bin.js'),
+      '--colorize',
+      '--ignore',
+      'pid,hostname',
+      '--translateTime',
+      'SYS:HH:MM:ss.l',
+    ],
+    {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      detached: true,
+    },
+  );
   child.stdout.pipe(pretty.stdin);
   child.stderr.on('data', (chunk) => process.stderr.write(`[${name}] ${chunk}`));
   child.once('exit', (code, signal) => {
@@ -138,7 +165,9 @@ async function demo() {
   for (let i = 0; i < 100; i++) {
     const run = await (await fetch(`${api}${links.run}`)).json();
     if (run.status === 'succeeded' || run.status === 'failed') {
-      say(`demo run ${run.status} (tenant acme → domain ${run.domain}, tasks on ${[...new Set(run.tasks.map((t) => t.runnerId))].join(', ')})`);
+      say(
+        `demo run ${run.status} (tenant acme → domain ${run.domain}, tasks on ${[...new Set(run.tasks.map((t) => t.runnerId))].join(', ')})`,
+      );
       break;
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -152,25 +181,54 @@ async function main() {
 
   if (process.env.MESH_LOCAL_SKIP_BUILD !== '1') {
     say('building the apps (npm run build)…');
-    const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' } });
+    const build = spawnSync('npm', ['run', '-s', 'build'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' },
+    });
     if (build.status !== 0) throw new Error('the build failed');
   }
 
   const redis = await findRedis();
   say(`using ${redis.how}`);
   const common = { REDIS_URL: redis.url, MESH_STREAM_PREFIX: PREFIX, LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' };
-  start('supervisor', 'supervisor', { ...common, SUPERVISOR_ID: 'local-supervisor', SUPERVISOR_METRICS_LISTEN: `127.0.0.1:${PORTS.supervisor}`, MESH_TENANT_DOMAIN_MAP: 'acme=gpu' });
-  start('env-runner', 'env-runner', { ...common, RUNNER_ID: 'local-runner', MESH_DOMAIN: 'default', RUNNER_LISTEN: `127.0.0.1:${PORTS.runner}` });
-  start('env-runner-gpu', 'env-runner', { ...common, RUNNER_ID: 'local-gpu-runner', MESH_DOMAIN: 'gpu', RUNNER_LISTEN: `127.0.0.1:${PORTS.gpuRunner}` });
-  start('orchestrator', 'orchestrator', { ...common, ORCHESTRATOR_ID: 'local-orchestrator', ORCHESTRATOR_LISTEN: `127.0.0.1:${PORTS.orchestrator}` });
-  await Promise.all([PORTS.supervisor, PORTS.runner, PORTS.gpuRunner, PORTS.orchestrator].map((p) => waitHealthy(`http://127.0.0.1:${p}/readyz`)));
+  start('supervisor', 'supervisor', {
+    ...common,
+    SUPERVISOR_ID: 'local-supervisor',
+    SUPERVISOR_METRICS_LISTEN: `127.0.0.1:${PORTS.supervisor}`,
+    MESH_TENANT_DOMAIN_MAP: 'acme=gpu',
+  });
+  start('env-runner', 'env-runner', {
+    ...common,
+    RUNNER_ID: 'local-runner',
+    MESH_DOMAIN: 'default',
+    RUNNER_LISTEN: `127.0.0.1:${PORTS.runner}`,
+  });
+  start('env-runner-gpu', 'env-runner', {
+    ...common,
+    RUNNER_ID: 'local-gpu-runner',
+    MESH_DOMAIN: 'gpu',
+    RUNNER_LISTEN: `127.0.0.1:${PORTS.gpuRunner}`,
+  });
+  start('orchestrator', 'orchestrator', {
+    ...common,
+    ORCHESTRATOR_ID: 'local-orchestrator',
+    ORCHESTRATOR_LISTEN: `127.0.0.1:${PORTS.orchestrator}`,
+  });
+  await Promise.all(
+    [PORTS.supervisor, PORTS.runner, PORTS.gpuRunner, PORTS.orchestrator].map((p) =>
+      waitHealthy(`http://127.0.0.1:${p}/readyz`),
+    ),
+  );
 
   const run = await demo();
   say('the mesh is up. Look at:');
   say(`  demo run record   ${run}`);
   say(`  all demo runs     http://127.0.0.1:${PORTS.orchestrator}/workflows/demo/runs`);
   say(`  supervisor        http://127.0.0.1:${PORTS.supervisor}/metrics`);
-  say(`  env runners       http://127.0.0.1:${PORTS.runner}/prometheus   http://127.0.0.1:${PORTS.gpuRunner}/prometheus   (…/metrics and …/hardware too)`);
+  say(
+    `  env runners       http://127.0.0.1:${PORTS.runner}/prometheus   http://127.0.0.1:${PORTS.gpuRunner}/prometheus   (…/metrics and …/hardware too)`,
+  );
   say(`  orchestrator      http://127.0.0.1:${PORTS.orchestrator}/metrics`);
   say('Ctrl-C stops everything.');
 }

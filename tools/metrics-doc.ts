@@ -26,9 +26,12 @@ export function renderMetricsDoc(): string {
     'never run or assignment ids; past 1000 distinct values per label a process records new ones as `_other`.',
     '',
   ];
-  for (const [set, defs] of Object.entries(METRIC_SETS) as Array<[keyof typeof METRIC_SETS, Record<string, MetricDefinition>]>) {
+  for (const [set, defs] of Object.entries(METRIC_SETS) as Array<
+    [keyof typeof METRIC_SETS, Record<string, MetricDefinition>]
+  >) {
     out.push(`## ${SERVED[set]}`, '', '| metric | type | labels | meaning |', '| --- | --- | --- | --- |');
-    for (const def of Object.values(defs)) out.push(`| \`${def.name}\` | ${def.type} | ${labelText(def)} | ${def.help.replace(/\|/g, '\\|')} |`);
+    for (const def of Object.values(defs))
+      out.push(`| \`${def.name}\` | ${def.type} | ${labelText(def)} | ${def.help.replace(/\|/g, '\\|')} |`);
     out.push('');
   }
   return out.join('\n');

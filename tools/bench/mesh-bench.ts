@@ -37,14 +37,26 @@ async function baseline(redis: Redis, n: number): Promise<number> {
   const produce = (async () => {
     for (let i = 0; i < n; i += 1000) {
       const p = redis.pipeline();
-      for (let j = i; j < Math.min(n, i + 1000); j++) p.xadd(stream, '*', 'v', PROTOCOL_VERSION, 'assignment', `{"i":${j}}`);
+      for (let j = i; j < Math.min(n, i + 1000); j++)
+        p.xadd(stream, '*', 'v', PROTOCOL_VERSION, 'assignment', `{"i":${j}}`);
       await p.exec();
     }
   })();
   const work = (async () => {
     let done = 0;
     while (done < n) {
-      const reply = (await worker.xreadgroup('GROUP', 'g', 'w', 'COUNT', 1000, 'BLOCK', 1000, 'STREAMS', stream, '>')) as Array<[string, Array<[string, string[]]>]> | null;
+      const reply = (await worker.xreadgroup(
+        'GROUP',
+        'g',
+        'w',
+        'COUNT',
+        1000,
+        'BLOCK',
+        1000,
+        'STREAMS',
+        stream,
+        '>',
+      )) as Array<[string, Array<[string, string[]]>]> | null;
       const entries = reply?.[0]?.[1] ?? [];
       if (entries.length === 0) continue;
       const p = worker.pipeline();
@@ -57,7 +69,9 @@ async function baseline(redis: Redis, n: number): Promise<number> {
   let seen = 0;
   let last = '0';
   while (seen < n) {
-    const reply = (await redis.xread('COUNT', 5000, 'BLOCK', 1000, 'STREAMS', acks, last)) as Array<[string, Array<[string, string[]]>]> | null;
+    const reply = (await redis.xread('COUNT', 5000, 'BLOCK', 1000, 'STREAMS', acks, last)) as Array<
+      [string, Array<[string, string[]]>]
+    > | null;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length > 0) last = entries[entries.length - 1]?.[0] ?? last;
     seen += entries.length;
@@ -84,20 +98,33 @@ async function runOnce(redis: Redis, reader: Redis, tasks: number, cursor: { id:
     runId: randomUUID(),
     workflow: 'bench',
     tenant: 'bench',
-    tasks: Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, kind: 'echo', payload: null, dependsOn: [], retries: 0, timeoutMs: 60_000 })),
+    tasks: Array.from({ length: tasks }, (_, i) => ({
+      id: `t${i}`,
+      kind: 'echo',
+      payload: null,
+      dependsOn: [],
+      retries: 0,
+      timeoutMs: 60_000,
+    })),
     submittedAt: Date.now(),
     hardware: null,
   };
   const t0 = performance.now();
   await redis.xadd(keys.workflows, '*', ...encodeEntry('submission', submission));
   for (;;) {
-    const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 10_000, 'STREAMS', keys.runEvents, cursor.id)) as Array<[string, Array<[string, string[]]>]> | null;
+    const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 10_000, 'STREAMS', keys.runEvents, cursor.id)) as Array<
+      [string, Array<[string, string[]]>]
+    > | null;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) throw new Error('no run event within 10 s');
     cursor.id = entries[entries.length - 1]?.[0] ?? cursor.id;
     for (const [, fields] of entries) {
       const e = decodeEntry('event', fields);
-      if (e.ok && e.message.runId === submission.runId && (e.message.type === 'run-succeeded' || e.message.type === 'run-failed')) {
+      if (
+        e.ok &&
+        e.message.runId === submission.runId &&
+        (e.message.type === 'run-succeeded' || e.message.type === 'run-failed')
+      ) {
         if (e.message.type === 'run-failed') throw new Error(`bench run failed: ${e.message.error}`);
         return performance.now() - t0;
       }
@@ -105,7 +132,8 @@ async function runOnce(redis: Redis, reader: Redis, tasks: number, cursor: { id:
   }
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
 
 async function main(): Promise<void> {
   const redis = new Redis(URL, { protocol: 2 });
@@ -114,8 +142,17 @@ async function main(): Promise<void> {
   try {
     const base = await baseline(redis, TASKS);
     console.log(`baseline raw streams loop: ${Math.round(base)} entries/s (${TASKS})`);
-    apps.push(await startApp('supervisor', { SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0', SUPERVISOR_ID: 'bench-supervisor' }));
-    apps.push(await startApp('env-runner', { RUNNER_LISTEN: '127.0.0.1:0', RUNNER_ID: 'bench-runner', RUNNER_CONCURRENCY: '256', RUNNER_HARDWARE_INTERVAL_MS: '0' }));
+    apps.push(
+      await startApp('supervisor', { SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0', SUPERVISOR_ID: 'bench-supervisor' }),
+    );
+    apps.push(
+      await startApp('env-runner', {
+        RUNNER_LISTEN: '127.0.0.1:0',
+        RUNNER_ID: 'bench-runner',
+        RUNNER_CONCURRENCY: '256',
+        RUNNER_HARDWARE_INTERVAL_MS: '0',
+      }),
+    );
     const cursor = { id: '$' };
     await runOnce(redis, reader, 10, cursor); // warm-up
     const fanoutMs = await runOnce(redis, reader, TASKS, cursor);
@@ -125,7 +162,9 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     for (let i = 0; i < LATENCY_RUNS; i++) latencies.push(await runOnce(redis, reader, 1, cursor));
     latencies.sort((a, b) => a - b);
-    console.log(`one-task run latency over ${LATENCY_RUNS} runs: p50 ${pct(latencies, 0.5).toFixed(2)} ms, p95 ${pct(latencies, 0.95).toFixed(2)} ms`);
+    console.log(
+      `one-task run latency over ${LATENCY_RUNS} runs: p50 ${pct(latencies, 0.5).toFixed(2)} ms, p95 ${pct(latencies, 0.95).toFixed(2)} ms`,
+    );
   } finally {
     for (const a of apps) a.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 1000));

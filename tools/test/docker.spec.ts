@@ -34,15 +34,23 @@ describe('compose files', () => {
     expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
   });
 
-  it('when the full mesh is read, every service is named after its app with the primer\'s host name as alias, healthy before its dependants start', () => {
+  it("when the full mesh is read, every service is named after its app with the primer's host name as alias, healthy before its dependants start", () => {
     const { services } = resolved('docker/compose.yaml');
-    expect(Object.keys(services).sort()).toEqual(['env-runner', 'grafana', 'orchestrator', 'prometheus', 'redis', 'supervisor']);
+    expect(Object.keys(services).sort()).toEqual([
+      'env-runner',
+      'grafana',
+      'orchestrator',
+      'prometheus',
+      'redis',
+      'supervisor',
+    ]);
     expect(services['supervisor']?.networks?.['mesh']?.aliases).toEqual(['stream-supervisor']);
     expect(services['env-runner']?.networks?.['mesh']?.aliases).toEqual(['rust-env-runner']);
     expect(services['orchestrator']?.networks?.['mesh']?.aliases).toEqual(['go-orchestrator']);
     for (const [name, svc] of Object.entries(services)) {
       expect({ name, healthcheck: Boolean(svc.healthcheck) }).toEqual({ name, healthcheck: true });
-      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {})) expect({ name, dep, condition }).toEqual({ name, dep, condition: 'service_healthy' });
+      for (const [dep, { condition }] of Object.entries(svc.depends_on ?? {}))
+        expect({ name, dep, condition }).toEqual({ name, dep, condition: 'service_healthy' });
     }
     for (const app of ['supervisor', 'env-runner', 'orchestrator']) {
       expect(services[app]?.build?.args?.['APP']).toBe(app);
@@ -65,7 +73,9 @@ describe('compose files', () => {
 
 describe('mesh manifest', () => {
   it('when docker/lightweight/mesh-services.json is read, it equals what the tool derives from its compose file (run `npm run generate`)', () => {
-    const committed = JSON.parse(readFileSync(join(ROOT, 'docker', 'lightweight', 'mesh-services.json'), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(join(ROOT, 'docker', 'lightweight', 'mesh-services.json'), 'utf8'),
+    ) as unknown;
     expect(committed).toEqual(manifestFromCompose(join(ROOT, 'docker', 'lightweight', 'compose.yaml')));
     expect(validateManifest(committed).ok).toBe(true);
   });

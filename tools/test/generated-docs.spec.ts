@@ -12,7 +12,8 @@ describe('generated docs', () => {
 
   it('when the metrics doc is rendered, every metric of every set has a row', () => {
     const doc = renderMetricsDoc();
-    for (const set of Object.values(METRIC_SETS)) for (const def of Object.values(set)) expect(doc).toContain(`| \`${def.name}\` | ${def.type} |`);
+    for (const set of Object.values(METRIC_SETS))
+      for (const def of Object.values(set)) expect(doc).toContain(`| \`${def.name}\` | ${def.type} |`);
   });
 });
 
@@ -21,9 +22,31 @@ describe("operators' guide", () => {
 
   it('when read, it names every supervisor metric, every endpoint of every service and every alert', () => {
     const supervisorMetrics = Object.values(METRIC_SETS.supervisor).map((d) => d.name);
-    const endpoints = ['/metrics', '/prometheus', '/hardware', '/healthz', '/readyz', 'POST /workflow', 'GET /workflows/{id}/runs', 'GET /workflows/{id}/runs/{runId}'];
-    const alerts = ['MeshDispatchSuccessRatioLow', 'MeshDomainWithoutRunners', 'MeshMissingDispatchesRising', 'MeshPendingQueueGrowing', 'MeshTaskFailureRateHigh'];
-    const missing = [...supervisorMetrics, ...endpoints, ...alerts, 'MESH_TENANT_DOMAIN_MAP', '--tenant-domain-map', 'stream-supervisor:9098'].filter((s) => !guide.includes(s));
+    const endpoints = [
+      '/metrics',
+      '/prometheus',
+      '/hardware',
+      '/healthz',
+      '/readyz',
+      'POST /workflow',
+      'GET /workflows/{id}/runs',
+      'GET /workflows/{id}/runs/{runId}',
+    ];
+    const alerts = [
+      'MeshDispatchSuccessRatioLow',
+      'MeshDomainWithoutRunners',
+      'MeshMissingDispatchesRising',
+      'MeshPendingQueueGrowing',
+      'MeshTaskFailureRateHigh',
+    ];
+    const missing = [
+      ...supervisorMetrics,
+      ...endpoints,
+      ...alerts,
+      'MESH_TENANT_DOMAIN_MAP',
+      '--tenant-domain-map',
+      'stream-supervisor:9098',
+    ].filter((s) => !guide.includes(s));
     expect(missing).toEqual([]);
   });
 });

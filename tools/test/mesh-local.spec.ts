@@ -4,9 +4,16 @@ import Redis from 'ioredis';
 
 const LAUNCHER = join(__dirname, '..', 'mesh-local.mjs');
 
-function launch(env: Record<string, string>): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
+function launch(env: Record<string, string>): {
+  child: ChildProcess;
+  out: () => string;
+  exited: Promise<number | null>;
+} {
   let out = '';
-  const child = spawn(process.execPath, [LAUNCHER], { env: { PATH: process.env['PATH'] ?? '', MESH_LOCAL_SKIP_BUILD: '1', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [LAUNCHER], {
+    env: { PATH: process.env['PATH'] ?? '', MESH_LOCAL_SKIP_BUILD: '1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (c) => (out += String(c)));
   child.stderr?.on('data', (c) => (out += String(c)));
   return { child, out: () => out, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
@@ -21,7 +28,12 @@ async function waitFor(read: () => string, text: string, timeoutMs: number): Pro
 }
 
 async function answers(url: string): Promise<boolean> {
-  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 500 });
+  const c = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 500,
+  });
   c.on('error', () => undefined);
   try {
     await c.connect();
@@ -49,16 +61,22 @@ describe('local mesh launcher', () => {
       expect(await mesh.exited).toBe(0);
       expect(mesh.out()).toContain('[mesh] stopped');
       expect(await answers(`redis://127.0.0.1:${port}`)).toBe(false);
-      for (const p of [30097, 30098, 29083, 29084]) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
+      for (const p of [30097, 30098, 29083, 29084])
+        await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
     } finally {
       mesh.child.kill('SIGKILL');
     }
   }, 60_000);
 
   it('when there is no Redis and no redis-server, it stops with one line saying how to get Redis', async () => {
-    const mesh = launch({ MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1', MESH_LOCAL_REDIS_SERVER: 'no-such-redis-server' });
+    const mesh = launch({
+      MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1',
+      MESH_LOCAL_REDIS_SERVER: 'no-such-redis-server',
+    });
     expect(await mesh.exited).toBe(1);
-    expect(mesh.out()).toContain('[mesh] cannot start: no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server');
+    expect(mesh.out()).toContain(
+      '[mesh] cannot start: no Redis found: set REDIS_URL, start one on 127.0.0.1:6379, or install redis-server',
+    );
   });
 
   it('when REDIS_URL points nowhere, it says so and stops', async () => {

@@ -7,7 +7,10 @@ const ROOT = join(__dirname, '..', '..');
 const APPS = ['supervisor', 'env-runner', 'orchestrator'];
 
 interface Graph {
-  graph: { nodes: Record<string, { type: string; data: { tags?: string[]; targets?: Record<string, unknown> } }>; dependencies: Record<string, Array<{ target: string }>> };
+  graph: {
+    nodes: Record<string, { type: string; data: { tags?: string[]; targets?: Record<string, unknown> } }>;
+    dependencies: Record<string, Array<{ target: string }>>;
+  };
 }
 
 describe('project graph', () => {
@@ -33,19 +36,27 @@ describe('project graph', () => {
   it('when the graph is built, the three apps exist, each with build, serve, test, typecheck and lint', () => {
     for (const app of APPS) {
       expect(tags(app)).toContain('type:app');
-      expect(Object.keys(graph.nodes[app]?.data.targets ?? {})).toEqual(expect.arrayContaining(['build', 'serve', 'test', 'typecheck', 'lint']));
+      expect(Object.keys(graph.nodes[app]?.data.targets ?? {})).toEqual(
+        expect.arrayContaining(['build', 'serve', 'test', 'typecheck', 'lint']),
+      );
     }
   });
 
   it('when any project is read, it has a test target and a build or typecheck target', () => {
     for (const p of projects()) {
       const targets = Object.keys(graph.nodes[p]?.data.targets ?? {});
-      expect({ p, test: targets.includes('test'), check: targets.includes('build') || targets.includes('typecheck') }).toEqual({ p, test: true, check: true });
+      expect({
+        p,
+        test: targets.includes('test'),
+        check: targets.includes('build') || targets.includes('typecheck'),
+      }).toEqual({ p, test: true, check: true });
     }
   });
 
   it('when edges are listed, apps point only at libs and libs never at apps', () => {
-    const edges = Object.entries(graph.dependencies).flatMap(([from, deps]) => deps.filter((d) => graph.nodes[d.target]).map((d) => [from, d.target] as const));
+    const edges = Object.entries(graph.dependencies).flatMap(([from, deps]) =>
+      deps.filter((d) => graph.nodes[d.target]).map((d) => [from, d.target] as const),
+    );
     expect(edges.length).toBeGreaterThan(0);
     for (const [from, to] of edges) {
       expect({ from, to, targetIsLib: tags(to).includes('type:lib') }).toEqual({ from, to, targetIsLib: true });

@@ -19,7 +19,11 @@ export interface EnvRunnerAppDeps {
 
 /** The env runner's HTTP surface. Never listens by itself. */
 export function createApp(deps: EnvRunnerAppDeps): Express {
-  const app = createServiceApp({ service: 'env-runner', readiness: { redis: deps.redisReady }, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const app = createServiceApp({
+    service: 'env-runner',
+    readiness: { redis: deps.redisReady },
+    ...(deps.isDraining ? { isDraining: deps.isDraining } : {}),
+  });
   const merged = Registry.merge([deps.registry, deps.hardwareRegistry]);
   app.get('/prometheus', metricsHandler(deps.registry));
   app.get('/metrics', metricsHandler(merged));

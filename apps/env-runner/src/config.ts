@@ -1,5 +1,13 @@
 import { hostname } from 'node:os';
-import { parseInteger, parseList, parseListenAddress, parseName, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import {
+  parseInteger,
+  parseList,
+  parseListenAddress,
+  parseName,
+  setting,
+  SHARED_SETTINGS,
+  type ConfigOf,
+} from '@mesh/config';
 
 export const DEFAULT_RUNNER_LISTEN = ':8083';
 export const DEFAULT_DOMAIN = 'default';
@@ -29,7 +37,12 @@ export const ENV_RUNNER_SETTINGS = {
     parse: parseName,
     doc: 'This runner\'s id: its consumer name in the runners group and its "worker" label.',
   }),
-  concurrency: setting({ env: 'RUNNER_CONCURRENCY', default: '16', parse: parseInteger(1, 10_000), doc: 'Assignments executed at once.' }),
+  concurrency: setting({
+    env: 'RUNNER_CONCURRENCY',
+    default: '16',
+    parse: parseInteger(1, 10_000),
+    doc: 'Assignments executed at once.',
+  }),
   claimIdleMs: setting({
     env: 'RUNNER_CLAIM_IDLE_MS',
     default: '10000',
@@ -42,9 +55,24 @@ export const ENV_RUNNER_SETTINGS = {
     parse: parseInteger(1, 1000),
     doc: 'Deliveries after which an assignment is acked as failed and dead-lettered.',
   }),
-  blockMs: setting({ env: 'RUNNER_BLOCK_MS', default: '2000', parse: ms(10, 60_000), doc: 'How long one read waits for new assignments.' }),
-  heartbeatMs: setting({ env: 'RUNNER_HEARTBEAT_MS', default: '5000', parse: ms(100, 600_000), doc: 'Interval of registry heartbeats in mesh:runners.' }),
-  leaseMs: setting({ env: 'RUNNER_LEASE_MS', default: '15000', parse: ms(300, 3_600_000), doc: 'A runner silent for this long counts as gone.' }),
+  blockMs: setting({
+    env: 'RUNNER_BLOCK_MS',
+    default: '2000',
+    parse: ms(10, 60_000),
+    doc: 'How long one read waits for new assignments.',
+  }),
+  heartbeatMs: setting({
+    env: 'RUNNER_HEARTBEAT_MS',
+    default: '5000',
+    parse: ms(100, 600_000),
+    doc: 'Interval of registry heartbeats in mesh:runners.',
+  }),
+  leaseMs: setting({
+    env: 'RUNNER_LEASE_MS',
+    default: '15000',
+    parse: ms(300, 3_600_000),
+    doc: 'A runner silent for this long counts as gone.',
+  }),
   hardwareIntervalMs: setting({
     env: 'RUNNER_HARDWARE_INTERVAL_MS',
     default: '60000',

@@ -27,9 +27,14 @@ void runService({
     let handlers: HandlerRegistry;
     let manifest;
     try {
-      const execEnv = Object.fromEntries(EXEC_ENV_PASSTHROUGH.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])));
+      const execEnv = Object.fromEntries(
+        EXEC_ENV_PASSTHROUGH.flatMap((k) => (process.env[k] === undefined ? [] : [[k, process.env[k] as string]])),
+      );
       const extra = config.handlersModule ? loadHandlersModule(config.handlersModule) : [];
-      handlers = new HandlerRegistry([...builtinHandlers({ allow: config.execAllow, outputLimitBytes: config.outputLimitBytes, env: execEnv }), ...extra]);
+      handlers = new HandlerRegistry([
+        ...builtinHandlers({ allow: config.execAllow, outputLimitBytes: config.outputLimitBytes, env: execEnv }),
+        ...extra,
+      ]);
       manifest = config.servicesFile ? readManifest(config.servicesFile) : undefined;
     } catch (err) {
       throw new ConfigError([(err as Error).message]);
@@ -42,7 +47,8 @@ void runService({
     const registry = new Registry();
     const hardwareRegistry = new Registry();
     const metrics = createEnvRunnerMetrics(registry, {
-      onLabelOverflow: (metric, label) => logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+      onLabelOverflow: (metric, label) =>
+        logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
     });
 
     const registration = new RunnerRegistration({
@@ -86,11 +92,20 @@ void runService({
     // Give Redis a moment so the first reads do not fail noisily; if it is down, the reader retries.
     const [commandsUp] = await Promise.all([whenReady(redis, 2000), whenReady(blocking, 2000)]);
     if (commandsUp) {
-      await consumer.ensureGroup().catch((err: Error) => logger.warn({ err }, 'cannot create the runners group yet; the reader will retry'));
+      await consumer
+        .ensureGroup()
+        .catch((err: Error) => logger.warn({ err }, 'cannot create the runners group yet; the reader will retry'));
     }
 
     const server = await listen(
-      createApp({ registry, hardwareRegistry, hardware: () => hardware.latest(), logger, redisReady: ready, isDraining: () => runner.draining }),
+      createApp({
+        registry,
+        hardwareRegistry,
+        hardware: () => hardware.latest(),
+        logger,
+        redisReady: ready,
+        isDraining: () => runner.draining,
+      }),
       config.listen,
     );
     await firstSnapshot;
@@ -115,9 +130,11 @@ void runService({
           'drain',
           async () => {
             const { abandoned } = await runner.stop(config.shutdownGraceMs);
-            if (abandoned > 0) logger.warn({ abandoned }, 'grace period over; unfinished assignments are left for other runners');
+            if (abandoned > 0)
+              logger.warn({ abandoned }, 'grace period over; unfinished assignments are left for other runners');
             await acks.flush(AbortSignal.timeout(3000));
-            if (acks.pending > 0) logger.warn({ pending: acks.pending }, 'acks not written; those assignments will be reclaimed');
+            if (acks.pending > 0)
+              logger.warn({ pending: acks.pending }, 'acks not written; those assignments will be reclaimed');
           },
         ],
         ['deregister', () => registration.deregister()],

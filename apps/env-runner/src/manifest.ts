@@ -7,7 +7,9 @@ export function readManifest(path: string): MeshManifest {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Error(`MESH_SERVICES_FILE: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(
+      `MESH_SERVICES_FILE: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {

@@ -7,7 +7,14 @@ const EIGHT_H100 = readFileSync(join(__dirname, 'fixtures', 'nvidia-smi-8xh100.c
 const base: Omit<HardwareSources, 'nvidiaSmi'> = {
   cpu: async () => ({ manufacturer: 'Intel', brand: 'Xeon Platinum 8480+', physicalCores: 112, cores: 224 }),
   mem: async () => ({ total: 2_164_663_517_184 }),
-  osInfo: async () => ({ platform: 'linux', distro: 'Ubuntu', release: '22.04', kernel: '5.15.0-105-generic', arch: 'x64', hostname: 'dgx-h100-01' }),
+  osInfo: async () => ({
+    platform: 'linux',
+    distro: 'Ubuntu',
+    release: '22.04',
+    kernel: '5.15.0-105-generic',
+    arch: 'x64',
+    hostname: 'dgx-h100-01',
+  }),
 };
 
 /** A DGX-style machine with eight NVIDIA H100s. */

@@ -11,14 +11,31 @@ import { eightH100, smiFails } from './hardware-fixtures';
 
 const logger = createLogger({ service: 'env-runner', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
-async function appWith(sources: HardwareSources, opts: { collect?: boolean; draining?: boolean; redisUp?: boolean } = {}) {
+async function appWith(
+  sources: HardwareSources,
+  opts: { collect?: boolean; draining?: boolean; redisUp?: boolean } = {},
+) {
   const registry = new Registry();
   const hardwareRegistry = new Registry();
   const metrics = createEnvRunnerMetrics(registry);
-  const collector = new HardwareCollector({ runnerId: 'dgx-1', sources, metrics, hardwareMetrics: createEnvRunnerHardwareMetrics(hardwareRegistry), logger, intervalMs: 0 });
+  const collector = new HardwareCollector({
+    runnerId: 'dgx-1',
+    sources,
+    metrics,
+    hardwareMetrics: createEnvRunnerHardwareMetrics(hardwareRegistry),
+    logger,
+    intervalMs: 0,
+  });
   if (opts.collect !== false) await collector.collect();
   metrics.assignmentsProcessed.inc({ kind: 'echo' });
-  return createApp({ registry, hardwareRegistry, hardware: () => collector.latest(), logger, redisReady: async () => opts.redisUp ?? true, isDraining: () => opts.draining ?? false });
+  return createApp({
+    registry,
+    hardwareRegistry,
+    hardware: () => collector.latest(),
+    logger,
+    redisReady: async () => opts.redisUp ?? true,
+    isDraining: () => opts.draining ?? false,
+  });
 }
 
 describe('env runner HTTP', () => {
@@ -27,7 +44,12 @@ describe('env runner HTTP', () => {
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['collectedAt', 'cpu', 'errors', 'gpus', 'memory', 'os', 'runnerId']);
     expect(res.body.gpus).toHaveLength(8);
-    expect(res.body.gpus[0]).toMatchObject({ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3', driver: '550.54.15' });
+    expect(res.body.gpus[0]).toMatchObject({
+      index: 0,
+      vendor: 'NVIDIA',
+      model: 'NVIDIA H100 80GB HBM3',
+      driver: '550.54.15',
+    });
     expect(res.body.errors).toEqual([]);
   });
 

@@ -2,7 +2,15 @@ import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger } from '@mesh/logging';
 import { createEnvRunnerMetrics } from '@mesh/metrics-schema';
-import { createKeys, decodeEntry, GROUPS, PROTOCOL_EXAMPLES, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
+import {
+  createKeys,
+  decodeEntry,
+  GROUPS,
+  PROTOCOL_EXAMPLES,
+  type Ack,
+  type Assignment,
+  type MeshKeys,
+} from '@mesh/mesh-protocol';
 import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import { createAssignmentPipeline } from '../src/execution/pipeline';
 import type { TaskHandler } from '../src/tasks/handler';
@@ -20,18 +28,32 @@ beforeEach(() => {
 });
 afterEach(() => ctx.cleanup());
 
-function pipeline(opts: { runnerId?: string; concurrency?: number; claimIdleMs?: number; maxDeliveries?: number; extra?: TaskHandler[] } = {}) {
+function pipeline(
+  opts: {
+    runnerId?: string;
+    concurrency?: number;
+    claimIdleMs?: number;
+    maxDeliveries?: number;
+    extra?: TaskHandler[];
+  } = {},
+) {
   const registry = new Registry();
   const metrics = createEnvRunnerMetrics(registry);
   const lines: string[] = [];
-  const logger = createLogger({ service: 'env-runner', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+  const logger = createLogger({
+    service: 'env-runner',
+    destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+  });
   const p = createAssignmentPipeline({
     keys,
     domain: DOMAIN,
     runnerId: opts.runnerId ?? 'runner-a',
     redis: ctx.redis,
     blocking: ctx.connect('blocking'),
-    handlers: new HandlerRegistry([...builtinHandlers({ allow: [], outputLimitBytes: 1024, env: {} }), ...(opts.extra ?? [])]),
+    handlers: new HandlerRegistry([
+      ...builtinHandlers({ allow: [], outputLimitBytes: 1024, env: {} }),
+      ...(opts.extra ?? []),
+    ]),
     metrics,
     logger,
     concurrency: opts.concurrency ?? 4,
@@ -65,15 +87,34 @@ describe('assignment pipeline', () => {
     const p = pipeline();
     await p.consumer.ensureGroup();
     p.runner.start();
-    await rawAssignment({ assignmentId: 'run-1:t1:1', runId: 'run-1', taskId: 't1', kind: 'echo', payload: { greeting: 'hi' } });
+    await rawAssignment({
+      assignmentId: 'run-1:t1:1',
+      runId: 'run-1',
+      taskId: 't1',
+      kind: 'echo',
+      payload: { greeting: 'hi' },
+    });
     const [ack] = await eventually(ackCount(1));
-    expect(ack).toMatchObject({ assignmentId: 'run-1:t1:1', runId: 'run-1', taskId: 't1', attempt: 1, runnerId: 'runner-a', success: true, output: { greeting: 'hi' } });
+    expect(ack).toMatchObject({
+      assignmentId: 'run-1:t1:1',
+      runId: 'run-1',
+      taskId: 't1',
+      attempt: 1,
+      runnerId: 'runner-a',
+      success: true,
+      output: { greeting: 'hi' },
+    });
     expect(typeof ack?.latencyMs).toBe('number');
     await eventually(async () => ((await pending()) === 0 ? true : undefined));
     const text = await p.registry.metrics();
     expect(text).toContain('env_runner_assignments_processed_total{kind="echo"} 1');
     expect(text).toContain('env_runner_assignment_latency_seconds_count{kind="echo"} 1');
-    expect(p.records().find((r) => r['msg'] === 'assignment done')).toMatchObject({ assignmentId: 'run-1:t1:1', runId: 'run-1', taskId: 't1', success: true });
+    expect(p.records().find((r) => r['msg'] === 'assignment done')).toMatchObject({
+      assignmentId: 'run-1:t1:1',
+      runId: 'run-1',
+      taskId: 't1',
+      success: true,
+    });
     await p.runner.stop(1000);
   });
 
@@ -116,10 +157,16 @@ describe('assignment pipeline', () => {
     await ctx.redis.xreadgroup('GROUP', GROUPS.runners, 'crashed-peer', 'COUNT', 10, 'STREAMS', stream, '>');
     p.runner.start();
     const [ack] = await eventually(ackCount(1));
-    expect([ack?.assignmentId, ack?.success, ack?.error]).toEqual(['poison:t:1', false, 'gave up after 2 deliveries (limit 1)']);
+    expect([ack?.assignmentId, ack?.success, ack?.error]).toEqual([
+      'poison:t:1',
+      false,
+      'gave up after 2 deliveries (limit 1)',
+    ]);
     await eventually(async () => ((await ctx.redis.xlen(keys.dead)) === 1 ? true : undefined));
     expect(await pending()).toBe(0);
-    expect(await p.registry.metrics()).toContain('env_runner_assignments_failed_total{kind="echo",reason="delivery_limit"} 1');
+    expect(await p.registry.metrics()).toContain(
+      'env_runner_assignments_failed_total{kind="echo",reason="delivery_limit"} 1',
+    );
     await p.runner.stop(1000);
   });
 
@@ -148,7 +195,8 @@ describe('assignment pipeline', () => {
   it('when stopped with work in flight, that work finishes and is acked within the grace period', async () => {
     const p = pipeline({ concurrency: 3 });
     await p.consumer.ensureGroup();
-    for (let i = 0; i < 3; i++) await rawAssignment({ assignmentId: `r:s${i}:1`, taskId: `s${i}`, kind: 'sleep', payload: { ms: 150 } });
+    for (let i = 0; i < 3; i++)
+      await rawAssignment({ assignmentId: `r:s${i}:1`, taskId: `s${i}`, kind: 'sleep', payload: { ms: 150 } });
     p.runner.start();
     await eventually(async () => (p.runner.inFlight === 3 ? true : undefined));
     const { abandoned } = await p.runner.stop(5000);
@@ -161,7 +209,8 @@ describe('assignment pipeline', () => {
   it('when the grace period runs out, unfinished work is not acked and stays pending for another runner', async () => {
     const p = pipeline({ concurrency: 2 });
     await p.consumer.ensureGroup();
-    for (let i = 0; i < 2; i++) await rawAssignment({ assignmentId: `r:l${i}:1`, taskId: `l${i}`, kind: 'sleep', payload: { ms: 60_000 } });
+    for (let i = 0; i < 2; i++)
+      await rawAssignment({ assignmentId: `r:l${i}:1`, taskId: `l${i}`, kind: 'sleep', payload: { ms: 60_000 } });
     p.runner.start();
     await eventually(async () => (p.runner.inFlight === 2 ? true : undefined));
     const { abandoned } = await p.runner.stop(30);

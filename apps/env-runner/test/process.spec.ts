@@ -1,7 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createKeys, decodeEntry, GROUPS, PROTOCOL_EXAMPLES, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
+import {
+  createKeys,
+  decodeEntry,
+  GROUPS,
+  PROTOCOL_EXAMPLES,
+  type Ack,
+  type Assignment,
+  type MeshKeys,
+} from '@mesh/mesh-protocol';
 import {
   createRedisTestContext,
   describeServiceLifecycle,
@@ -42,7 +50,13 @@ const env = (runnerId: string, extra: Record<string, string> = {}): Record<strin
 
 async function publish(count: number, over: Partial<Assignment>): Promise<void> {
   for (let i = 0; i < count; i++) {
-    const a = { ...PROTOCOL_EXAMPLES.assignment, domain: DOMAIN, assignmentId: `run:t${i}:1`, taskId: `t${i}`, ...over };
+    const a = {
+      ...PROTOCOL_EXAMPLES.assignment,
+      domain: DOMAIN,
+      assignmentId: `run:t${i}:1`,
+      taskId: `t${i}`,
+      ...over,
+    };
     await ctx.redis.xadd(keys.assignments(DOMAIN), '*', 'v', '1', 'assignment', JSON.stringify(a));
   }
 }
@@ -56,14 +70,23 @@ async function acks(): Promise<Ack[]> {
 }
 
 const heldBy = async (consumer: string): Promise<number> => {
-  const rows = (await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners, '-', '+', 100, consumer)) as unknown[];
+  const rows = (await ctx.redis.xpending(
+    keys.assignments(DOMAIN),
+    GROUPS.runners,
+    '-',
+    '+',
+    100,
+    consumer,
+  )) as unknown[];
   return rows.length;
 };
 
 describe('env runner process', () => {
   it('when started, it registers in mesh:runners with its domain and hardware, and deregisters on SIGTERM', async () => {
     const runner = await startServiceProcess('env-runner', env('reg-1'));
-    const record = JSON.parse((await eventually(() => ctx.redis.hget(keys.runners, 'reg-1').then((v) => v ?? undefined))) as string);
+    const record = JSON.parse(
+      (await eventually(() => ctx.redis.hget(keys.runners, 'reg-1').then((v) => v ?? undefined))) as string,
+    );
     expect(record).toMatchObject({ runnerId: 'reg-1', domain: DOMAIN, kinds: ['sleep', 'echo', 'fail'] });
     expect(record.hardware.cpu.logicalCores).toBeGreaterThan(0);
     expect(record.lastSeen).toBeGreaterThanOrEqual(record.startedAt);
@@ -72,25 +95,36 @@ describe('env runner process', () => {
   });
 
   it('when a runner is killed while holding work, a second runner completes it after the claim timeout', async () => {
-    const first = await startServiceProcess('env-runner', env('doomed', { RUNNER_CONCURRENCY: '2', RUNNER_CLAIM_IDLE_MS: '300' }));
+    const first = await startServiceProcess(
+      'env-runner',
+      env('doomed', { RUNNER_CONCURRENCY: '2', RUNNER_CLAIM_IDLE_MS: '300' }),
+    );
     await publish(4, { kind: 'sleep', payload: { ms: 1500 } });
     await eventually(async () => ((await heldBy('doomed')) === 2 ? true : undefined));
     await first.stop('SIGKILL');
 
-    const second = await startServiceProcess('env-runner', env('survivor', { RUNNER_CONCURRENCY: '4', RUNNER_CLAIM_IDLE_MS: '300' }));
+    const second = await startServiceProcess(
+      'env-runner',
+      env('survivor', { RUNNER_CONCURRENCY: '4', RUNNER_CLAIM_IDLE_MS: '300' }),
+    );
     try {
       const done = await eventually(async () => ((await acks()).length >= 4 ? acks() : undefined), 12_000);
       expect(done.map((a) => a.assignmentId).sort()).toEqual(['run:t0:1', 'run:t1:1', 'run:t2:1', 'run:t3:1']);
       expect(new Set(done.map((a) => a.runnerId))).toEqual(new Set(['survivor']));
       expect(done.every((a) => a.success)).toBe(true);
-      await eventually(async () => (((await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners)) as [number])[0] === 0 ? true : undefined));
+      await eventually(async () =>
+        ((await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners)) as [number])[0] === 0 ? true : undefined,
+      );
     } finally {
       await second.stop();
     }
   }, 30_000);
 
   it('when SIGTERM arrives during work, in-flight work finishes and is acked, the rest is left for others, and nothing is lost', async () => {
-    const first = await startServiceProcess('env-runner', env('leaving', { RUNNER_CONCURRENCY: '2', RUNNER_SHUTDOWN_GRACE_MS: '5000' }));
+    const first = await startServiceProcess(
+      'env-runner',
+      env('leaving', { RUNNER_CONCURRENCY: '2', RUNNER_SHUTDOWN_GRACE_MS: '5000' }),
+    );
     await publish(5, { kind: 'sleep', payload: { ms: 400 } });
     await eventually(async () => ((await heldBy('leaving')) === 2 ? true : undefined));
     expect(await first.stop('SIGTERM')).toBe(0);
@@ -112,7 +146,10 @@ describe('env runner process', () => {
   it('when RUNNER_HANDLERS_MODULE adds a kind, assignments of that kind run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesh-handlers-'));
     const mod = join(dir, 'handlers.js');
-    writeFileSync(mod, "exports.handlers = [{ kind: 'upper', validate: (p) => (typeof p?.text === 'string' ? [] : ['payload.text must be a string']), run: async (p) => p.text.toUpperCase() }];\n");
+    writeFileSync(
+      mod,
+      "exports.handlers = [{ kind: 'upper', validate: (p) => (typeof p?.text === 'string' ? [] : ['payload.text must be a string']), run: async (p) => p.text.toUpperCase() }];\n",
+    );
     const runner = await startServiceProcess('env-runner', env('custom', { RUNNER_HANDLERS_MODULE: mod }));
     try {
       await publish(1, { kind: 'upper', payload: { text: 'mesh' } });
@@ -135,7 +172,9 @@ describe('env runner process', () => {
     const manifest = {
       version: 1,
       streamPrefix: 'mesh',
-      services: [{ name: 'env-runner', host: 'rust-env-runner', port: 8083, metricsPath: '/prometheus', domain: 'batch' }],
+      services: [
+        { name: 'env-runner', host: 'rust-env-runner', port: 8083, metricsPath: '/prometheus', domain: 'batch' },
+      ],
       domains: ['batch'],
       tenantOverrides: [{ tenant: 'acme', domain: 'batch' }],
     };
@@ -148,7 +187,9 @@ describe('env runner process', () => {
     writeFileSync(bad, JSON.stringify({ ...manifest, services: [] }));
     const result = await runServiceToExit('env-runner', env('audited', { MESH_SERVICES_FILE: bad }));
     expect(result.code).toBe(2);
-    expect(result.stderr.trim().split('\n')).toEqual([`env-runner: invalid configuration: MESH_SERVICES_FILE: ${bad} is not a mesh manifest: /services: must NOT have fewer than 1 items`]);
+    expect(result.stderr.trim().split('\n')).toEqual([
+      `env-runner: invalid configuration: MESH_SERVICES_FILE: ${bad} is not a mesh manifest: /services: must NOT have fewer than 1 items`,
+    ]);
   });
 
   it('when MESH_DOMAIN is not a name, start-up stops naming it', async () => {

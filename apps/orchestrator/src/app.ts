@@ -34,7 +34,9 @@ export function createApp(deps: OrchestratorAppDeps): Express {
   const auth = requireBearer(deps.apiToken, () => deps.metrics.submissionsRejected.inc({ reason: 'unauthorized' }));
   app.use('/workflow', auth);
   app.use('/workflows', requireBearer(deps.apiToken));
-  app.use(workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }));
+  app.use(
+    workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
+  );
   app.use(runRoutes(deps.records));
   return finishApp(app, deps.logger);
 }

@@ -27,7 +27,7 @@ export const ORCHESTRATOR_SETTINGS = {
     default: hostname(),
     docDefault: 'the host name',
     parse: parseName,
-    doc: 'This orchestrator\'s consumer name in the orchestrator group; give each its own.',
+    doc: "This orchestrator's consumer name in the orchestrator group; give each its own.",
   }),
   bodyLimitBytes: setting({
     env: 'ORCHESTRATOR_BODY_LIMIT_BYTES',
@@ -53,9 +53,24 @@ export const ORCHESTRATOR_SETTINGS = {
     parse: int(10, 60_000),
     doc: 'A request whose Redis work takes longer answers 503 instead of hanging.',
   }),
-  runnerRefreshMs: setting({ env: 'ORCHESTRATOR_RUNNER_REFRESH_MS', default: '1000', parse: int(10, 600_000), doc: 'How often runner hardware is re-read from mesh:runners.' }),
-  batchSize: setting({ env: 'ORCHESTRATOR_BATCH_SIZE', default: '500', parse: int(1, 10_000), doc: 'Run events read per batch.' }),
-  blockMs: setting({ env: 'ORCHESTRATOR_BLOCK_MS', default: '2000', parse: int(10, 60_000), doc: 'How long one read waits for new run events.' }),
+  runnerRefreshMs: setting({
+    env: 'ORCHESTRATOR_RUNNER_REFRESH_MS',
+    default: '1000',
+    parse: int(10, 600_000),
+    doc: 'How often runner hardware is re-read from mesh:runners.',
+  }),
+  batchSize: setting({
+    env: 'ORCHESTRATOR_BATCH_SIZE',
+    default: '500',
+    parse: int(1, 10_000),
+    doc: 'Run events read per batch.',
+  }),
+  blockMs: setting({
+    env: 'ORCHESTRATOR_BLOCK_MS',
+    default: '2000',
+    parse: int(10, 60_000),
+    doc: 'How long one read waits for new run events.',
+  }),
   claimIdleMs: setting({
     env: 'ORCHESTRATOR_CLAIM_IDLE_MS',
     default: '10000',

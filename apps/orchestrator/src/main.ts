@@ -19,11 +19,18 @@ void runService({
     const logger = rootLogger.child({ orchestratorId: config.orchestratorId });
     const keys = createKeys(config.streamPrefix);
     const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger);
-    const blocking = createRedisClient(config.redis.url, { connectionName: `orchestrator:${config.orchestratorId}:events` });
+    const blocking = createRedisClient(config.redis.url, {
+      connectionName: `orchestrator:${config.orchestratorId}:events`,
+    });
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry);
     const records = new RecordStore(redis, keys, config.recordTtlMs);
-    const hardware = new RunnerHardware({ redis, keys, refreshMs: config.runnerRefreshMs, logger: logger.child({ component: 'hardware' }) });
+    const hardware = new RunnerHardware({
+      redis,
+      keys,
+      refreshMs: config.runnerRefreshMs,
+      logger: logger.child({ component: 'hardware' }),
+    });
     const submissions = new SubmissionService({
       redis,
       keys,
@@ -60,11 +67,26 @@ void runService({
     let draining = false;
 
     const server = await listen(
-      createApp({ registry, metrics, logger, redisReady: ready, submissions, records, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, isDraining: () => draining }),
+      createApp({
+        registry,
+        metrics,
+        logger,
+        redisReady: ready,
+        submissions,
+        records,
+        apiToken: config.apiToken,
+        bodyLimitBytes: config.bodyLimitBytes,
+        isDraining: () => draining,
+      }),
       config.listen,
     );
     const [up] = await Promise.all([whenReady(redis, 2000), whenReady(blocking, 2000)]);
-    if (up) await consumer.ensureGroup().catch((err: Error) => eventLog.warn({ err }, 'cannot create the orchestrator group yet; the reader will retry'));
+    if (up)
+      await consumer
+        .ensureGroup()
+        .catch((err: Error) =>
+          eventLog.warn({ err }, 'cannot create the orchestrator group yet; the reader will retry'),
+        );
     loop.start();
     logger.info(
       {

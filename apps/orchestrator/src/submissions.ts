@@ -1,7 +1,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { MeshError, UnavailableError, ValidationError } from '@mesh/errors';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
-import { DEFAULT_TASK_TIMEOUT_MS, encodeEntry, validateWorkflowRequest, type MeshKeys, type Redis, type Submission, type WorkflowRequest } from '@mesh/mesh-protocol';
+import {
+  DEFAULT_TASK_TIMEOUT_MS,
+  encodeEntry,
+  validateWorkflowRequest,
+  type MeshKeys,
+  type Redis,
+  type Submission,
+  type WorkflowRequest,
+} from '@mesh/mesh-protocol';
 import type { RecordStore } from './records/record-store';
 import type { RunnerHardware } from './records/runner-hardware';
 
@@ -51,7 +59,9 @@ export class SubmissionService {
     } catch (err) {
       if (err instanceof MeshError && err.status !== 503) throw err;
       this.o.metrics.submissionsRejected.inc({ reason: 'unavailable' });
-      throw err instanceof UnavailableError ? err : new UnavailableError('Redis is unavailable; the submission was not accepted', err);
+      throw err instanceof UnavailableError
+        ? err
+        : new UnavailableError('Redis is unavailable; the submission was not accepted', err);
     }
   }
 
@@ -60,7 +70,9 @@ export class SubmissionService {
     const bodyDigest = createHash('sha256').update(JSON.stringify(request)).digest('hex');
     let idemKey: string | undefined;
     if (idempotencyKey !== undefined) {
-      idemKey = this.o.keys.idempotency(createHash('sha256').update(`${request.workflow}\n${idempotencyKey}`).digest('hex'));
+      idemKey = this.o.keys.idempotency(
+        createHash('sha256').update(`${request.workflow}\n${idempotencyKey}`).digest('hex'),
+      );
       const set = await this.o.redis.set(idemKey, `${runId} ${bodyDigest}`, 'PX', this.o.idempotencyTtlMs, 'NX');
       if (set !== 'OK') {
         const existing = (await this.o.redis.get(idemKey)) ?? '';
@@ -90,7 +102,10 @@ export class SubmissionService {
       await this.o.redis.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
     } catch (err) {
       // Not queued: leave nothing that claims it was.
-      await Promise.allSettled([this.o.records.discard(runId, request.workflow), ...(idemKey ? [this.o.redis.del(idemKey)] : [])]);
+      await Promise.allSettled([
+        this.o.records.discard(runId, request.workflow),
+        ...(idemKey ? [this.o.redis.del(idemKey)] : []),
+      ]);
       throw err;
     }
     this.o.metrics.submissionsAccepted.inc();
@@ -101,7 +116,12 @@ export class SubmissionService {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new UnavailableError(`Redis did not answer within ${this.o.redisTimeoutMs} ms; the run may still be queued, so retry with the same Idempotency-Key`)),
+        () =>
+          reject(
+            new UnavailableError(
+              `Redis did not answer within ${this.o.redisTimeoutMs} ms; the run may still be queued, so retry with the same Idempotency-Key`,
+            ),
+          ),
         this.o.redisTimeoutMs,
       );
     });

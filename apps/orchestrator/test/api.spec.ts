@@ -10,7 +10,10 @@ import { RecordStore } from '../src/records/record-store';
 import { RunnerHardware } from '../src/records/runner-hardware';
 import { SubmissionService } from '../src/submissions';
 
-const logger = createLogger({ service: 'orchestrator', destination: new Writable({ write: (_c, _e, done) => done() }) });
+const logger = createLogger({
+  service: 'orchestrator',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
 const TOKEN = 'a-very-secret-token-0123';
 
 let ctx: RedisTestContext;
@@ -30,15 +33,36 @@ function build(opts: { token?: string; bodyLimitBytes?: number; redis?: Redis; r
   const hardware = new RunnerHardware({ redis, keys, refreshMs: 0, logger });
   // Each submission one millisecond after the last, so newest-first order is the order of submission.
   let clock = Date.now();
-  const submissions = new SubmissionService({ redis, keys, records, hardware, metrics, idempotencyTtlMs: 60_000, redisTimeoutMs: opts.redisTimeoutMs ?? 500, now: () => clock++ });
-  const app = createApp({ registry, metrics, logger, redisReady: () => pingRedis(redis, 200), submissions, records, apiToken: opts.token, bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024 });
+  const submissions = new SubmissionService({
+    redis,
+    keys,
+    records,
+    hardware,
+    metrics,
+    idempotencyTtlMs: 60_000,
+    redisTimeoutMs: opts.redisTimeoutMs ?? 500,
+    now: () => clock++,
+  });
+  const app = createApp({
+    registry,
+    metrics,
+    logger,
+    redisReady: () => pingRedis(redis, 200),
+    submissions,
+    records,
+    apiToken: opts.token,
+    bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
+  });
   return { app, registry, records };
 }
 
 const body = (over: Record<string, unknown> = {}) => ({
   workflow: 'etl',
   tenant: 'acme',
-  tasks: [{ id: 'extract', kind: 'echo', payload: { t: 1 } }, { id: 'load', kind: 'sleep', payload: { ms: 5 }, dependsOn: ['extract'], retries: 2 }],
+  tasks: [
+    { id: 'extract', kind: 'echo', payload: { t: 1 } },
+    { id: 'load', kind: 'sleep', payload: { ms: 5 }, dependsOn: ['extract'], retries: 2 },
+  ],
   ...over,
 });
 
@@ -52,13 +76,35 @@ async function queued() {
 
 describe('POST /workflow', () => {
   it('when the body is valid, the answer is 202 only after the submission is on mesh:workflows, with the latest runner hardware relayed', async () => {
-    const hw = { runnerId: 'gpu-1', gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }], collectedAt: 5 };
-    await ctx.redis.hset(keys.runners, 'gpu-1', JSON.stringify({ runnerId: 'gpu-1', domain: 'gpu', lastSeen: 5, hardware: hw }));
-    await ctx.redis.hset(keys.runners, 'old-1', JSON.stringify({ runnerId: 'old-1', domain: 'cpu', lastSeen: 1, hardware: { runnerId: 'old-1', collectedAt: 1 } }));
+    const hw = {
+      runnerId: 'gpu-1',
+      gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }],
+      collectedAt: 5,
+    };
+    await ctx.redis.hset(
+      keys.runners,
+      'gpu-1',
+      JSON.stringify({ runnerId: 'gpu-1', domain: 'gpu', lastSeen: 5, hardware: hw }),
+    );
+    await ctx.redis.hset(
+      keys.runners,
+      'old-1',
+      JSON.stringify({
+        runnerId: 'old-1',
+        domain: 'cpu',
+        lastSeen: 1,
+        hardware: { runnerId: 'old-1', collectedAt: 1 },
+      }),
+    );
     const { app } = build();
     const res = await request(app).post('/workflow').send(body());
     expect(res.status).toBe(202);
-    expect(res.body).toEqual({ runId: expect.any(String), workflow: 'etl', status: 'queued', links: { run: `/workflows/etl/runs/${res.body.runId}` } });
+    expect(res.body).toEqual({
+      runId: expect.any(String),
+      workflow: 'etl',
+      status: 'queued',
+      links: { run: `/workflows/etl/runs/${res.body.runId}` },
+    });
     expect(res.headers['x-powered-by']).toBeUndefined();
     const [submission] = await queued();
     expect(submission).toMatchObject({
@@ -72,14 +118,33 @@ describe('POST /workflow', () => {
       ],
     });
     const record = await request(app).get(res.body.links.run);
-    expect(record.body).toMatchObject({ runId: res.body.runId, status: 'queued', hardware: hw, tasks: [{ id: 'extract', status: 'pending', attempts: 0 }, { id: 'load', status: 'pending' }] });
+    expect(record.body).toMatchObject({
+      runId: res.body.runId,
+      status: 'queued',
+      hardware: hw,
+      tasks: [
+        { id: 'extract', status: 'pending', attempts: 0 },
+        { id: 'load', status: 'pending' },
+      ],
+    });
   });
 
   it('when the body has many problems, one 400 lists every one with a stable code and no stack', async () => {
     const { app, registry } = build();
     const res = await request(app)
       .post('/workflow')
-      .send({ workflow: 'etl', tenant: '', extra: 1, tasks: [{ id: '', kind: 'echo' }, { id: 'a', kind: 'echo', retries: -1, dependsOn: ['ghost'], color: 'red' }, { id: 'a', kind: 'echo' }, { id: 'b', kind: 'echo', dependsOn: ['c'] }, { id: 'c', kind: 'echo', dependsOn: ['b'] }] });
+      .send({
+        workflow: 'etl',
+        tenant: '',
+        extra: 1,
+        tasks: [
+          { id: '', kind: 'echo' },
+          { id: 'a', kind: 'echo', retries: -1, dependsOn: ['ghost'], color: 'red' },
+          { id: 'a', kind: 'echo' },
+          { id: 'b', kind: 'echo', dependsOn: ['c'] },
+          { id: 'c', kind: 'echo', dependsOn: ['b'] },
+        ],
+      });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('MESH_SUBMISSION_INVALID');
     expect(res.body.error.details).toEqual(
@@ -99,20 +164,33 @@ describe('POST /workflow', () => {
   });
 
   it('when the graph has a cycle, the 400 names it', async () => {
-    const res = await request(build().app).post('/workflow').send(body({ tasks: [{ id: 'b', kind: 'echo', dependsOn: ['c'] }, { id: 'c', kind: 'echo', dependsOn: ['b'] }] }));
+    const res = await request(build().app)
+      .post('/workflow')
+      .send(
+        body({
+          tasks: [
+            { id: 'b', kind: 'echo', dependsOn: ['c'] },
+            { id: 'c', kind: 'echo', dependsOn: ['b'] },
+          ],
+        }),
+      );
     expect(res.body.error.details).toEqual(['/tasks: dependency cycle: b → c → b']);
   });
 
   it('when the body is over the limit, 413; a run of 10,000 small tasks fits the default 1 MiB', async () => {
     const small = build({ bodyLimitBytes: 2048 });
-    const big = await request(small.app).post('/workflow').send(body({ tasks: Array.from({ length: 200 }, (_, i) => ({ id: `t${i}`, kind: 'echo' })) }));
+    const big = await request(small.app)
+      .post('/workflow')
+      .send(body({ tasks: Array.from({ length: 200 }, (_, i) => ({ id: `t${i}`, kind: 'echo' })) }));
     expect([big.status, big.body.error.code]).toEqual([413, 'MESH_BODY_TOO_LARGE']);
     expect(await small.registry.metrics()).toContain('orchestrator_submissions_rejected_total{reason="too_large"} 1');
 
     const tasks = Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}`, kind: 'echo', payload: { i } }));
     expect(Buffer.byteLength(JSON.stringify(body({ tasks })))).toBeLessThan(1024 * 1024);
     // A 1 MiB run takes a while on a loaded machine: this case is about size, not Redis latency.
-    const fits = await request(build({ redisTimeoutMs: 30_000 }).app).post('/workflow').send(body({ tasks }));
+    const fits = await request(build({ redisTimeoutMs: 30_000 }).app)
+      .post('/workflow')
+      .send(body({ tasks }));
     expect(fits.status).toBe(202);
   });
 
@@ -120,7 +198,9 @@ describe('POST /workflow', () => {
     const { app, registry } = build();
     const res = await request(app).post('/workflow').set('content-type', 'text/plain').send('workflow=etl');
     expect([res.status, res.body.error.code]).toEqual([415, 'MESH_UNSUPPORTED_MEDIA_TYPE']);
-    expect(await registry.metrics()).toContain('orchestrator_submissions_rejected_total{reason="unsupported_media_type"} 1');
+    expect(await registry.metrics()).toContain(
+      'orchestrator_submissions_rejected_total{reason="unsupported_media_type"} 1',
+    );
   });
 
   it('when MESH_API_TOKEN is set, a missing or wrong bearer token gets 401 and the right one gets 202', async () => {
@@ -131,7 +211,9 @@ describe('POST /workflow', () => {
       expect([header, res.status, res.body.error?.code]).toEqual([header, 401, 'MESH_UNAUTHORIZED']);
       expect(JSON.stringify(res.body)).not.toContain(TOKEN);
     }
-    expect((await request(app).post('/workflow').set('authorization', `Bearer ${TOKEN}`).send(body())).status).toBe(202);
+    expect((await request(app).post('/workflow').set('authorization', `Bearer ${TOKEN}`).send(body())).status).toBe(
+      202,
+    );
     expect((await request(app).get('/workflows/etl/runs')).status).toBe(401);
     expect(await registry.metrics()).toContain('orchestrator_submissions_rejected_total{reason="unauthorized"} 4');
     expect(await registry.metrics()).not.toContain(TOKEN);
@@ -145,7 +227,10 @@ describe('POST /workflow', () => {
     expect(again.status).toBe(202);
     expect(again.body.runId).toBe(first.body.runId);
     expect(await queued()).toHaveLength(1);
-    const other = await request(app).post('/workflow').set('idempotency-key', 'order-42').send(body({ tenant: 'globex' }));
+    const other = await request(app)
+      .post('/workflow')
+      .set('idempotency-key', 'order-42')
+      .send(body({ tenant: 'globex' }));
     expect([other.status, other.body.error.code]).toEqual([422, 'MESH_IDEMPOTENCY_CONFLICT']);
   });
 
@@ -187,7 +272,11 @@ describe('GET /workflows/{id}/runs', () => {
     expect((await request(app).get(`/workflows/other/runs/${accepted.runId}`)).status).toBe(404);
     const bad = await request(app).get('/workflows/etl/runs?limit=0&status=done&cursor=zzz');
     expect(bad.status).toBe(400);
-    expect(bad.body.error.details).toEqual(['limit: must be an integer from 1 to 100', 'cursor: is not a cursor this API returned', 'status: must be one of queued, running, succeeded, failed']);
+    expect(bad.body.error.details).toEqual([
+      'limit: must be an integer from 1 to 100',
+      'cursor: is not a cursor this API returned',
+      'status: must be one of queued, running, succeeded, failed',
+    ]);
   });
 
   it('when requests are served, their durations are recorded by route template and status class', async () => {
@@ -195,7 +284,11 @@ describe('GET /workflows/{id}/runs', () => {
     await request(app).get('/workflows/nope/runs');
     await request(app).get('/healthz');
     const text = await registry.metrics();
-    expect(text).toContain('orchestrator_http_request_duration_seconds_count{route="GET /workflows/{id}/runs",status_class="4xx"} 1');
-    expect(text).toContain('orchestrator_http_request_duration_seconds_count{route="GET /healthz",status_class="2xx"} 1');
+    expect(text).toContain(
+      'orchestrator_http_request_duration_seconds_count{route="GET /workflows/{id}/runs",status_class="4xx"} 1',
+    );
+    expect(text).toContain(
+      'orchestrator_http_request_duration_seconds_count{route="GET /healthz",status_class="2xx"} 1',
+    );
   });
 });

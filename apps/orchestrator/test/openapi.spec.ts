@@ -27,7 +27,8 @@ function servedRoutes(app: Express): string[] {
   const walk = (stack: Layer[]): void => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const method of Object.keys(layer.route.methods)) out.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
+        for (const method of Object.keys(layer.route.methods))
+          out.push(`${method.toUpperCase()} ${layer.route.path.replace(/:(\w+)/g, '{$1}')}`);
       } else if (layer.handle?.stack) {
         walk(layer.handle.stack);
       }
@@ -64,6 +65,8 @@ describe('OpenAPI document', () => {
     expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(workflowRequestSchema.properties).sort());
     expect(schema.required).toEqual([...workflowRequestSchema.required]);
     const task = (schema.properties['tasks'] as { items: { properties: Record<string, unknown> } }).items.properties;
-    expect(Object.keys(task).sort()).toEqual(Object.keys(workflowRequestSchema.properties.tasks.items.properties).sort());
+    expect(Object.keys(task).sort()).toEqual(
+      Object.keys(workflowRequestSchema.properties.tasks.items.properties).sort(),
+    );
   });
 });

@@ -21,7 +21,13 @@ const submission = (runId: string): Submission => ({
   ],
 });
 
-const ev = (runId: string, type: RunEvent['type'], extra: Partial<RunEvent> = {}): RunEvent => ({ runId, workflow: 'etl', type, at: 100, ...extra });
+const ev = (runId: string, type: RunEvent['type'], extra: Partial<RunEvent> = {}): RunEvent => ({
+  runId,
+  workflow: 'etl',
+  type,
+  at: 100,
+  ...extra,
+});
 const hw = { runnerId: 'gpu-1', gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }] };
 const hardwareOf = (id: string) => (id === 'gpu-1' ? hw : undefined);
 
@@ -45,13 +51,32 @@ const expected = (runId: string) => ({
   finishedAt: 17,
   error: 'task b: boom',
   tasks: [
-    { id: 'a', status: 'succeeded', attempts: 2, domain: 'gpu', runnerId: 'gpu-1', hardware: hw, startedAt: 13, finishedAt: 14 },
-    { id: 'b', status: 'failed', attempts: 1, domain: 'gpu', runnerId: 'gpu-1', hardware: hw, error: 'boom', startedAt: 15, finishedAt: 16 },
+    {
+      id: 'a',
+      status: 'succeeded',
+      attempts: 2,
+      domain: 'gpu',
+      runnerId: 'gpu-1',
+      hardware: hw,
+      startedAt: 13,
+      finishedAt: 14,
+    },
+    {
+      id: 'b',
+      status: 'failed',
+      attempts: 1,
+      domain: 'gpu',
+      runnerId: 'gpu-1',
+      hardware: hw,
+      error: 'boom',
+      startedAt: 15,
+      finishedAt: 16,
+    },
   ],
 });
 
 describe('run records', () => {
-  it('when a run\'s events are applied in order, the record tells its whole story with runner and hardware per task', async () => {
+  it("when a run's events are applied in order, the record tells its whole story with runner and hardware per task", async () => {
     await store.create(submission('r1'));
     const results = await store.apply(story('r1'), hardwareOf);
     expect(results.filter((r) => r.finished)).toEqual([{ outcome: 'applied', finished: 'failed' }]);
@@ -70,7 +95,16 @@ describe('run records', () => {
   it('when events arrive out of order (two orchestrators), the record ends the same', async () => {
     await store.create(submission('r3'));
     const events = story('r3');
-    const shuffled = [events[6], events[4], events[1], events[7], events[3], events[0], events[2], events[5]] as RunEvent[];
+    const shuffled = [
+      events[6],
+      events[4],
+      events[1],
+      events[7],
+      events[3],
+      events[0],
+      events[2],
+      events[5],
+    ] as RunEvent[];
     const other = new RecordStore(ctx.connect('second-orchestrator'), createKeys(ctx.prefix), 60_000);
     await Promise.all([store.apply(shuffled.slice(0, 4), hardwareOf), other.apply(shuffled.slice(4), hardwareOf)]);
     expect(await store.get('r3')).toMatchObject(expected('r3'));
@@ -78,8 +112,19 @@ describe('run records', () => {
 
   it('when a dependency fails, the skipped task shows skipped with the reason', async () => {
     await store.create(submission('r4'));
-    await store.apply([ev('r4', 'task-failed', { taskId: 'a', attempt: 1, error: 'x' }), ev('r4', 'task-skipped', { taskId: 'b', error: 'dependency a failed' })], hardwareOf);
-    expect((await store.get('r4'))?.tasks[1]).toMatchObject({ id: 'b', status: 'skipped', attempts: 0, error: 'dependency a failed' });
+    await store.apply(
+      [
+        ev('r4', 'task-failed', { taskId: 'a', attempt: 1, error: 'x' }),
+        ev('r4', 'task-skipped', { taskId: 'b', error: 'dependency a failed' }),
+      ],
+      hardwareOf,
+    );
+    expect((await store.get('r4'))?.tasks[1]).toMatchObject({
+      id: 'b',
+      status: 'skipped',
+      attempts: 0,
+      error: 'dependency a failed',
+    });
   });
 
   it('when an event names a run without a record, it is reported as unknown and nothing is created', async () => {

@@ -21,7 +21,11 @@ afterAll(async () => {
 
 const api = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${orchestrator.port}${path}`, init);
 const post = async (body: unknown) => {
-  const res = await api('/workflow', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await api('/workflow', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   expect(res.status).toBe(202);
   return (await res.json()) as { runId: string; links: { run: string } };
 };
@@ -32,7 +36,7 @@ const finalRecord = (link: string) =>
   }, 15_000);
 
 describe('the whole mesh, as built processes', () => {
-  it('when a 3-task DAG is submitted over HTTP, the run succeeds and each task names its runner and that runner\'s hardware', async () => {
+  it("when a 3-task DAG is submitted over HTTP, the run succeeds and each task names its runner and that runner's hardware", async () => {
     const { links } = await post({
       workflow: 'etl',
       tenant: 'acme',
@@ -51,14 +55,29 @@ describe('the whole mesh, as built processes', () => {
       ['transform', 'succeeded', 'gpu-runner', 'gpu', 1],
       ['load', 'succeeded', 'gpu-runner', 'gpu', 1],
     ]);
-    for (const t of tasks) expect(t['hardware']).toMatchObject({ runnerId: 'gpu-runner', cpu: { logicalCores: expect.any(Number) }, gpus: expect.any(Array) });
+    for (const t of tasks)
+      expect(t['hardware']).toMatchObject({
+        runnerId: 'gpu-runner',
+        cpu: { logicalCores: expect.any(Number) },
+        gpus: expect.any(Array),
+      });
   }, 20_000);
 
   it('when a task of kind fail runs, the run fails carrying its error', async () => {
-    const { links } = await post({ workflow: 'etl', tenant: 'globex', tasks: [{ id: 'a', kind: 'echo' }, { id: 'b', kind: 'fail', payload: { message: 'quota exceeded' }, dependsOn: ['a'] }, { id: 'c', kind: 'echo', dependsOn: ['b'] }] });
+    const { links } = await post({
+      workflow: 'etl',
+      tenant: 'globex',
+      tasks: [
+        { id: 'a', kind: 'echo' },
+        { id: 'b', kind: 'fail', payload: { message: 'quota exceeded' }, dependsOn: ['a'] },
+        { id: 'c', kind: 'echo', dependsOn: ['b'] },
+      ],
+    });
     const run = await finalRecord(links.run);
     expect(run).toMatchObject({ status: 'failed', error: 'task b: quota exceeded', domain: 'default' });
-    expect((run['tasks'] as Array<Record<string, unknown>>).map((t) => [t['id'], t['status'], t['error'] ?? null])).toEqual([
+    expect(
+      (run['tasks'] as Array<Record<string, unknown>>).map((t) => [t['id'], t['status'], t['error'] ?? null]),
+    ).toEqual([
       ['a', 'succeeded', null],
       ['b', 'failed', 'quota exceeded'],
       ['c', 'skipped', 'dependency b failed'],
@@ -70,7 +89,9 @@ describe('the whole mesh, as built processes', () => {
     const counts = async () => {
       const byOutcome = { success: 0, failure: 0 };
       for (const workflow of ['etl', 'report']) {
-        const page = (await (await api(`/workflows/${workflow}/runs?limit=100`)).json()) as { runs: Array<{ status: string }> };
+        const page = (await (await api(`/workflows/${workflow}/runs?limit=100`)).json()) as {
+          runs: Array<{ status: string }>;
+        };
         for (const r of page.runs) {
           if (r.status === 'succeeded') byOutcome.success++;
           if (r.status === 'failed') byOutcome.failure++;
@@ -83,7 +104,11 @@ describe('the whole mesh, as built processes', () => {
       return c.success + c.failure === 3 ? c : undefined;
     }, 15_000);
     const text = await mesh.metrics(supervisor);
-    const events = (outcome: string) => ['etl', 'report'].reduce((n, w) => n + sample(text, `supervisor_workflow_events_total{workflow="${w}",outcome="${outcome}"}`), 0);
+    const events = (outcome: string) =>
+      ['etl', 'report'].reduce(
+        (n, w) => n + sample(text, `supervisor_workflow_events_total{workflow="${w}",outcome="${outcome}"}`),
+        0,
+      );
     expect({ success: events('success'), failure: events('failure') }).toEqual(records);
     expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3 + 2 + 1);
     expect(sample(text, 'supervisor_worker_latency_samples_total{worker="gpu-runner"}')).toBe(4);
@@ -107,15 +132,30 @@ describe('the whole mesh, as built processes', () => {
     expect([again.runId, again.status]).toEqual([runId, 'succeeded']);
 
     // Both consume run events now; a new run's record is complete whichever of them applied its events.
-    const next = await post({ workflow: 'audit', tenant: 'acme', tasks: [{ id: 'a', kind: 'echo' }, { id: 'b', kind: 'echo', dependsOn: ['a'] }] });
+    const next = await post({
+      workflow: 'audit',
+      tenant: 'acme',
+      tasks: [
+        { id: 'a', kind: 'echo' },
+        { id: 'b', kind: 'echo', dependsOn: ['a'] },
+      ],
+    });
     await finalRecord(next.links.run);
     // Two consumers apply a run's events in parallel, so the record converges rather than arriving in order.
     const done = await eventually(async () => {
       const a = (await (await api(next.links.run)).json()) as Record<string, unknown>;
-      const b = (await (await fetch(`http://127.0.0.1:${second.port}${next.links.run}`)).json()) as Record<string, unknown>;
+      const b = (await (await fetch(`http://127.0.0.1:${second.port}${next.links.run}`)).json()) as Record<
+        string,
+        unknown
+      >;
       return a['startedAt'] && JSON.stringify(a) === JSON.stringify(b) ? a : undefined;
     });
-    expect(done).toMatchObject({ status: 'succeeded', domain: 'gpu', startedAt: expect.any(Number), finishedAt: expect.any(Number) });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      domain: 'gpu',
+      startedAt: expect.any(Number),
+      finishedAt: expect.any(Number),
+    });
     expect((done['tasks'] as Array<{ status: string; runnerId: string }>).map((t) => [t.status, t.runnerId])).toEqual([
       ['succeeded', 'gpu-runner'],
       ['succeeded', 'gpu-runner'],

@@ -12,7 +12,11 @@ export interface SupervisorAppDeps {
 
 /** The supervisor's HTTP surface: `/metrics`, `/healthz`, `/readyz`. Never listens by itself. */
 export function createApp(deps: SupervisorAppDeps): Express {
-  const app = createServiceApp({ service: 'supervisor', readiness: { redis: deps.redisReady }, ...(deps.isDraining ? { isDraining: deps.isDraining } : {}) });
+  const app = createServiceApp({
+    service: 'supervisor',
+    readiness: { redis: deps.redisReady },
+    ...(deps.isDraining ? { isDraining: deps.isDraining } : {}),
+  });
   app.get('/metrics', metricsHandler(deps.registry));
   return finishApp(app, deps.logger);
 }

@@ -19,7 +19,10 @@ void runService({
     const logger = rootLogger.child({ supervisorId: config.supervisorId });
     let tenantDomainMap: TenantDomainMap = config.tenantDomainMap;
     if (config.tenantDomainMapFile) {
-      if (config.tenantDomainMap.size > 0) throw new ConfigError(['MESH_TENANT_DOMAIN_MAP_FILE: cannot be combined with MESH_TENANT_DOMAIN_MAP or --tenant-domain-map']);
+      if (config.tenantDomainMap.size > 0)
+        throw new ConfigError([
+          'MESH_TENANT_DOMAIN_MAP_FILE: cannot be combined with MESH_TENANT_DOMAIN_MAP or --tenant-domain-map',
+        ]);
       try {
         tenantDomainMap = readTenantMapFile(config.tenantDomainMapFile);
       } catch (err) {
@@ -31,13 +34,16 @@ void runService({
     const readers: ReturnType<typeof createRedisClient>[] = [];
     const registry = new Registry();
     const metrics = createSupervisorMetrics(registry, {
-      onLabelOverflow: (metric, label) => logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+      onLabelOverflow: (metric, label) =>
+        logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
     });
     const supervisor = new Supervisor({
       config: { ...config, tenantDomainMap },
       redis,
       connect: (name) => {
-        const client = createRedisClient(config.redis.url, { connectionName: `supervisor:${config.supervisorId}:${name}` });
+        const client = createRedisClient(config.redis.url, {
+          connectionName: `supervisor:${config.supervisorId}:${name}`,
+        });
         readers.push(client);
         return client;
       },
@@ -48,7 +54,9 @@ void runService({
 
     process.on('SIGHUP', () => {
       if (!config.tenantDomainMapFile) {
-        logger.warn('SIGHUP: the tenant map comes from MESH_TENANT_DOMAIN_MAP or --tenant-domain-map, which cannot change; set MESH_TENANT_DOMAIN_MAP_FILE to reload');
+        logger.warn(
+          'SIGHUP: the tenant map comes from MESH_TENANT_DOMAIN_MAP or --tenant-domain-map, which cannot change; set MESH_TENANT_DOMAIN_MAP_FILE to reload',
+        );
         return;
       }
       try {
@@ -56,11 +64,17 @@ void runService({
         supervisor.router.replace(next);
         logger.info({ tenantOverrides: next.toString() }, 'tenant map reloaded');
       } catch (err) {
-        logger.error({ err, kept: supervisor.router.current.toString() }, 'tenant map refused; keeping the current one');
+        logger.error(
+          { err, kept: supervisor.router.current.toString() },
+          'tenant map refused; keeping the current one',
+        );
       }
     });
 
-    const server = await listen(createApp({ registry, logger, redisReady: ready, isDraining: () => supervisor.isDraining }), config.listen);
+    const server = await listen(
+      createApp({ registry, logger, redisReady: ready, isDraining: () => supervisor.isDraining }),
+      config.listen,
+    );
     await supervisor.start();
     logger.info(
       {

@@ -65,7 +65,15 @@ export class Supervisor {
       onDue: wake,
       ...(d.random ? { random: d.random } : {}),
     });
-    const directory = new RunnerDirectory({ redis, keys, refreshMs: c.runnerRefreshMs, defaultLeaseMs: c.runnerLeaseMs, metrics, logger, now });
+    const directory = new RunnerDirectory({
+      redis,
+      keys,
+      refreshMs: c.runnerRefreshMs,
+      defaultLeaseMs: c.runnerLeaseMs,
+      metrics,
+      logger,
+      now,
+    });
     this.dispatcher = new Dispatcher({
       keys,
       store: this.store,
@@ -94,8 +102,18 @@ export class Supervisor {
       maxAttempts: c.publishMaxAttempts,
       retryBaseMs: c.publishRetryBaseMs,
       retryCapMs: c.publishRetryCapMs,
-      onPublished: (items) => void this.dispatcher.published(items).catch((err: Error) => publishLog.warn({ err }, 'recording published assignments failed; their schedule entries will be retried')),
-      onGaveUp: (item, err) => void this.dispatcher.gaveUp(item, err).catch((e: Error) => publishLog.error({ err: e }, 'failing an unpublishable task failed; it will be retried')),
+      onPublished: (items) =>
+        void this.dispatcher
+          .published(items)
+          .catch((err: Error) =>
+            publishLog.warn({ err }, 'recording published assignments failed; their schedule entries will be retried'),
+          ),
+      onGaveUp: (item, err) =>
+        void this.dispatcher
+          .gaveUp(item, err)
+          .catch((e: Error) =>
+            publishLog.error({ err: e }, 'failing an unpublishable task failed; it will be retried'),
+          ),
       ...(d.random ? { random: d.random } : {}),
     });
     this.dispatcher.attach(this.pool);
@@ -108,7 +126,15 @@ export class Supervisor {
       logger: logger.child({ component: 'trim' }),
     });
 
-    const common = { group: GROUPS.supervisor, consumer: c.supervisorId, deadStream: keys.dead, batchSize: c.batchSize, blockMs: c.blockMs, claimIdleMs: c.claimIdleMs, now };
+    const common = {
+      group: GROUPS.supervisor,
+      consumer: c.supervisorId,
+      deadStream: keys.dead,
+      batchSize: c.batchSize,
+      blockMs: c.blockMs,
+      claimIdleMs: c.claimIdleMs,
+      now,
+    };
     const subLog = logger.child({ component: 'submissions' });
     const submissions = new RedisStreamConsumer('submission', {
       ...common,
@@ -119,7 +145,10 @@ export class Supervisor {
         metrics.deadLetters.inc({ stream: 'workflows', reason });
         subLog.warn({ reason, entryId, detail }, 'submission dead-lettered');
         const failed = reason === 'rejected' ? undefined : runFailedForMalformed(fields, detail, events);
-        if (failed) void events.publish([failed]).catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
+        if (failed)
+          void events
+            .publish([failed])
+            .catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
       },
       onError: (err) => subLog.warn({ err }, 'reading submissions failed; retrying'),
     });
@@ -140,11 +169,25 @@ export class Supervisor {
     this.loops = [
       new StreamLoop({
         consumer: submissions,
-        handle: createSubmissionHandler({ consumer: submissions, store: this.store, schedule, events, router: this.router, logger: subLog, now, onDue: wake }),
+        handle: createSubmissionHandler({
+          consumer: submissions,
+          store: this.store,
+          schedule,
+          events,
+          router: this.router,
+          logger: subLog,
+          now,
+          onDue: wake,
+        }),
         reclaimIntervalMs,
         logger: subLog,
       }),
-      new StreamLoop({ consumer: acks, handle: createAckHandler(acks, coordinator), reclaimIntervalMs, logger: ackLog }),
+      new StreamLoop({
+        consumer: acks,
+        handle: createAckHandler(acks, coordinator),
+        reclaimIntervalMs,
+        logger: ackLog,
+      }),
     ] as StreamLoop<'submission' | 'ack'>[];
   }
 
@@ -162,7 +205,11 @@ export class Supervisor {
     // Give Redis a moment so the first commands do not fail noisily; if it is down, every loop retries.
     await Promise.all([this.d.redis, ...this.connections].map((c) => whenReady(c, 2000)));
     for (const consumer of this.consumers) {
-      await consumer.ensureGroup().catch((err: Error) => this.d.logger.warn({ err }, 'cannot create a consumer group yet; the reader will retry'));
+      await consumer
+        .ensureGroup()
+        .catch((err: Error) =>
+          this.d.logger.warn({ err }, 'cannot create a consumer group yet; the reader will retry'),
+        );
     }
     for (const loop of this.loops) loop.start();
     this.dispatcher.start();

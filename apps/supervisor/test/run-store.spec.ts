@@ -1,4 +1,10 @@
-import { createKeys, MAX_TASKS_PER_RUN, PROTOCOL_EXAMPLES, type Submission, type SubmissionTask } from '@mesh/mesh-protocol';
+import {
+  createKeys,
+  MAX_TASKS_PER_RUN,
+  PROTOCOL_EXAMPLES,
+  type Submission,
+  type SubmissionTask,
+} from '@mesh/mesh-protocol';
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
 import { Schedule } from '../src/dispatch/schedule';
 import { RunStore } from '../src/state/run-store';
@@ -12,14 +18,42 @@ beforeEach(() => {
 });
 afterEach(() => ctx.cleanup());
 
-const task = (id: string, dependsOn: string[] = [], retries = 0): SubmissionTask => ({ id, kind: 'echo', payload: { id }, dependsOn, retries, timeoutMs: 1000 });
-const submission = (runId: string, tasks: SubmissionTask[]): Submission => ({ ...PROTOCOL_EXAMPLES.submission, runId, tasks });
-const ok = (runId: string, taskId: string, attempt = 1) => ({ runId, taskId, attempt, success: true, allowRetry: true });
-const bad = (runId: string, taskId: string, attempt = 1, allowRetry = true) => ({ runId, taskId, attempt, success: false, error: 'boom', allowRetry });
+const task = (id: string, dependsOn: string[] = [], retries = 0): SubmissionTask => ({
+  id,
+  kind: 'echo',
+  payload: { id },
+  dependsOn,
+  retries,
+  timeoutMs: 1000,
+});
+const submission = (runId: string, tasks: SubmissionTask[]): Submission => ({
+  ...PROTOCOL_EXAMPLES.submission,
+  runId,
+  tasks,
+});
+const ok = (runId: string, taskId: string, attempt = 1) => ({
+  runId,
+  taskId,
+  attempt,
+  success: true,
+  allowRetry: true,
+});
+const bad = (runId: string, taskId: string, attempt = 1, allowRetry = true) => ({
+  runId,
+  taskId,
+  attempt,
+  success: false,
+  error: 'boom',
+  allowRetry,
+});
 
 describe('run store', () => {
   it('when a diamond DAG runs, each task becomes ready only once all its dependencies succeeded, and the run succeeds', async () => {
-    const created = await store.create(submission('r1', [task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])]), 'east', 'override');
+    const created = await store.create(
+      submission('r1', [task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])]),
+      'east',
+      'override',
+    );
     expect(created).toEqual({ created: true, runStatus: 'running', ready: [{ taskId: 'a', attempt: 1 }] });
     const [afterA] = await store.settleMany([ok('r1', 'a')]);
     expect(afterA?.ready).toEqual([
@@ -32,14 +66,26 @@ describe('run store', () => {
     expect(afterC?.ready).toEqual([{ taskId: 'd', attempt: 1 }]);
     const [afterD] = await store.settleMany([ok('r1', 'd')]);
     expect([afterD?.outcome, afterD?.runStatus, afterD?.finishedRun]).toEqual(['applied', 'succeeded', true]);
-    expect(await store.meta('r1')).toMatchObject({ status: 'succeeded', done: '4', failed: '0', domain: 'east', route: 'override', finishedAt: '1000' });
+    expect(await store.meta('r1')).toMatchObject({
+      status: 'succeeded',
+      done: '4',
+      failed: '0',
+      domain: 'east',
+      route: 'override',
+      finishedAt: '1000',
+    });
     expect(await ctx.redis.pttl(store.runKeys('r1')[0] as string)).toBeGreaterThan(0);
   });
 
   it('when a task fails with no retries left, its dependants are skipped, independent work goes on, and the run fails', async () => {
     await store.create(submission('r2', [task('a'), task('b', ['a']), task('c', ['b']), task('x')]), 'east', 'default');
     const [failed] = await store.settleMany([bad('r2', 'a')]);
-    expect([failed?.outcome, failed?.taskStatus, failed?.skipped, failed?.runStatus]).toEqual(['applied', 'failed', ['b', 'c'], 'running']);
+    expect([failed?.outcome, failed?.taskStatus, failed?.skipped, failed?.runStatus]).toEqual([
+      'applied',
+      'failed',
+      ['b', 'c'],
+      'running',
+    ]);
     const [last] = await store.settleMany([ok('r2', 'x')]);
     expect([last?.runStatus, last?.finishedRun]).toEqual(['failed', true]);
     expect(await store.meta('r2')).toMatchObject({ status: 'failed', error: 'task a: boom' });
@@ -74,13 +120,22 @@ describe('run store', () => {
     const s = submission('r6', [task('a'), task('b')]);
     await store.create(s, 'east', 'default');
     await store.settleMany([ok('r6', 'a')]);
-    expect(await store.create(s, 'east', 'default')).toEqual({ created: false, runStatus: 'running', ready: [{ taskId: 'b', attempt: 1 }] });
+    expect(await store.create(s, 'east', 'default')).toEqual({
+      created: false,
+      runStatus: 'running',
+      ready: [{ taskId: 'b', attempt: 1 }],
+    });
   });
 
   it('when an attempt is marked dispatched after it was already settled, nothing changes', async () => {
     await store.create(submission('r7', [task('a'), task('b')]), 'east', 'default');
     await store.settleMany([ok('r7', 'a')]);
-    expect(await store.markDispatched([{ runId: 'r7', taskId: 'a', attempt: 1 }, { runId: 'r7', taskId: 'b', attempt: 1 }])).toEqual([false, true]);
+    expect(
+      await store.markDispatched([
+        { runId: 'r7', taskId: 'a', attempt: 1 },
+        { runId: 'r7', taskId: 'b', attempt: 1 },
+      ]),
+    ).toEqual([false, true]);
     expect(await store.taskStatuses('r7')).toEqual({ a: 'succeeded', b: 'dispatched' });
   });
 
@@ -95,7 +150,10 @@ describe('schedule', () => {
   it('when 100,000 entries are added and removed at once, the commands stay bounded and every entry lands and leaves', async () => {
     const keys = createKeys(ctx.prefix);
     const schedule = new Schedule(ctx.redis, store, keys.schedule);
-    const entries = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => ({ entry: { kind: 'dispatch' as const, runId: 'r', taskId: `t${i}`, attempt: 1 }, at: i }));
+    const entries = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => ({
+      entry: { kind: 'dispatch' as const, runId: 'r', taskId: `t${i}`, attempt: 1 },
+      at: i,
+    }));
     await schedule.add(entries);
     expect(await ctx.redis.zcard(keys.schedule)).toBe(MAX_TASKS_PER_RUN);
     expect(await schedule.due(MAX_TASKS_PER_RUN)).toBe(MAX_TASKS_PER_RUN);

@@ -38,7 +38,9 @@ describe('supervisor scheduling', () => {
       ['transform', 'gpu-1'],
       ['load', 'gpu-1'],
     ]);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['run-started', 'task-dispatched', 'run-succeeded']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['run-started', 'task-dispatched', 'run-succeeded']),
+    );
     const text = await mesh.metrics(sup);
     expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3);
     expect(sample(text, 'supervisor_routed_assignments_total{domain="gpu-east",route="override"}')).toBe(3);
@@ -49,7 +51,10 @@ describe('supervisor scheduling', () => {
   }, 20_000);
 
   it('when XADDs to a domain are refused, retry then failure are counted, the run fails, and the success-ratio PromQL equals success / all', async () => {
-    const sup = await mesh.supervisor('sup-1', { MESH_TENANT_DOMAIN_MAP: 'broken=jammed', SUPERVISOR_PUBLISH_MAX_ATTEMPTS: '3' });
+    const sup = await mesh.supervisor('sup-1', {
+      MESH_TENANT_DOMAIN_MAP: 'broken=jammed',
+      SUPERVISOR_PUBLISH_MAX_ATTEMPTS: '3',
+    });
     await mesh.runner('cpu-1', 'default');
     await mesh.runner('jam-1', 'jammed');
     // Redis refuses every XADD to this stream: the key now holds a string (WRONGTYPE).
@@ -74,7 +79,9 @@ describe('supervisor scheduling', () => {
   it('when a domain has no live runner, dispatch counts missing and the task runs once a runner of that domain starts', async () => {
     const sup = await mesh.supervisor('sup-1', { MESH_TENANT_DOMAIN_MAP: 'acme=late' });
     const runId = await mesh.submit('etl', 'acme', [{ id: 'only' }]);
-    await eventually(async () => (sample(await mesh.metrics(sup), 'supervisor_mesh_dispatch_total{status="missing"}') >= 2 ? true : undefined));
+    await eventually(async () =>
+      sample(await mesh.metrics(sup), 'supervisor_mesh_dispatch_total{status="missing"}') >= 2 ? true : undefined,
+    );
     expect(await ctx.redis.xlen(mesh.keys.assignments('late'))).toBe(0);
     expect((await mesh.events(runId)).map((e) => e.type)).toEqual(['run-started']);
     await mesh.runner('late-1', 'late');
@@ -88,7 +95,10 @@ describe('supervisor scheduling', () => {
     await mesh.supervisor('sup-1', { SUPERVISOR_DISPATCH_DEADLINE_MS: '300', MESH_DEFAULT_DOMAIN: 'nowhere' });
     const runId = await mesh.submit('etl', 'acme', [{ id: 'only' }]);
     const done = await mesh.finished(runId);
-    expect([done.type, done.error]).toEqual(['run-failed', 'task only: no live runner in domain nowhere within 300 ms']);
+    expect([done.type, done.error]).toEqual([
+      'run-failed',
+      'task only: no live runner in domain nowhere within 300 ms',
+    ]);
   }, 20_000);
 
   it('when the same ack arrives twice, no count changes except supervisor_duplicate_acks_total', async () => {
@@ -99,7 +109,9 @@ describe('supervisor scheduling', () => {
     const before = await mesh.metrics(sup);
     const [[, fields]] = (await ctx.redis.xrange(mesh.keys.acks, '-', '+')) as [[string, string[]]];
     await ctx.redis.xadd(mesh.keys.acks, '*', ...fields);
-    await eventually(async () => (sample(await mesh.metrics(sup), 'supervisor_duplicate_acks_total') === 1 ? true : undefined));
+    await eventually(async () =>
+      sample(await mesh.metrics(sup), 'supervisor_duplicate_acks_total') === 1 ? true : undefined,
+    );
     const after = await mesh.metrics(sup);
     for (const series of [
       'supervisor_worker_latency_samples_total{worker="cpu-1"}',
@@ -123,8 +135,16 @@ describe('supervisor scheduling', () => {
     ]);
     const done = await mesh.finished(runId);
     expect([done.type, done.error]).toEqual(['run-failed', 'task flaky: disk full']);
-    const types = (await mesh.events(runId)).filter((e) => e.taskId === 'flaky' || e.taskId === 'after').map((e) => `${e.type}:${e.taskId}:${e.attempt ?? ''}`);
-    expect(types).toEqual(['task-dispatched:flaky:1', 'task-retrying:flaky:1', 'task-dispatched:flaky:2', 'task-failed:flaky:2', 'task-skipped:after:']);
+    const types = (await mesh.events(runId))
+      .filter((e) => e.taskId === 'flaky' || e.taskId === 'after')
+      .map((e) => `${e.type}:${e.taskId}:${e.attempt ?? ''}`);
+    expect(types).toEqual([
+      'task-dispatched:flaky:1',
+      'task-retrying:flaky:1',
+      'task-dispatched:flaky:2',
+      'task-failed:flaky:2',
+      'task-skipped:after:',
+    ]);
     const text = await mesh.metrics(sup);
     expect(sample(text, 'supervisor_worker_task_failures_total{worker="cpu-1"}')).toBe(2);
     expect(sample(text, 'supervisor_workflow_events_total{workflow="etl",outcome="failure"}')).toBe(1);
@@ -142,7 +162,9 @@ describe('supervisor scheduling', () => {
     expect([failed.type, failed.error]).toEqual(['run-failed', 'invalid submission: dependency cycle: a → b → a']);
     expect((await mesh.finished(good)).type).toBe('run-succeeded');
     expect(await ctx.redis.xlen(mesh.keys.dead)).toBe(1);
-    expect(sample(await mesh.metrics(sup), 'supervisor_dead_letters_total{stream="workflows",reason="rejected"}')).toBe(1);
+    expect(sample(await mesh.metrics(sup), 'supervisor_dead_letters_total{stream="workflows",reason="rejected"}')).toBe(
+      1,
+    );
   }, 20_000);
 
   it('when the tenant map file changes and SIGHUP arrives, new runs follow the new map; a bad map is refused and the old one kept', async () => {
@@ -156,7 +178,11 @@ describe('supervisor scheduling', () => {
     await mesh.finished(first);
     writeFileSync(file, 'acme=west # moved\n');
     sup.child.kill('SIGHUP');
-    await eventually(async () => ((await mesh.metrics(sup)).includes('supervisor_tenant_domain_override{tenant="acme",domain="west"} 1') ? true : undefined));
+    await eventually(async () =>
+      (await mesh.metrics(sup)).includes('supervisor_tenant_domain_override{tenant="acme",domain="west"} 1')
+        ? true
+        : undefined,
+    );
     const second = await mesh.submit('etl', 'acme', [{ id: 'a' }]);
     await mesh.finished(second);
     expect(await ctx.redis.xlen(mesh.keys.assignments('west'))).toBe(1);
@@ -173,7 +199,9 @@ describe('supervisor scheduling', () => {
     const runId = await mesh.submit('etl', 'acme', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
     await mesh.finished(runId);
     await eventually(async () => {
-      const lengths = await Promise.all([mesh.keys.workflows, mesh.keys.acks, mesh.keys.assignments('default')].map((k) => ctx.redis.xlen(k)));
+      const lengths = await Promise.all(
+        [mesh.keys.workflows, mesh.keys.acks, mesh.keys.assignments('default')].map((k) => ctx.redis.xlen(k)),
+      );
       return lengths.every((n) => n === 0) ? true : undefined;
     });
     // Nothing reads run events in this test (no orchestrator group): they are kept.

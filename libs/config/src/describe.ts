@@ -5,7 +5,15 @@ export function describeSettings(spec: SettingSpec): string {
   return Object.values(spec)
     .map((s) => {
       const names = s.flag ? `${s.env}, ${s.flag}` : s.env;
-      const def = s.docDefault ? ` (default: ${s.docDefault})` : s.default === undefined ? (s.required ? ' (required)' : '') : s.secret ? '' : ` (default: ${JSON.stringify(s.default)})`;
+      const def = s.docDefault
+        ? ` (default: ${s.docDefault})`
+        : s.default === undefined
+          ? s.required
+            ? ' (required)'
+            : ''
+          : s.secret
+            ? ''
+            : ` (default: ${JSON.stringify(s.default)})`;
       return `  ${names}${def}\n      ${s.doc}`;
     })
     .join('\n');

@@ -22,7 +22,11 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
     const fromFlag = setting.flag === undefined ? undefined : flags.get(setting.flag);
     const fromEnv = source.env[setting.env];
     const [raw, origin] =
-      fromFlag !== undefined ? [fromFlag, setting.flag as string] : fromEnv !== undefined && fromEnv !== '' ? [fromEnv, setting.env] : [setting.default, setting.env];
+      fromFlag !== undefined
+        ? [fromFlag, setting.flag as string]
+        : fromEnv !== undefined && fromEnv !== ''
+          ? [fromEnv, setting.env]
+          : [setting.default, setting.env];
     if (raw === undefined) {
       if (setting.required) problems.push(`${setting.env}: is required`);
       out[key] = undefined;

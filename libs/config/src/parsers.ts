@@ -32,7 +32,8 @@ export function parseInteger(min: number, max: number): (raw: string) => number 
 
 export function parseEnum<const V extends string>(...values: V[]): (raw: string) => V {
   return (raw) => {
-    if (!(values as string[]).includes(raw)) throw new Error(`${JSON.stringify(raw)} is not one of ${values.join(', ')}`);
+    if (!(values as string[]).includes(raw))
+      throw new Error(`${JSON.stringify(raw)} is not one of ${values.join(', ')}`);
     return raw as V;
   };
 }
@@ -80,9 +81,11 @@ export function parseRedisUrl(raw: string): RedisUrl {
   } catch {
     throw new Error('is not a URL (expected redis://[user:password@]host:port[/db])');
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw new Error(`scheme ${url.protocol} is not redis: or rediss:`);
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw new Error(`scheme ${url.protocol} is not redis: or rediss:`);
   if (url.hostname === '') throw new Error('has no host');
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname)) throw new Error('database must be a number (/0 … /15)');
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname))
+    throw new Error('database must be a number (/0 … /15)');
   const password = url.password === '' ? undefined : decodeURIComponent(url.password);
   const display = new URL(url.href);
   if (display.password !== '') display.password = '***';

@@ -24,7 +24,9 @@ export interface Setting<T> {
 
 export type SettingSpec = Readonly<Record<string, Setting<unknown>>>;
 
-type ValueOf<S extends Setting<unknown>> = S extends { default: string } | { required: true } ? ReturnType<S['parse']> : ReturnType<S['parse']> | undefined;
+type ValueOf<S extends Setting<unknown>> = S extends { default: string } | { required: true }
+  ? ReturnType<S['parse']>
+  : ReturnType<S['parse']> | undefined;
 
 export type ConfigOf<S extends SettingSpec> = { readonly [K in keyof S]: ValueOf<S[K]> };
 

@@ -31,7 +31,9 @@ describe('TenantDomainMap.parse', () => {
   });
 
   it('when several entries are bad, every one is named', () => {
-    expect(() => TenantDomainMap.parse('a=b,,c,a=d')).toThrow('entry 2 is empty, entry 3 "c" is not tenant=domain, entry 4: duplicate tenant "a"');
+    expect(() => TenantDomainMap.parse('a=b,,c,a=d')).toThrow(
+      'entry 2 is empty, entry 3 "c" is not tenant=domain, entry 4: duplicate tenant "a"',
+    );
   });
 
   it('when a tenant is named like an Object prototype member, nothing leaks from the prototype', () => {

@@ -1,9 +1,24 @@
 import { ConfigError } from '@mesh/errors';
-import { loadConfig, parseInteger, parseListenAddress, secretsOf, setting, SHARED_SETTINGS, TENANT_DOMAIN_MAP_SETTING, describeSettings } from '../src';
+import {
+  loadConfig,
+  parseInteger,
+  parseListenAddress,
+  secretsOf,
+  setting,
+  SHARED_SETTINGS,
+  TENANT_DOMAIN_MAP_SETTING,
+  describeSettings,
+} from '../src';
 
 const SPEC = {
   ...SHARED_SETTINGS,
-  listen: setting({ env: 'TEST_LISTEN', flag: '--listen', default: ':9098', parse: parseListenAddress, doc: 'Where to listen.' }),
+  listen: setting({
+    env: 'TEST_LISTEN',
+    flag: '--listen',
+    default: ':9098',
+    parse: parseListenAddress,
+    doc: 'Where to listen.',
+  }),
   tenantDomainMap: TENANT_DOMAIN_MAP_SETTING,
   concurrency: setting({ env: 'TEST_CONCURRENCY', default: '4', parse: parseInteger(1, 1000), doc: 'Parallel work.' }),
   token: setting({ env: 'TEST_TOKEN', secret: true, parse: (raw: string) => raw, doc: 'A bearer token.' }),
@@ -33,11 +48,17 @@ describe('loadConfig', () => {
   });
 
   it('when the tenant map is given by env and flag, the flag wins', () => {
-    const config = loadConfig(SPEC, { env: { MESH_TENANT_DOMAIN_MAP: 'a=env' }, argv: ['--tenant-domain-map', 'a=flag,b=x'] });
+    const config = loadConfig(SPEC, {
+      env: { MESH_TENANT_DOMAIN_MAP: 'a=env' },
+      argv: ['--tenant-domain-map', 'a=flag,b=x'],
+    });
     expect(config.tenantDomainMap.toString()).toBe('a=flag,b=x');
     const fromEnv = loadConfig(SPEC, { env: { MESH_TENANT_DOMAIN_MAP: 'a=env' }, argv: [] });
     expect(fromEnv.tenantDomainMap.toString()).toBe('a=env');
-    expect(loadConfig(SPEC, { env: {}, argv: ['--listen=127.0.0.1:1'] }).listen).toEqual({ host: '127.0.0.1', port: 1 });
+    expect(loadConfig(SPEC, { env: {}, argv: ['--listen=127.0.0.1:1'] }).listen).toEqual({
+      host: '127.0.0.1',
+      port: 1,
+    });
   });
 
   it('when several settings are bad, one error lists every problem, each naming its variable or flag', () => {
@@ -58,11 +79,23 @@ describe('loadConfig', () => {
   });
 
   it('when the bad tenant map comes from the flag, the problem names the flag', () => {
-    expect(problemsOf(() => loadConfig(SPEC, { env: {}, argv: ['--tenant-domain-map=x'] }))).toEqual(['--tenant-domain-map: entry 1 "x" is not tenant=domain']);
+    expect(problemsOf(() => loadConfig(SPEC, { env: {}, argv: ['--tenant-domain-map=x'] }))).toEqual([
+      '--tenant-domain-map: entry 1 "x" is not tenant=domain',
+    ]);
   });
 
   it('when a secret setting or the Redis URL is bad, the error never contains the value', () => {
-    const spec = { ...SPEC, token: setting({ env: 'TEST_TOKEN', secret: true, parse: (): string => { throw new Error('bad tok-SECRET'); }, doc: 'x' }) };
+    const spec = {
+      ...SPEC,
+      token: setting({
+        env: 'TEST_TOKEN',
+        secret: true,
+        parse: (): string => {
+          throw new Error('bad tok-SECRET');
+        },
+        doc: 'x',
+      }),
+    };
     const err = (() => {
       try {
         loadConfig(spec, { env: { TEST_TOKEN: 'tok-SECRET', REDIS_URL: 'redis:/:pw-SECRET@' } });
@@ -77,7 +110,9 @@ describe('loadConfig', () => {
 
   it('when a flag has no value or is repeated, it is refused', () => {
     expect(problemsOf(() => loadConfig(SPEC, { env: {}, argv: ['--listen'] }))).toEqual(['--listen: needs a value']);
-    expect(problemsOf(() => loadConfig(SPEC, { env: {}, argv: ['--listen=:1', '--listen=:2'] }))).toEqual(['--listen: given twice']);
+    expect(problemsOf(() => loadConfig(SPEC, { env: {}, argv: ['--listen=:1', '--listen=:2'] }))).toEqual([
+      '--listen: given twice',
+    ]);
   });
 
   it('when a required setting is absent, it is named', () => {

@@ -1,1 +1,9 @@
-export { MeshError, ConfigError, ValidationError, MetricLabelError, UnavailableError, NotFoundError, isMeshError } from './mesh-error';
+export {
+  MeshError,
+  ConfigError,
+  ValidationError,
+  MetricLabelError,
+  UnavailableError,
+  NotFoundError,
+  isMeshError,
+} from './mesh-error';

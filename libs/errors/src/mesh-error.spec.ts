@@ -3,7 +3,12 @@ import { ConfigError, isMeshError, MeshError, NotFoundError, UnavailableError, V
 describe('MeshError', () => {
   it('when a subclass is thrown, it keeps its stable code, HTTP status, details and cause', () => {
     const cause = new Error('ECONNREFUSED');
-    const errors = [new ValidationError('bad', ['a', 'b']), new NotFoundError('gone'), new UnavailableError('down', cause), new ConfigError(['X: bad', 'Y: bad'])];
+    const errors = [
+      new ValidationError('bad', ['a', 'b']),
+      new NotFoundError('gone'),
+      new UnavailableError('down', cause),
+      new ConfigError(['X: bad', 'Y: bad']),
+    ];
     expect(errors.map((e) => [e.name, e.code, e.status])).toEqual([
       ['ValidationError', 'MESH_VALIDATION_FAILED', 400],
       ['NotFoundError', 'MESH_NOT_FOUND', 404],
@@ -15,7 +20,7 @@ describe('MeshError', () => {
     expect(errors[3]?.message).toBe('invalid configuration: X: bad; Y: bad');
   });
 
-  it('when details are given, later changes to the caller\'s array do not reach the error', () => {
+  it("when details are given, later changes to the caller's array do not reach the error", () => {
     const details = ['a'];
     const err = new MeshError('MESH_X', 'x', { details });
     details.push('b');

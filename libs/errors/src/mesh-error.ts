@@ -8,7 +8,11 @@ export class MeshError extends Error {
   readonly status: number;
   readonly details: readonly string[];
 
-  constructor(code: string, message: string, options: { status?: number; details?: readonly string[]; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { status?: number; details?: readonly string[]; cause?: unknown } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;

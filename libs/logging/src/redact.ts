@@ -31,8 +31,21 @@ function escapeRegExp(text: string): string {
  * free-text field is caught too.
  */
 export function createScrubber(secrets: readonly string[] = []): (line: string) => string {
-  const literal = [...new Set(secrets.filter((s) => s.length >= 3).flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]))];
-  const known = literal.length > 0 ? new RegExp(literal.sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g') : undefined;
+  const literal = [
+    ...new Set(
+      secrets.filter((s) => s.length >= 3).flatMap((s) => [s, JSON.stringify(s).slice(1, -1), encodeURIComponent(s)]),
+    ),
+  ];
+  const known =
+    literal.length > 0
+      ? new RegExp(
+          literal
+            .sort((a, b) => b.length - a.length)
+            .map(escapeRegExp)
+            .join('|'),
+          'g',
+        )
+      : undefined;
   return (line) => {
     let out = line.replace(URL_CREDENTIALS, `$1://$2:${REDACTED}@`).replace(BEARER, `$1${REDACTED}`);
     if (known) out = out.replace(known, REDACTED);

@@ -10,7 +10,16 @@ function capture(): { stream: Writable; records: () => Array<Record<string, unkn
     },
   });
   const text = (): string => chunks.join('');
-  return { stream, text, records: () => text().trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) };
+  return {
+    stream,
+    text,
+    records: () =>
+      text()
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
 }
 
 describe('logger', () => {
@@ -18,7 +27,15 @@ describe('logger', () => {
     const out = capture();
     const log = createLogger({ service: 'supervisor', destination: out.stream });
     log.child({ component: 'acks' }).info({ runId: 'r1' }, 'ack applied');
-    expect(out.records()).toEqual([expect.objectContaining({ service: 'supervisor', level: 'info', component: 'acks', runId: 'r1', msg: 'ack applied' })]);
+    expect(out.records()).toEqual([
+      expect.objectContaining({
+        service: 'supervisor',
+        level: 'info',
+        component: 'acks',
+        runId: 'r1',
+        msg: 'ack applied',
+      }),
+    ]);
   });
 
   it('when a Redis URL with a password is logged in a field, a message or an error, the password never appears', () => {
@@ -34,7 +51,11 @@ describe('logger', () => {
 
   it('when known secrets are registered, they are masked anywhere, even without a recognisable shape', () => {
     const out = capture();
-    const log = createLogger({ service: 'orchestrator', destination: out.stream, secrets: ['tok-9f8e7d', 'p@ss"word'] });
+    const log = createLogger({
+      service: 'orchestrator',
+      destination: out.stream,
+      secrets: ['tok-9f8e7d', 'p@ss"word'],
+    });
     log.warn({ detail: { nested: ['value tok-9f8e7d here'] } }, 'auth header was tok-9f8e7d');
     log.info({ note: 'p@ss"word' }, 'quoted');
     const text = out.text();
@@ -46,10 +67,23 @@ describe('logger', () => {
   it('when objects carry password, token or authorization fields or headers, those fields are censored', () => {
     const out = capture();
     const log = createLogger({ service: 'orchestrator', destination: out.stream });
-    log.info({ password: 'a1', token: 'b2', config: { password: 'c3', apiToken: 'd4' }, req: { headers: { authorization: 'Bearer e5', cookie: 'f6' } } }, 'x');
+    log.info(
+      {
+        password: 'a1',
+        token: 'b2',
+        config: { password: 'c3', apiToken: 'd4' },
+        req: { headers: { authorization: 'Bearer e5', cookie: 'f6' } },
+      },
+      'x',
+    );
     log.info('header was Bearer abc.def-ghi');
     const [first, second] = out.records();
-    expect(first).toMatchObject({ password: REDACTED, token: REDACTED, config: { password: REDACTED, apiToken: REDACTED }, req: { headers: { authorization: REDACTED, cookie: REDACTED } } });
+    expect(first).toMatchObject({
+      password: REDACTED,
+      token: REDACTED,
+      config: { password: REDACTED, apiToken: REDACTED },
+      req: { headers: { authorization: REDACTED, cookie: REDACTED } },
+    });
     expect(second?.['msg']).toBe(`header was Bearer ${REDACTED}`);
   });
 

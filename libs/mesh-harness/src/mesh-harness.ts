@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionTask } from '@mesh/mesh-protocol';
-import { eventually, startServiceProcess, TEST_REDIS_URL, type RedisTestContext, type ServiceProcess } from '@mesh/testing';
+import {
+  eventually,
+  startServiceProcess,
+  TEST_REDIS_URL,
+  type RedisTestContext,
+  type ServiceProcess,
+} from '@mesh/testing';
 
 /** Fast timings so recovery paths finish in test time. */
 export const FAST_SUPERVISOR = {
@@ -27,7 +33,14 @@ export class MeshHarness {
   async supervisor(id: string, env: Record<string, string> = {}, argv: string[] = []): Promise<ServiceProcess> {
     const p = await startServiceProcess(
       'supervisor',
-      { REDIS_URL: TEST_REDIS_URL, SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0', MESH_STREAM_PREFIX: this.ctx.prefix, SUPERVISOR_ID: id, ...FAST_SUPERVISOR, ...env },
+      {
+        REDIS_URL: TEST_REDIS_URL,
+        SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0',
+        MESH_STREAM_PREFIX: this.ctx.prefix,
+        SUPERVISOR_ID: id,
+        ...FAST_SUPERVISOR,
+        ...env,
+      },
       { argv },
     );
     this.procs.push(p);
@@ -67,8 +80,20 @@ export class MeshHarness {
   }
 
   /** Writes a submission to mesh:workflows as the orchestrator would; returns its run id. */
-  async submit(workflow: string, tenant: string, tasks: Array<Partial<SubmissionTask> & { id: string }>, runId = randomUUID()): Promise<string> {
-    const full = tasks.map((t) => ({ kind: 'echo', payload: null, dependsOn: [], retries: 0, timeoutMs: 10_000, ...t }));
+  async submit(
+    workflow: string,
+    tenant: string,
+    tasks: Array<Partial<SubmissionTask> & { id: string }>,
+    runId = randomUUID(),
+  ): Promise<string> {
+    const full = tasks.map((t) => ({
+      kind: 'echo',
+      payload: null,
+      dependsOn: [],
+      retries: 0,
+      timeoutMs: 10_000,
+      ...t,
+    }));
     const submission = { runId, workflow, tenant, tasks: full, submittedAt: Date.now(), hardware: null };
     await this.ctx.redis.xadd(this.keys.workflows, '*', 'v', '1', 'submission', JSON.stringify(submission));
     return runId;
@@ -84,7 +109,10 @@ export class MeshHarness {
 
   /** Waits for the run's run-succeeded or run-failed event. */
   async finished(runId: string, timeoutMs = 10_000): Promise<RunEvent> {
-    return eventually(async () => (await this.events(runId)).find((e) => e.type === 'run-succeeded' || e.type === 'run-failed'), timeoutMs);
+    return eventually(
+      async () => (await this.events(runId)).find((e) => e.type === 'run-succeeded' || e.type === 'run-failed'),
+      timeoutMs,
+    );
   }
 
   async metrics(p: ServiceProcess): Promise<string> {

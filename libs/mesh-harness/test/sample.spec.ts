@@ -1,7 +1,13 @@
 import { sample } from '../src';
 
 describe('sample', () => {
-  const text = ['# HELP x_total x', '# TYPE x_total counter', 'x_total{status="success"} 3', 'x_total{status="retry"} 1.5', 'y 7'].join('\n');
+  const text = [
+    '# HELP x_total x',
+    '# TYPE x_total counter',
+    'x_total{status="success"} 3',
+    'x_total{status="retry"} 1.5',
+    'y 7',
+  ].join('\n');
 
   it('when a series is present, its value is read', () => {
     expect(sample(text, 'x_total{status="success"}')).toBe(3);

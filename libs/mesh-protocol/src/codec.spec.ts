@@ -19,13 +19,25 @@ describe('codec', () => {
   });
 
   it('when the version is not 1 or missing, the reason is unsupported_version', () => {
-    expect(decodeEntry('ack', ['v', '2', 'ack', '{}'])).toMatchObject({ ok: false, reason: 'unsupported_version', detail: expect.stringContaining('"2"') });
-    expect(decodeEntry('ack', ['ack', '{}'])).toMatchObject({ ok: false, reason: 'unsupported_version', detail: 'missing field "v"' });
+    expect(decodeEntry('ack', ['v', '2', 'ack', '{}'])).toMatchObject({
+      ok: false,
+      reason: 'unsupported_version',
+      detail: expect.stringContaining('"2"'),
+    });
+    expect(decodeEntry('ack', ['ack', '{}'])).toMatchObject({
+      ok: false,
+      reason: 'unsupported_version',
+      detail: 'missing field "v"',
+    });
     expect(decodeEntry('ack', null)).toMatchObject({ ok: false, reason: 'unsupported_version' });
   });
 
   it('when the message field is absent, the reason is invalid_message naming it', () => {
-    expect(decodeEntry('ack', ['v', '1', 'event', '{}'])).toEqual({ ok: false, reason: 'invalid_message', detail: 'missing field "ack"' });
+    expect(decodeEntry('ack', ['v', '1', 'event', '{}'])).toEqual({
+      ok: false,
+      reason: 'invalid_message',
+      detail: 'missing field "ack"',
+    });
   });
 
   it('when required properties are missing or mistyped, every problem is listed', () => {
@@ -40,7 +52,16 @@ describe('codec', () => {
   });
 
   it('when a run event has an unknown type, it is refused listing the types', () => {
-    const decoded = decodeEntry('event', ['v', '1', 'event', JSON.stringify({ ...EXAMPLES.event, type: 'task-exploded' })]);
-    expect(decoded).toMatchObject({ ok: false, reason: 'invalid_message', detail: expect.stringContaining('"run-started"') });
+    const decoded = decodeEntry('event', [
+      'v',
+      '1',
+      'event',
+      JSON.stringify({ ...EXAMPLES.event, type: 'task-exploded' }),
+    ]);
+    expect(decoded).toMatchObject({
+      ok: false,
+      reason: 'invalid_message',
+      detail: expect.stringContaining('"run-started"'),
+    });
   });
 });

@@ -18,11 +18,21 @@ export type Decoded<T> =
  * Decodes a v1 entry carrying message `field`. Never throws: a bad entry comes back with the
  * dead-letter reason and a readable detail. Unknown extra fields are ignored.
  */
-export function decodeEntry<F extends MessageField>(field: F, fields: EntryFields | null | undefined): Decoded<MessageTypes[F]> {
+export function decodeEntry<F extends MessageField>(
+  field: F,
+  fields: EntryFields | null | undefined,
+): Decoded<MessageTypes[F]> {
   const map = fieldMap(fields);
   const version = map.get('v');
   if (version !== PROTOCOL_VERSION) {
-    return { ok: false, reason: 'unsupported_version', detail: version === undefined ? 'missing field "v"' : `unsupported version ${JSON.stringify(version)} (expected "${PROTOCOL_VERSION}")` };
+    return {
+      ok: false,
+      reason: 'unsupported_version',
+      detail:
+        version === undefined
+          ? 'missing field "v"'
+          : `unsupported version ${JSON.stringify(version)} (expected "${PROTOCOL_VERSION}")`,
+    };
   }
   const raw = map.get(field);
   if (raw === undefined) return { ok: false, reason: 'invalid_message', detail: `missing field "${field}"` };

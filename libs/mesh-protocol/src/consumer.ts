@@ -42,7 +42,12 @@ export interface StreamConsumerOptions {
   readonly retryCapMs?: number;
   readonly now?: () => number;
   /** Called for each entry sent to the dead-letter stream. */
-  readonly onDeadLetter?: (reason: DeadLetterReason, entryId: string, detail: string, fields: EntryFields | null) => void;
+  readonly onDeadLetter?: (
+    reason: DeadLetterReason,
+    entryId: string,
+    detail: string,
+    fields: EntryFields | null,
+  ) => void;
   /** Called when a read or a group re-creation failed (the consumer backs off and goes on). */
   readonly onError?: (err: Error) => void;
 }
@@ -65,7 +70,8 @@ type RawEntry = [id: string, fields: string[] | null];
  * dead-lettered (and acked) as they are read, so callers only ever see valid messages.
  */
 export class RedisStreamConsumer<F extends MessageField> {
-  private readonly o: Required<Omit<StreamConsumerOptions, 'onDeadLetter' | 'onError'>> & Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError'>;
+  private readonly o: Required<Omit<StreamConsumerOptions, 'onDeadLetter' | 'onError'>> &
+    Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError'>;
   private readonly closing = new AbortController();
   private failures = 0;
   private claimCursor = '0-0';
@@ -99,8 +105,17 @@ export class RedisStreamConsumer<F extends MessageField> {
     let reply: unknown;
     try {
       reply = await this.o.blocking.call(
-        'XREADGROUP', 'GROUP', this.o.group, this.o.consumer,
-        'COUNT', count, 'BLOCK', this.o.blockMs, 'STREAMS', this.o.stream, '>',
+        'XREADGROUP',
+        'GROUP',
+        this.o.group,
+        this.o.consumer,
+        'COUNT',
+        count,
+        'BLOCK',
+        this.o.blockMs,
+        'STREAMS',
+        this.o.stream,
+        '>',
       );
     } catch (err) {
       await this.recover(err);
@@ -122,7 +137,14 @@ export class RedisStreamConsumer<F extends MessageField> {
     let claimed: RawEntry[];
     try {
       const reply = (await this.o.commands.call(
-        'XAUTOCLAIM', this.o.stream, this.o.group, this.o.consumer, this.o.claimIdleMs, this.claimCursor, 'COUNT', count,
+        'XAUTOCLAIM',
+        this.o.stream,
+        this.o.group,
+        this.o.consumer,
+        this.o.claimIdleMs,
+        this.claimCursor,
+        'COUNT',
+        count,
       )) as [string, RawEntry[], string[]?];
       this.claimCursor = reply[0];
       claimed = reply[1].filter((e) => e[1] !== null);
@@ -135,7 +157,9 @@ export class RedisStreamConsumer<F extends MessageField> {
     if (claimed.length === 0) return empty;
 
     const deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
-    const decoded = await this.accept(claimed.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: deliveries.get(id) ?? 1 })));
+    const decoded = await this.accept(
+      claimed.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: deliveries.get(id) ?? 1 })),
+    );
     const entries: ConsumedEntry<MessageTypes[F]>[] = [];
     const exhausted: ConsumedEntry<MessageTypes[F]>[] = [];
     for (const entry of decoded) (entry.deliveries > this.o.maxDeliveries ? exhausted : entries).push(entry);
@@ -189,9 +213,14 @@ export class RedisStreamConsumer<F extends MessageField> {
     this.o.blocking.disconnect();
   }
 
-  private async accept(raw: Array<{ id: string; fields: string[]; deliveries: number }>): Promise<ConsumedEntry<MessageTypes[F]>[]> {
+  private async accept(
+    raw: Array<{ id: string; fields: string[]; deliveries: number }>,
+  ): Promise<ConsumedEntry<MessageTypes[F]>[]> {
     const good: ConsumedEntry<MessageTypes[F]>[] = [];
-    const bad = new Map<DeadLetterReason, Array<{ id: string; fields: string[]; deliveries: number; detail: string }>>();
+    const bad = new Map<
+      DeadLetterReason,
+      Array<{ id: string; fields: string[]; deliveries: number; detail: string }>
+    >();
     for (const entry of raw) {
       const decoded = decodeEntry(this.field, entry.fields);
       if (decoded.ok) {
@@ -217,7 +246,13 @@ export class RedisStreamConsumer<F extends MessageField> {
   private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
     const sorted = [...ids].sort(compareIds);
     const rows = (await this.o.commands.call(
-      'XPENDING', this.o.stream, this.o.group, sorted[0] as string, sorted[sorted.length - 1] as string, ids.length * 2 + 100, this.o.consumer,
+      'XPENDING',
+      this.o.stream,
+      this.o.group,
+      sorted[0] as string,
+      sorted[sorted.length - 1] as string,
+      ids.length * 2 + 100,
+      this.o.consumer,
     )) as Array<[string, string, number, number]>;
     return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
   }

@@ -19,7 +19,10 @@ describe('task graph validation', () => {
   });
 
   it('when a dependency is unknown or a task depends on itself, each is named', () => {
-    expect(graphProblems([t('a', 'ghost'), t('b', 'b')])).toEqual(['task "a" depends on unknown task "ghost"', 'task "b" depends on itself']);
+    expect(graphProblems([t('a', 'ghost'), t('b', 'b')])).toEqual([
+      'task "a" depends on unknown task "ghost"',
+      'task "b" depends on itself',
+    ]);
   });
 
   it('when task ids repeat, the duplicate is named', () => {

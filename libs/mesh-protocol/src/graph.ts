@@ -32,7 +32,8 @@ export function topologicalOrder(tasks: ReadonlyArray<Pick<SubmissionTask, 'id' 
 function kahn(tasks: ReadonlyArray<Pick<SubmissionTask, 'id' | 'dependsOn'>>): string[] {
   const remaining = new Map(tasks.map((t) => [t.id, new Set(t.dependsOn).size]));
   const children = new Map<string, string[]>();
-  for (const t of tasks) for (const dep of new Set(t.dependsOn)) children.set(dep, [...(children.get(dep) ?? []), t.id]);
+  for (const t of tasks)
+    for (const dep of new Set(t.dependsOn)) children.set(dep, [...(children.get(dep) ?? []), t.id]);
   const queue = tasks.filter((t) => remaining.get(t.id) === 0).map((t) => t.id);
   const order: string[] = [];
   for (let i = 0; i < queue.length; i++) {

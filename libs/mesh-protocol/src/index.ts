@@ -5,10 +5,21 @@ export { validateMessage, formatProblems, type Validation } from './validate';
 export { encodeEntry, decodeEntry, fieldMap, type EntryFields, type Decoded } from './codec';
 export { createRedisClient, pingRedis, isNoGroupError, whenReady, type Redis, type RedisClientOptions } from './redis';
 export { StreamPublisher } from './publisher';
-export { RedisStreamConsumer, CONSUMER_DEFAULTS, type ConsumedEntry, type ReclaimResult, type StreamConsumerOptions } from './consumer';
+export {
+  RedisStreamConsumer,
+  CONSUMER_DEFAULTS,
+  type ConsumedEntry,
+  type ReclaimResult,
+  type StreamConsumerOptions,
+} from './consumer';
 export { backoffDelay, sleep } from './backoff';
 export { validateManifest, manifestSchema, type MeshManifest } from './manifest';
 export { graphProblems, topologicalOrder } from './graph';
-export { validateWorkflowRequest, workflowRequestSchema, DEFAULT_TASK_TIMEOUT_MS, type WorkflowRequest } from './api/workflow-request';
+export {
+  validateWorkflowRequest,
+  workflowRequestSchema,
+  DEFAULT_TASK_TIMEOUT_MS,
+  type WorkflowRequest,
+} from './api/workflow-request';
 export { parseRunnerRegistry, readRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
 export { trimAcknowledged, firstNeededId } from './trim';

@@ -60,11 +60,13 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
       return `${prefix}:assignments:${domain}`;
     },
     run(runId: string, part: string): string {
-      if (runId === '' || /[{}]/.test(runId)) throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
+      if (runId === '' || /[{}]/.test(runId))
+        throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
       return `${prefix}:run:{${runId}}:${part}`;
     },
     record(runId: string, part: string): string {
-      if (runId === '' || /[{}]/.test(runId)) throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
+      if (runId === '' || /[{}]/.test(runId))
+        throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
       return `${prefix}:record:{${runId}}:${part}`;
     },
     idempotency(digest: string): string {

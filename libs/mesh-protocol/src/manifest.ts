@@ -54,7 +54,12 @@ export const manifestSchema = {
     domains: { type: 'array', items: name, uniqueItems: true },
     tenantOverrides: {
       type: 'array',
-      items: { type: 'object', required: ['tenant', 'domain'], additionalProperties: false, properties: { tenant: name, domain: name } },
+      items: {
+        type: 'object',
+        required: ['tenant', 'domain'],
+        additionalProperties: false,
+        properties: { tenant: name, domain: name },
+      },
     },
   },
 } as const;

@@ -12,6 +12,7 @@ export function isMeshName(value: unknown): value is string {
 export function meshNameProblem(value: string): string | undefined {
   if (value === '') return 'is empty';
   if (value.length > 64) return `is longer than 64 characters`;
-  if (!MESH_NAME_PATTERN.test(value)) return `${JSON.stringify(value)} is not a name (letters, digits, "_", "." and "-", starting with a letter or digit)`;
+  if (!MESH_NAME_PATTERN.test(value))
+    return `${JSON.stringify(value)} is not a name (letters, digits, "_", "." and "-", starting with a letter or digit)`;
   return undefined;
 }

@@ -10,7 +10,11 @@ export class StreamPublisher {
   constructor(private readonly redis: Redis) {}
 
   /** Publishes `messages` in order; resolves to their entry ids, or rejects with the first error. */
-  async publish<F extends MessageField>(stream: string, field: F, messages: ReadonlyArray<MessageTypes[F]>): Promise<string[]> {
+  async publish<F extends MessageField>(
+    stream: string,
+    field: F,
+    messages: ReadonlyArray<MessageTypes[F]>,
+  ): Promise<string[]> {
     if (messages.length === 0) return [];
     const pipeline = this.redis.pipeline();
     for (const message of messages) pipeline.xadd(stream, '*', ...encodeEntry(field, message));

@@ -26,7 +26,14 @@ export function parseRunnerRegistry(all: Readonly<Record<string, string>>): Runn
     try {
       const r = JSON.parse(json) as Partial<RunnerRegistration>;
       if (typeof r.domain !== 'string' || typeof r.lastSeen !== 'number') continue;
-      out.push({ ...r, runnerId, domain: r.domain, lastSeen: r.lastSeen, startedAt: Number(r.startedAt ?? r.lastSeen), hardware: r.hardware ?? null });
+      out.push({
+        ...r,
+        runnerId,
+        domain: r.domain,
+        lastSeen: r.lastSeen,
+        startedAt: Number(r.startedAt ?? r.lastSeen),
+        hardware: r.hardware ?? null,
+      });
     } catch {
       // not JSON: skipped
     }

@@ -13,7 +13,8 @@ function validatorFor(field: MessageField): ValidateFunction {
   return validate;
 }
 
-export type Validation<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
+export type Validation<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problems: readonly string[] };
 
 /** Checks `value` against the message's JSON Schema; problems read like `/tasks/0/id: must match pattern …`. */
 export function validateMessage<F extends MessageField>(field: F, value: unknown): Validation<MessageTypes[F]> {
@@ -26,8 +27,10 @@ export function formatProblems(errors: readonly ErrorObject[]): string[] {
   return errors.map((e) => {
     const where = e.instancePath === '' ? '(root)' : e.instancePath;
     if (e.keyword === 'required') return `${where}: missing required field "${String(e.params['missingProperty'])}"`;
-    if (e.keyword === 'additionalProperties') return `${where}: unknown field "${String(e.params['additionalProperty'])}"`;
-    if (e.keyword === 'enum') return `${where}: must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    if (e.keyword === 'additionalProperties')
+      return `${where}: unknown field "${String(e.params['additionalProperty'])}"`;
+    if (e.keyword === 'enum')
+      return `${where}: must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     return `${where}: ${e.message ?? e.keyword}`;
   });
 }

@@ -21,7 +21,12 @@ beforeEach(() => {
 });
 afterEach(() => ctx.cleanup());
 
-function consumer<F extends MessageField>(field: F, stream: string, name: string, extra: Partial<StreamConsumerOptions> = {}): RedisStreamConsumer<F> {
+function consumer<F extends MessageField>(
+  field: F,
+  stream: string,
+  name: string,
+  extra: Partial<StreamConsumerOptions> = {},
+): RedisStreamConsumer<F> {
   return new RedisStreamConsumer(field, {
     blocking: ctx.connect(`${name}-blocking`),
     commands: ctx.redis,
@@ -34,7 +39,9 @@ function consumer<F extends MessageField>(field: F, stream: string, name: string
   });
 }
 
-async function deadLetters(): Promise<Array<{ reason: string; entryId: string; detail: string; deliveries: number; fields: Record<string, string> }>> {
+async function deadLetters(): Promise<
+  Array<{ reason: string; entryId: string; detail: string; deliveries: number; fields: Record<string, string> }>
+> {
   const rows = await ctx.redis.xrange(keys.dead, '-', '+');
   return rows.map(([, fields]) => {
     const decoded = decodeEntry('dead', fields);
@@ -49,21 +56,26 @@ async function pendingCount(stream: string): Promise<number> {
 }
 
 describe('stream consumer', () => {
-  it.each(MESSAGE_FIELDS)('when a %s is published, a group consumer reads the same message and acks it', async (field) => {
-    const stream = `${ctx.prefix}:rt-${field}`;
-    const reader = consumer(field, stream, 'c1');
-    await reader.ensureGroup();
-    const [id] = await new StreamPublisher(ctx.redis).publish(stream, field, [PROTOCOL_EXAMPLES[field]]);
-    const batch = await eventually(async () => {
-      const b = await reader.readBatch();
-      return b.length ? b : undefined;
-    });
-    expect(batch.map((e) => ({ id: e.id, message: e.message, deliveries: e.deliveries }))).toEqual([{ id, message: PROTOCOL_EXAMPLES[field], deliveries: 1 }]);
-    expect(await pendingCount(stream)).toBe(1);
-    await reader.ack([id as string]);
-    expect(await pendingCount(stream)).toBe(0);
-    reader.close();
-  });
+  it.each(MESSAGE_FIELDS)(
+    'when a %s is published, a group consumer reads the same message and acks it',
+    async (field) => {
+      const stream = `${ctx.prefix}:rt-${field}`;
+      const reader = consumer(field, stream, 'c1');
+      await reader.ensureGroup();
+      const [id] = await new StreamPublisher(ctx.redis).publish(stream, field, [PROTOCOL_EXAMPLES[field]]);
+      const batch = await eventually(async () => {
+        const b = await reader.readBatch();
+        return b.length ? b : undefined;
+      });
+      expect(batch.map((e) => ({ id: e.id, message: e.message, deliveries: e.deliveries }))).toEqual([
+        { id, message: PROTOCOL_EXAMPLES[field], deliveries: 1 },
+      ]);
+      expect(await pendingCount(stream)).toBe(1);
+      await reader.ack([id as string]);
+      expect(await pendingCount(stream)).toBe(0);
+      reader.close();
+    },
+  );
 
   it('when malformed entries sit between good ones, they are dead-lettered with their reason and the reader goes on', async () => {
     const stream = keys.assignments('d1');
@@ -103,7 +115,10 @@ describe('stream consumer', () => {
     const dying = consumer('assignment', stream, 'dying', { claimIdleMs: 50 });
     const survivor = consumer('assignment', stream, 'survivor', { claimIdleMs: 50 });
     await dying.ensureGroup();
-    const published = await new StreamPublisher(ctx.redis).publish(stream, 'assignment', [PROTOCOL_EXAMPLES.assignment, PROTOCOL_EXAMPLES.assignment]);
+    const published = await new StreamPublisher(ctx.redis).publish(stream, 'assignment', [
+      PROTOCOL_EXAMPLES.assignment,
+      PROTOCOL_EXAMPLES.assignment,
+    ]);
     const held = await eventually(async () => {
       const b = await dying.readBatch();
       return b.length ? b : undefined;

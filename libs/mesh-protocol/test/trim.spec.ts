@@ -11,7 +11,8 @@ async function fill(stream: string, n: number): Promise<string[]> {
   return ids;
 }
 
-const read = (stream: string, group: string, count: number) => ctx.redis.xreadgroup('GROUP', group, 'c', 'COUNT', count, 'STREAMS', stream, '>');
+const read = (stream: string, group: string, count: number) =>
+  ctx.redis.xreadgroup('GROUP', group, 'c', 'COUNT', count, 'STREAMS', stream, '>');
 
 describe('trimming acknowledged entries', () => {
   it('when every entry is read and acked, all of them go', async () => {

@@ -18,7 +18,13 @@ function define<const S extends Record<string, MetricDefinition>>(set: S): S {
 }
 
 /** Why a stream entry was sent to the dead-letter stream. */
-export const DEAD_LETTER_REASONS = ['malformed_json', 'unsupported_version', 'invalid_message', 'delivery_limit', 'rejected'] as const;
+export const DEAD_LETTER_REASONS = [
+  'malformed_json',
+  'unsupported_version',
+  'invalid_message',
+  'delivery_limit',
+  'rejected',
+] as const;
 
 /** Logical streams of the wire protocol, as metric label values. */
 export const STREAM_LABELS = ['workflows', 'assignments', 'acks', 'run_events'] as const;

@@ -6,7 +6,9 @@ import { LabelGuard, type OverflowHandler } from './label-guard';
 type LabelValue<S> = S extends EnumLabel<infer V> ? V : string;
 export type LabelsOf<D extends MetricDefinition> = { [K in keyof D['labels']]: LabelValue<D['labels'][K]> };
 
-type WithLabels<L, F extends (...a: never[]) => unknown> = keyof L extends never ? F : (labels: L, ...rest: Parameters<F>) => ReturnType<F>;
+type WithLabels<L, F extends (...a: never[]) => unknown> = keyof L extends never
+  ? F
+  : (labels: L, ...rest: Parameters<F>) => ReturnType<F>;
 
 export interface CounterHandle<L> {
   inc: WithLabels<L, (value?: number) => void>;
@@ -39,7 +41,11 @@ export interface RegisterOptions {
  * Registers every metric of `set` on `registry` (never the global one) and returns typed handles
  * that validate label values before they reach prom-client.
  */
-export function registerMetrics<S extends MetricSet>(registry: Registry, set: S, options: RegisterOptions = {}): Metrics<S> {
+export function registerMetrics<S extends MetricSet>(
+  registry: Registry,
+  set: S,
+  options: RegisterOptions = {},
+): Metrics<S> {
   const out: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(set)) {
     out[key] = instrument(registry, def, new LabelGuard(def.name, def.labels, options.onLabelOverflow));

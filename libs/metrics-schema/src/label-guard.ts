@@ -4,7 +4,10 @@ import { OVERFLOW_LABEL_VALUE, type LabelSpec } from './labels';
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
 const TEXT_PATTERN = /^[^\u0000-\u001f\u007f]{1,128}$/;
 /** UUIDs and ULIDs: the shapes of run and assignment ids, which must never become label values. */
-const ID_PATTERNS = [/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i, /(^|[^0-9A-Z])[0-9A-HJKMNP-TV-Z]{26}($|[^0-9A-Z])/];
+const ID_PATTERNS = [
+  /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i,
+  /(^|[^0-9A-Z])[0-9A-HJKMNP-TV-Z]{26}($|[^0-9A-Z])/,
+];
 
 export type OverflowHandler = (metric: string, label: string) => void;
 
@@ -31,7 +34,8 @@ export class LabelGuard {
   check(labels: Readonly<Record<string, string>> | undefined): Record<string, string> {
     const given = labels ?? {};
     for (const key of Object.keys(given)) {
-      if (!Object.hasOwn(this.specs, key)) throw new MetricLabelError(this.metric, key, 'is not a label of this metric');
+      if (!Object.hasOwn(this.specs, key))
+        throw new MetricLabelError(this.metric, key, 'is not a label of this metric');
     }
     const out: Record<string, string> = {};
     for (const label of this.names) {
@@ -50,13 +54,18 @@ export class LabelGuard {
     const spec = this.specs[label] as LabelSpec;
     if (spec.kind === 'enum') {
       if (!spec.values.includes(value)) {
-        throw new MetricLabelError(this.metric, label, `does not accept ${JSON.stringify(value)} (one of: ${spec.values.join(', ')})`);
+        throw new MetricLabelError(
+          this.metric,
+          label,
+          `does not accept ${JSON.stringify(value)} (one of: ${spec.values.join(', ')})`,
+        );
       }
       seen.set(value, value);
       return value;
     }
     const pattern = spec.kind === 'name' ? NAME_PATTERN : TEXT_PATTERN;
-    if (!pattern.test(value)) throw new MetricLabelError(this.metric, label, `does not accept the malformed value ${JSON.stringify(value)}`);
+    if (!pattern.test(value))
+      throw new MetricLabelError(this.metric, label, `does not accept the malformed value ${JSON.stringify(value)}`);
     if (ID_PATTERNS.some((p) => p.test(value))) {
       throw new MetricLabelError(this.metric, label, 'does not accept per-run identifiers (a UUID or ULID)');
     }

@@ -12,7 +12,9 @@ describe('label validation', () => {
   it('when a run id (UUID) is given as a workflow, it is refused and nothing is recorded', async () => {
     const registry = new Registry();
     const m = createSupervisorMetrics(registry);
-    expect(() => m.workflowEvents.inc({ workflow: 'etl-3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33', outcome: 'success' })).toThrow(MetricLabelError);
+    expect(() =>
+      m.workflowEvents.inc({ workflow: 'etl-3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33', outcome: 'success' }),
+    ).toThrow(MetricLabelError);
     expect(await valueOf(registry, 'supervisor_workflow_events_total')).toEqual([]);
   });
 
@@ -23,12 +25,16 @@ describe('label validation', () => {
 
   it('when an enum label gets a value outside its set, it is refused naming the allowed values', () => {
     const m = createSupervisorMetrics(new Registry());
-    expect(() => m.meshDispatch.inc({ status: 'bogus' as 'success' })).toThrow(/one of: success, retry, failure, missing/);
+    expect(() => m.meshDispatch.inc({ status: 'bogus' as 'success' })).toThrow(
+      /one of: success, retry, failure, missing/,
+    );
   });
 
   it('when a label the metric does not declare is passed, it is refused', () => {
     const m = createSupervisorMetrics(new Registry());
-    expect(() => m.meshDispatch.inc({ status: 'success', runId: 'x' } as { status: 'success' })).toThrow(/"runId" is not a label/);
+    expect(() => m.meshDispatch.inc({ status: 'success', runId: 'x' } as { status: 'success' })).toThrow(
+      /"runId" is not a label/,
+    );
   });
 
   it('when a declared label is missing, it is refused', () => {
@@ -47,7 +53,14 @@ describe('label validation', () => {
     const overflow: string[] = [];
     const m = registerMetrics(
       registry,
-      { c: { name: 'test_capped_total', type: 'counter', help: 'a capped test counter', labels: { worker: { kind: 'name', maxValues: 2 } } } },
+      {
+        c: {
+          name: 'test_capped_total',
+          type: 'counter',
+          help: 'a capped test counter',
+          labels: { worker: { kind: 'name', maxValues: 2 } },
+        },
+      },
       { onLabelOverflow: (metric, label) => overflow.push(`${metric}/${label}`) },
     );
     for (const worker of ['a', 'b', 'c', 'd', 'a']) m.c.inc({ worker });

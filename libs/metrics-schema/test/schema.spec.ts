@@ -17,12 +17,15 @@ const PRIMER = [
 const all: MetricDefinition[] = Object.values(METRIC_SETS).flatMap((set) => Object.values(set));
 
 describe('metric schema', () => {
-  it.each(PRIMER)('when the supervisor set is read, the primer metric %s is there as a %s with labels %j', (name, type, labels) => {
-    const def = Object.values(SUPERVISOR_METRICS).find((d) => d.name === name);
-    expect(def).toBeDefined();
-    expect(def?.type).toBe(type);
-    expect(Object.keys(def?.labels ?? {})).toEqual(labels);
-  });
+  it.each(PRIMER)(
+    'when the supervisor set is read, the primer metric %s is there as a %s with labels %j',
+    (name, type, labels) => {
+      const def = Object.values(SUPERVISOR_METRICS).find((d) => d.name === name);
+      expect(def).toBeDefined();
+      expect(def?.type).toBe(type);
+      expect(Object.keys(def?.labels ?? {})).toEqual(labels);
+    },
+  );
 
   it('when the dispatch status label is read, it holds exactly the four primer statuses', () => {
     expect(SUPERVISOR_METRICS.meshDispatch.labels.status.values).toEqual(['success', 'retry', 'failure', 'missing']);
@@ -33,13 +36,17 @@ describe('metric schema', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(all.map((d) => [d.name, d] as const))('when %s is read, its name follows Prometheus conventions', (name, def) => {
-    expect(name).toMatch(/^(supervisor|env_runner|orchestrator)_[a-z0-9_]+$/);
-    if (def.type === 'counter') expect(name).toMatch(/_total$/);
-    if (def.type === 'histogram') expect(name).toMatch(/_seconds$|_bytes$/);
-    for (const label of Object.keys(def.labels)) expect(label).not.toMatch(/(^|_)(run|assignment|request|trace)(_?id)?$|^id$|Id$/);
-    expect(def.help.length).toBeGreaterThan(10);
-  });
+  it.each(all.map((d) => [d.name, d] as const))(
+    'when %s is read, its name follows Prometheus conventions',
+    (name, def) => {
+      expect(name).toMatch(/^(supervisor|env_runner|orchestrator)_[a-z0-9_]+$/);
+      if (def.type === 'counter') expect(name).toMatch(/_total$/);
+      if (def.type === 'histogram') expect(name).toMatch(/_seconds$|_bytes$/);
+      for (const label of Object.keys(def.labels))
+        expect(label).not.toMatch(/(^|_)(run|assignment|request|trace)(_?id)?$|^id$|Id$/);
+      expect(def.help.length).toBeGreaterThan(10);
+    },
+  );
 
   it('when every set is registered on a fresh registry, the global registry stays empty', async () => {
     const before = (await register.getMetricsAsJSON()).length;

@@ -58,7 +58,9 @@ export interface ErrorBody {
 /** Installs the JSON 404 for unknown routes and the error middleware (MeshError → its status; no stacks). */
 export function finishApp(app: Express, logger: Logger): Express {
   app.use((req: Request, res: Response) => {
-    const body: ErrorBody = { error: { code: 'MESH_ROUTE_NOT_FOUND', message: `no route for ${req.method} ${req.path}` } };
+    const body: ErrorBody = {
+      error: { code: 'MESH_ROUTE_NOT_FOUND', message: `no route for ${req.method} ${req.path}` },
+    };
     res.status(404).json(body);
   });
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
@@ -74,12 +76,23 @@ export function finishApp(app: Express, logger: Logger): Express {
 export function toErrorResponse(err: unknown): [number, ErrorBody] {
   if (isMeshError(err)) {
     const details = err.details.length > 0 ? { details: err.details } : {};
-    return [err.status, { error: { code: err.code, message: err.status >= 500 && err.status !== 503 ? 'internal error' : err.message, ...details } }];
+    return [
+      err.status,
+      {
+        error: {
+          code: err.code,
+          message: err.status >= 500 && err.status !== 503 ? 'internal error' : err.message,
+          ...details,
+        },
+      },
+    ];
   }
   // body-parser errors carry a status and a type.
   const e = err as { status?: number; type?: string };
-  if (e?.type === 'entity.too.large') return [413, { error: { code: 'MESH_BODY_TOO_LARGE', message: 'request body is over the size limit' } }];
-  if (e?.type === 'entity.parse.failed') return [400, { error: { code: 'MESH_BODY_MALFORMED', message: 'request body is not valid JSON' } }];
+  if (e?.type === 'entity.too.large')
+    return [413, { error: { code: 'MESH_BODY_TOO_LARGE', message: 'request body is over the size limit' } }];
+  if (e?.type === 'entity.parse.failed')
+    return [400, { error: { code: 'MESH_BODY_MALFORMED', message: 'request body is not valid JSON' } }];
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
     return [e.status, { error: { code: 'MESH_BAD_REQUEST', message: 'bad request' } }];
   }

@@ -1,4 +1,12 @@
-export { createServiceApp, finishApp, metricsHandler, toErrorResponse, type ServiceAppOptions, type ReadinessCheck, type ErrorBody } from './http-app';
+export {
+  createServiceApp,
+  finishApp,
+  metricsHandler,
+  toErrorResponse,
+  type ServiceAppOptions,
+  type ReadinessCheck,
+  type ErrorBody,
+} from './http-app';
 export { listen, boundPort, closeServer, type ListenTarget } from './server';
 export { installShutdown, type ShutdownOptions, type ShutdownSteps } from './shutdown';
 export { connectRedis, closeRedis } from './redis-health';

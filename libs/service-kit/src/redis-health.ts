@@ -6,7 +6,11 @@ import type { ReadinessCheck } from './http-app';
  * A Redis client for a service that logs connection trouble once per outage (not once per retry)
  * and its recovery, and a readiness check for `/readyz`.
  */
-export function connectRedis(url: string, connectionName: string, logger: Logger): { redis: Redis; ready: ReadinessCheck } {
+export function connectRedis(
+  url: string,
+  connectionName: string,
+  logger: Logger,
+): { redis: Redis; ready: ReadinessCheck } {
   const log = logger.child({ component: 'redis', connection: connectionName });
   let down = false;
   const redis = createRedisClient(url, {

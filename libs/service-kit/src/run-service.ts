@@ -1,4 +1,11 @@
-import { describeSettings, loadConfig, secretsOf, SHARED_SETTINGS, type ConfigOf, type SettingSpec } from '@mesh/config';
+import {
+  describeSettings,
+  loadConfig,
+  secretsOf,
+  SHARED_SETTINGS,
+  type ConfigOf,
+  type SettingSpec,
+} from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
 import { createLogger, type Logger } from '@mesh/logging';
 import { installShutdown, type ShutdownSteps } from './shutdown';
@@ -25,7 +32,9 @@ export const EXIT_CONFIG = 2;
  * line naming it and exits 2); the root logger with the config's secrets masked; `start`; graceful
  * shutdown on SIGTERM/SIGINT; and a fatal error logged and turned into a shutdown.
  */
-export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>(options: RunServiceOptions<S>): Promise<void> {
+export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>(
+  options: RunServiceOptions<S>,
+): Promise<void> {
   if (options.argv.includes('--help')) {
     process.stdout.write(`${options.service} settings (env var, flag):\n${describeSettings(options.spec)}\n`);
     process.exit(0);
@@ -38,12 +47,21 @@ export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>
     process.stderr.write(`${options.service}: ${err.message}\n`);
     process.exit(EXIT_CONFIG);
   }
-  const logger = createLogger({ service: options.service, level: config.logLevel, secrets: secretsOf(options.spec, config) });
+  const logger = createLogger({
+    service: options.service,
+    level: config.logLevel,
+    secrets: secretsOf(options.spec, config),
+  });
   let steps: ShutdownSteps = [];
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => (markStarted = resolve));
   // Signals are handled from the first moment: one that comes during start-up waits for it, then stops what started.
-  const shutdown = installShutdown({ logger, steps: () => steps, ready: started, timeoutMs: options.shutdownTimeoutMs?.(config) ?? 10_000 });
+  const shutdown = installShutdown({
+    logger,
+    steps: () => steps,
+    ready: started,
+    timeoutMs: options.shutdownTimeoutMs?.(config) ?? 10_000,
+  });
   const fatal = (err: unknown, kind: string): void => {
     logger.fatal({ err }, kind);
     void shutdown(kind);

@@ -1,5 +1,11 @@
 import type { Logger } from '@mesh/logging';
-import { sleep, type ConsumedEntry, type MessageField, type MessageTypes, type RedisStreamConsumer } from '@mesh/mesh-protocol';
+import {
+  sleep,
+  type ConsumedEntry,
+  type MessageField,
+  type MessageTypes,
+  type RedisStreamConsumer,
+} from '@mesh/mesh-protocol';
 
 export interface StreamLoopOptions<F extends MessageField> {
   readonly consumer: RedisStreamConsumer<F>;
@@ -47,7 +53,11 @@ export class StreamLoop<F extends MessageField> {
       if (exhausted.length > 0) {
         try {
           await this.o.exhausted?.(exhausted);
-          await this.o.consumer.deadLetter(exhausted, 'delivery_limit', (id) => `gave up after ${exhausted.find((e) => e.id === id)?.deliveries} deliveries`);
+          await this.o.consumer.deadLetter(
+            exhausted,
+            'delivery_limit',
+            (id) => `gave up after ${exhausted.find((e) => e.id === id)?.deliveries} deliveries`,
+          );
         } catch (err) {
           this.o.logger.warn({ err }, 'could not dead-letter exhausted entries; retrying later');
         }

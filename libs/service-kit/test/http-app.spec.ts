@@ -6,12 +6,18 @@ import { createLogger } from '@mesh/logging';
 import { createServiceApp, finishApp } from '../src';
 
 function silentLogger(lines: string[] = []) {
-  return createLogger({ service: 'test', destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }) });
+  return createLogger({
+    service: 'test',
+    destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+  });
 }
 
 describe('service app', () => {
   it('when /healthz is asked, it answers 200 without X-Powered-By even if readiness fails', async () => {
-    const app = finishApp(createServiceApp({ service: 'svc', readiness: { redis: async () => false } }), silentLogger());
+    const app = finishApp(
+      createServiceApp({ service: 'svc', readiness: { redis: async () => false } }),
+      silentLogger(),
+    );
     const res = await request(app).get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ status: 'ok', service: 'svc' });
@@ -29,7 +35,10 @@ describe('service app', () => {
     const res = await request(app).get('/readyz');
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ status: 'not-ready', checks: { redis: 'failing', other: 'ok' } });
-    const throwing = finishApp(createServiceApp({ service: 'svc', readiness: { redis: () => Promise.reject(new Error('x')) } }), silentLogger());
+    const throwing = finishApp(
+      createServiceApp({ service: 'svc', readiness: { redis: () => Promise.reject(new Error('x')) } }),
+      silentLogger(),
+    );
     expect((await request(throwing).get('/readyz')).status).toBe(503);
   });
 
@@ -60,10 +69,18 @@ describe('service app', () => {
     const invalid = await request(app).get('/invalid');
     expect([invalid.status, invalid.body]).toEqual([
       400,
-      { error: { code: 'MESH_VALIDATION_FAILED', message: 'submission is invalid', details: ['/tasks: must not be empty', '/tenant: missing'] } },
+      {
+        error: {
+          code: 'MESH_VALIDATION_FAILED',
+          message: 'submission is invalid',
+          details: ['/tasks: must not be empty', '/tenant: missing'],
+        },
+      },
     ]);
     expect((await request(app).get('/missing')).status).toBe(404);
-    expect((await request(app).get('/down')).body).toEqual({ error: { code: 'MESH_UNAVAILABLE', message: 'redis is unavailable' } });
+    expect((await request(app).get('/down')).body).toEqual({
+      error: { code: 'MESH_UNAVAILABLE', message: 'redis is unavailable' },
+    });
   });
 
   it('when a handler fails unexpectedly, the client gets a bare 500 and the log gets the error', async () => {
@@ -87,7 +104,9 @@ describe('service app', () => {
     finishApp(app, silentLogger());
     const bad = await request(app).post('/in').set('content-type', 'application/json').send('{nope');
     expect([bad.status, bad.body.error.code]).toEqual([400, 'MESH_BODY_MALFORMED']);
-    const big = await request(app).post('/in').send({ text: 'x'.repeat(500) });
+    const big = await request(app)
+      .post('/in')
+      .send({ text: 'x'.repeat(500) });
     expect([big.status, big.body.error.code]).toEqual([413, 'MESH_BODY_TOO_LARGE']);
   });
 });

@@ -5,7 +5,12 @@ import { installShutdown } from '../src';
 
 const logger = createLogger({ service: 'test', destination: new Writable({ write: (_c, _e, done) => done() }) });
 
-function harness(steps: Array<readonly [string, () => Promise<void> | void]> | (() => Array<readonly [string, () => Promise<void> | void]>), timeoutMs = 1000, ready?: Promise<unknown>) {
+function harness(
+  steps:
+    Array<readonly [string, () => Promise<void> | void]> | (() => Array<readonly [string, () => Promise<void> | void]>),
+  timeoutMs = 1000,
+  ready?: Promise<unknown>,
+) {
   const proc = new EventEmitter();
   const exits: number[] = [];
   let exited: (code: number) => void = () => undefined;

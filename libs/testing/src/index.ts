@@ -1,4 +1,11 @@
-export { createRedisTestContext, closeClient, deleteByPrefix, eventually, TEST_REDIS_URL, type RedisTestContext } from './redis-context';
+export {
+  createRedisTestContext,
+  closeClient,
+  deleteByPrefix,
+  eventually,
+  TEST_REDIS_URL,
+  type RedisTestContext,
+} from './redis-context';
 export { startServiceProcess, runServiceToExit, WORKSPACE_ROOT, type ServiceProcess } from './service-process';
 export { checkMetrics } from './promtool';
 export { describeServiceLifecycle, type LifecycleSpec } from './service-lifecycle';

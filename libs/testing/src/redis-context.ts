@@ -22,7 +22,11 @@ export function createRedisTestContext(label: string): RedisTestContext {
   const prefix = `test:${label}-${randomBytes(4).toString('hex')}`;
   const opened: Redis[] = [];
   const connect = (name = 'test'): Redis => {
-    const client = new Redis(TEST_REDIS_URL, { protocol: 2, connectionName: `${prefix}:${name}`, maxRetriesPerRequest: 1 });
+    const client = new Redis(TEST_REDIS_URL, {
+      protocol: 2,
+      connectionName: `${prefix}:${name}`,
+      maxRetriesPerRequest: 1,
+    });
     client.on('error', () => undefined);
     opened.push(client);
     return client;
@@ -66,7 +70,11 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<numb
 }
 
 /** Polls `probe` until it returns a value other than undefined, or rejects after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000, intervalMs = 10): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 5000,
+  intervalMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -19,7 +19,11 @@ export interface LifecycleSpec {
  * with one line naming it, and a Redis password never reaches its output.
  */
 export function describeServiceLifecycle(spec: LifecycleSpec): void {
-  const base = (): Record<string, string> => ({ REDIS_URL: TEST_REDIS_URL, [spec.listenEnv]: '127.0.0.1:0', ...spec.env() });
+  const base = (): Record<string, string> => ({
+    REDIS_URL: TEST_REDIS_URL,
+    [spec.listenEnv]: '127.0.0.1:0',
+    ...spec.env(),
+  });
 
   describe(`${spec.app} as a process`, () => {
     it('when started, it serves /healthz and /readyz, lint-clean metrics, and exits 0 on SIGTERM', async () => {
@@ -42,12 +46,18 @@ export function describeServiceLifecycle(spec: LifecycleSpec): void {
       } finally {
         expect(await svc.stop('SIGTERM')).toBe(0);
       }
-      expect(svc.records.map((r) => r['msg'])).toEqual(expect.arrayContaining(['listening', 'shutting down', 'stopped']));
+      expect(svc.records.map((r) => r['msg'])).toEqual(
+        expect.arrayContaining(['listening', 'shutting down', 'stopped']),
+      );
       expect(svc.records.every((r) => r['service'] === spec.app)).toBe(true);
     });
 
     it('when a setting is invalid, start-up stops with exit 2 and one line naming the variable', async () => {
-      const result = await runServiceToExit(spec.app, { ...base(), [spec.listenEnv]: 'not-an-address', LOG_LEVEL: 'chatty' });
+      const result = await runServiceToExit(spec.app, {
+        ...base(),
+        [spec.listenEnv]: 'not-an-address',
+        LOG_LEVEL: 'chatty',
+      });
       expect(result.code).toBe(2);
       const lines = result.stderr.trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -56,7 +66,10 @@ export function describeServiceLifecycle(spec: LifecycleSpec): void {
     });
 
     it('when Redis is unreachable with a password in its URL, the service is alive but not ready and the password is never printed', async () => {
-      const svc = await startServiceProcess(spec.app, { ...base(), REDIS_URL: 'redis://default:pw-should-not-leak@127.0.0.1:1' });
+      const svc = await startServiceProcess(spec.app, {
+        ...base(),
+        REDIS_URL: 'redis://default:pw-should-not-leak@127.0.0.1:1',
+      });
       try {
         const url = `http://127.0.0.1:${svc.port}`;
         expect((await fetch(`${url}/healthz`)).status).toBe(200);

@@ -20,7 +20,11 @@ export interface ServiceProcess {
  * Starts a built service (`dist/apps/<app>/main.js`) as a real process and waits for its
  * `listening` record. Env is exactly what is given plus PATH, so nothing leaks in from the caller.
  */
-export async function startServiceProcess(app: string, env: Record<string, string>, options: { argv?: string[]; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  app: string,
+  env: Record<string, string>,
+  options: { argv?: string[]; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
   const script = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
   if (!existsSync(script)) throw new Error(`${script} is missing: run "npx nx build ${app}" first`);
   const child = spawn(process.execPath, [script, ...(options.argv ?? [])], {
@@ -74,9 +78,16 @@ export async function startServiceProcess(app: string, env: Record<string, strin
 }
 
 /** Runs a built service to completion (for start-up failures); resolves with its exit code and output. */
-export function runServiceToExit(app: string, env: Record<string, string>, argv: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runServiceToExit(
+  app: string,
+  env: Record<string, string>,
+  argv: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const script = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
-  const child = spawn(process.execPath, [script, ...argv], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script, ...argv], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c) => (stdout += String(c)));

@@ -39,7 +39,8 @@ export class AckWriter {
   /** Resolves once every queued ack is written, or when `signal` aborts (leaving the rest unacked for reclaim). */
   async flush(signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
-    while (this.flushing && !this.stopping.signal.aborted) await Promise.race([this.flushing, sleep(50, this.stopping.signal)]);
+    while (this.flushing && !this.stopping.signal.aborted)
+      await Promise.race([this.flushing, sleep(50, this.stopping.signal)]);
   }
 
   private async drain(): Promise<void> {
@@ -74,7 +75,8 @@ export class AckWriter {
     if (written.length === 0) return retry;
     try {
       const pipeline = this.o.redis.pipeline();
-      for (let i = 0; i < written.length; i += 1000) pipeline.xack(this.o.assignmentsStream, this.o.group, ...written.slice(i, i + 1000).map((w) => w.entryId));
+      for (let i = 0; i < written.length; i += 1000)
+        pipeline.xack(this.o.assignmentsStream, this.o.group, ...written.slice(i, i + 1000).map((w) => w.entryId));
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
     } catch (err) {
       // The acks are written; the assignments stay pending and a re-delivery produces a duplicate

@@ -59,7 +59,10 @@ export class AssignmentRunner {
     this.o.consumer.close();
     await Promise.all(this.loops);
     const graceOver = new AbortController();
-    const drained = await Promise.race([this.whenIdle().then(() => true), sleep(graceMs, graceOver.signal).then(() => false)]);
+    const drained = await Promise.race([
+      this.whenIdle().then(() => true),
+      sleep(graceMs, graceOver.signal).then(() => false),
+    ]);
     graceOver.abort();
     const abandoned = drained ? 0 : this.inFlightCount;
     if (!drained) this.abandon.abort(new Error('runner shutting down'));
@@ -93,13 +96,30 @@ export class AssignmentRunner {
       const error = `gave up after ${e.deliveries} deliveries (limit ${this.o.maxDeliveries})`;
       this.o.acks.push({
         entryId: e.id,
-        ack: { assignmentId: e.message.assignmentId, runId: e.message.runId, workflow: e.message.workflow, taskId: e.message.taskId, attempt: e.message.attempt, runnerId: this.o.runnerId, success: false, latencyMs: 0, startedAt: now, finishedAt: now, error },
+        ack: {
+          assignmentId: e.message.assignmentId,
+          runId: e.message.runId,
+          workflow: e.message.workflow,
+          taskId: e.message.taskId,
+          attempt: e.message.attempt,
+          runnerId: this.o.runnerId,
+          success: false,
+          latencyMs: 0,
+          startedAt: now,
+          finishedAt: now,
+          error,
+        },
       });
       this.o.metrics.assignmentsFailed.inc({ kind: e.message.kind, reason: 'delivery_limit' });
     }
     await this.o.acks.flush();
     try {
-      await this.o.consumer.deadLetter(entries, 'delivery_limit', (id) => `delivered ${entries.find((e) => e.id === id)?.deliveries ?? '?'} times (limit ${this.o.maxDeliveries})`);
+      await this.o.consumer.deadLetter(
+        entries,
+        'delivery_limit',
+        (id) =>
+          `delivered ${entries.find((e) => e.id === id)?.deliveries ?? '?'} times (limit ${this.o.maxDeliveries})`,
+      );
     } catch (err) {
       this.o.logger.warn({ err }, 'dead-lettering failed; the entries stay pending and are retried');
     }
@@ -124,12 +144,29 @@ export class AssignmentRunner {
       });
   }
 
-  private record(a: Assignment, success: boolean, latencyMs: number, reason: FailureReason | undefined, deliveries: number): void {
+  private record(
+    a: Assignment,
+    success: boolean,
+    latencyMs: number,
+    reason: FailureReason | undefined,
+    deliveries: number,
+  ): void {
     this.o.metrics.assignmentsProcessed.inc({ kind: a.kind });
     this.o.metrics.assignmentLatency.observe({ kind: a.kind }, latencyMs / 1000);
     if (!success && reason) this.o.metrics.assignmentsFailed.inc({ kind: a.kind, reason });
     this.o.logger.info(
-      { assignmentId: a.assignmentId, runId: a.runId, workflow: a.workflow, taskId: a.taskId, kind: a.kind, attempt: a.attempt, deliveries, success, latencyMs, ...(reason ? { reason } : {}) },
+      {
+        assignmentId: a.assignmentId,
+        runId: a.runId,
+        workflow: a.workflow,
+        taskId: a.taskId,
+        kind: a.kind,
+        attempt: a.attempt,
+        deliveries,
+        success,
+        latencyMs,
+        ...(reason ? { reason } : {}),
+      },
       'assignment done',
     );
   }

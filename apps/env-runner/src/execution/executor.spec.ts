@@ -15,7 +15,14 @@ describe('executor', () => {
   it('when an echo task runs, the ack succeeds with the payload as output and the assignment ids', async () => {
     const { ack, reason } = await executor.execute(assignment({ kind: 'echo', payload: { a: 1 } }));
     expect(reason).toBeUndefined();
-    expect(ack).toMatchObject({ success: true, output: { a: 1 }, runnerId: 'runner-1', assignmentId: PROTOCOL_EXAMPLES.assignment.assignmentId, attempt: 1, taskId: 'extract' });
+    expect(ack).toMatchObject({
+      success: true,
+      output: { a: 1 },
+      runnerId: 'runner-1',
+      assignmentId: PROTOCOL_EXAMPLES.assignment.assignmentId,
+      attempt: 1,
+      taskId: 'extract',
+    });
     expect(ack.finishedAt).toBeGreaterThanOrEqual(ack.startedAt);
     expect(ack.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -27,20 +34,32 @@ describe('executor', () => {
 
   it('when the kind is unknown, the ack fails naming it and the kinds this runner has', async () => {
     const { ack, reason } = await executor.execute(assignment({ kind: 'teleport' }));
-    expect([ack.success, ack.error, reason]).toEqual([false, 'unknown task kind "teleport" (this runner has: sleep, echo, fail)', 'unknown_kind']);
+    expect([ack.success, ack.error, reason]).toEqual([
+      false,
+      'unknown task kind "teleport" (this runner has: sleep, echo, fail)',
+      'unknown_kind',
+    ]);
   });
 
   it('when exec is not enabled, an exec task is an unknown kind', async () => {
-    expect((await executor.execute(assignment({ kind: 'exec', payload: { command: 'ls', args: [] } }))).reason).toBe('unknown_kind');
+    expect((await executor.execute(assignment({ kind: 'exec', payload: { command: 'ls', args: [] } }))).reason).toBe(
+      'unknown_kind',
+    );
   });
 
-  it('when the payload fails the kind\'s validation, the ack fails with the problems', async () => {
+  it("when the payload fails the kind's validation, the ack fails with the problems", async () => {
     const { ack, reason } = await executor.execute(assignment({ kind: 'sleep', payload: { ms: -5 } }));
-    expect([ack.success, ack.error, reason]).toEqual([false, 'invalid payload for sleep: payload.ms must be a non-negative integer', 'invalid_payload']);
+    expect([ack.success, ack.error, reason]).toEqual([
+      false,
+      'invalid payload for sleep: payload.ms must be a non-negative integer',
+      'invalid_payload',
+    ]);
   });
 
   it('when a task outlasts timeoutMs, the ack is a timeout failure', async () => {
-    const { ack, reason } = await executor.execute(assignment({ kind: 'sleep', payload: { ms: 10_000 }, timeoutMs: 20 }));
+    const { ack, reason } = await executor.execute(
+      assignment({ kind: 'sleep', payload: { ms: 10_000 }, timeoutMs: 20 }),
+    );
     expect([ack.success, ack.error, reason]).toEqual([false, 'timed out after 20 ms', 'timeout']);
   });
 
@@ -52,7 +71,10 @@ describe('executor', () => {
 
   it('when the runner aborts a task, it settles at once with the abort reason', async () => {
     const controller = new AbortController();
-    const running = executor.execute(assignment({ kind: 'sleep', payload: { ms: 10_000 }, timeoutMs: 60_000 }), controller.signal);
+    const running = executor.execute(
+      assignment({ kind: 'sleep', payload: { ms: 10_000 }, timeoutMs: 60_000 }),
+      controller.signal,
+    );
     controller.abort(new Error('runner shutting down'));
     const { ack } = await running;
     expect([ack.success, ack.error]).toEqual([false, 'runner shutting down']);

@@ -54,9 +54,14 @@ export class Executor {
     };
 
     const handler = this.o.handlers.get(a.kind);
-    if (!handler) return done(false, { error: `unknown task kind ${JSON.stringify(a.kind)} (this runner has: ${this.o.handlers.kinds().join(', ')})`, reason: 'unknown_kind' });
+    if (!handler)
+      return done(false, {
+        error: `unknown task kind ${JSON.stringify(a.kind)} (this runner has: ${this.o.handlers.kinds().join(', ')})`,
+        reason: 'unknown_kind',
+      });
     const problems = handler.validate?.(a.payload) ?? [];
-    if (problems.length > 0) return done(false, { error: `invalid payload for ${a.kind}: ${problems.join('; ')}`, reason: 'invalid_payload' });
+    if (problems.length > 0)
+      return done(false, { error: `invalid payload for ${a.kind}: ${problems.join('; ')}`, reason: 'invalid_payload' });
 
     const timeoutMs = effectiveTimeout(a);
     const controller = new AbortController();
@@ -64,7 +69,10 @@ export class Executor {
     const onAbort = (): void => controller.abort(abort?.reason ?? new Error('aborted'));
     abort?.addEventListener('abort', onAbort, { once: true });
     try {
-      const output = await raceAbort(handler.run(a.payload, { signal: controller.signal, assignment: a, timeoutMs }), controller.signal);
+      const output = await raceAbort(
+        handler.run(a.payload, { signal: controller.signal, assignment: a, timeoutMs }),
+        controller.signal,
+      );
       return done(true, { output });
     } catch (err) {
       if (err instanceof TimeoutError) return done(false, { error: err.message, reason: 'timeout' });
@@ -85,14 +93,20 @@ export class Executor {
     }
     if (json === undefined) return null;
     if (Buffer.byteLength(json) <= this.o.outputLimitBytes) return output;
-    return { truncated: true, bytes: Buffer.byteLength(json), preview: json.slice(0, Math.min(1024, this.o.outputLimitBytes)) };
+    return {
+      truncated: true,
+      bytes: Buffer.byteLength(json),
+      preview: json.slice(0, Math.min(1024, this.o.outputLimitBytes)),
+    };
   }
 }
 
 /** The assignment's timeout, or the exec payload's own when that is shorter. */
 function effectiveTimeout(a: Assignment): number {
   const own = (a.payload as { timeoutMs?: unknown } | null)?.timeoutMs;
-  return a.kind === 'exec' && Number.isInteger(own) && (own as number) > 0 ? Math.min(own as number, a.timeoutMs) : a.timeoutMs;
+  return a.kind === 'exec' && Number.isInteger(own) && (own as number) > 0
+    ? Math.min(own as number, a.timeoutMs)
+    : a.timeoutMs;
 }
 
 /** Settles with the signal's reason as soon as it aborts, even if the handler ignores it. */

@@ -26,7 +26,11 @@ export interface PipelineOptions {
 }
 
 /** Wires the consumer, executor, ack writer and runner for one domain. */
-export function createAssignmentPipeline(o: PipelineOptions): { runner: AssignmentRunner; acks: AckWriter; consumer: RedisStreamConsumer<'assignment'> } {
+export function createAssignmentPipeline(o: PipelineOptions): {
+  runner: AssignmentRunner;
+  acks: AckWriter;
+  consumer: RedisStreamConsumer<'assignment'>;
+} {
   const stream = o.keys.assignments(o.domain);
   const consumer = new RedisStreamConsumer('assignment', {
     blocking: o.blocking,
@@ -55,7 +59,12 @@ export function createAssignmentPipeline(o: PipelineOptions): { runner: Assignme
   });
   const runner = new AssignmentRunner({
     consumer,
-    executor: new Executor({ runnerId: o.runnerId, handlers: o.handlers, outputLimitBytes: o.outputLimitBytes, ...(o.now ? { now: o.now } : {}) }),
+    executor: new Executor({
+      runnerId: o.runnerId,
+      handlers: o.handlers,
+      outputLimitBytes: o.outputLimitBytes,
+      ...(o.now ? { now: o.now } : {}),
+    }),
     acks,
     metrics: o.metrics,
     logger: o.logger,

@@ -23,7 +23,13 @@ function collector(sources: HardwareSources) {
     now: () => 1_795_000_000_000,
     onChange: (s) => changes.push(s.gpus.length),
   });
-  return { c, registry, hardwareRegistry, changes, metrics: () => Registry.merge([registry, hardwareRegistry]).metrics() };
+  return {
+    c,
+    registry,
+    hardwareRegistry,
+    changes,
+    metrics: () => Registry.merge([registry, hardwareRegistry]).metrics(),
+  };
 }
 
 describe('hardware collector', () => {
@@ -32,12 +38,27 @@ describe('hardware collector', () => {
     const s = await h.c.collect();
     expect(s.errors).toEqual([]);
     expect(s.gpus).toHaveLength(8);
-    expect(s.gpus[7]).toEqual({ index: 7, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3', vramBytes: 81559 * 1024 * 1024, driver: '550.54.15', busId: '00000000:DB:00.0' });
-    expect(s.cpu).toEqual({ vendor: 'Intel', model: 'Xeon Platinum 8480+', physicalCores: 112, logicalCores: 224, arch: 'x64' });
+    expect(s.gpus[7]).toEqual({
+      index: 7,
+      vendor: 'NVIDIA',
+      model: 'NVIDIA H100 80GB HBM3',
+      vramBytes: 81559 * 1024 * 1024,
+      driver: '550.54.15',
+      busId: '00000000:DB:00.0',
+    });
+    expect(s.cpu).toEqual({
+      vendor: 'Intel',
+      model: 'Xeon Platinum 8480+',
+      physicalCores: 112,
+      logicalCores: 224,
+      arch: 'x64',
+    });
     expect(s.memory).toEqual({ totalBytes: 2_164_663_517_184 });
     const text = await h.metrics();
     expect(text.match(/^env_runner_gpu_info\{/gm)).toHaveLength(8);
-    expect(text).toContain('env_runner_gpu_info{index="3",vendor="NVIDIA",model="NVIDIA H100 80GB HBM3",driver="550.54.15"} 1');
+    expect(text).toContain(
+      'env_runner_gpu_info{index="3",vendor="NVIDIA",model="NVIDIA H100 80GB HBM3",driver="550.54.15"} 1',
+    );
     expect(text).toContain(`env_runner_gpu_memory_total_bytes{index="0"} ${81559 * 1024 * 1024}`);
     expect(text).toContain('env_runner_cpu_cores{type="logical"} 224');
     expect(checkMetrics(text)).toBe('');
@@ -54,14 +75,21 @@ describe('hardware collector', () => {
     const h = collector(smiFails);
     const s = await h.c.collect();
     expect(s.gpus).toEqual([]);
-    expect(s.errors).toEqual(["gpu: nvidia-smi failed: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."]);
+    expect(s.errors).toEqual([
+      "gpu: nvidia-smi failed: NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.",
+    ]);
     expect(s.cpu).not.toBeNull();
     expect(await h.metrics()).toContain('env_runner_hardware_detection_errors_total{source="gpu"} 1');
   });
 
   it('when the hardware differs between snapshots, the change is counted and reported once', async () => {
     let sources: HardwareSources = eightH100;
-    const h = collector({ cpu: () => sources.cpu(), mem: () => sources.mem(), osInfo: () => sources.osInfo(), nvidiaSmi: () => sources.nvidiaSmi() });
+    const h = collector({
+      cpu: () => sources.cpu(),
+      mem: () => sources.mem(),
+      osInfo: () => sources.osInfo(),
+      nvidiaSmi: () => sources.nvidiaSmi(),
+    });
     await h.c.collect();
     await h.c.collect();
     expect(await h.metrics()).toContain('env_runner_hardware_changes_total 0');

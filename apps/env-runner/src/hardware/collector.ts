@@ -67,7 +67,13 @@ export class HardwareCollector {
     const [cpu, memory, gpus, os] = await Promise.all([
       probe('cpu', async () => {
         const [c, o] = await Promise.all([this.o.sources.cpu(), this.o.sources.osInfo()]);
-        return { vendor: c.manufacturer, model: c.brand, physicalCores: c.physicalCores, logicalCores: c.cores, arch: o.arch };
+        return {
+          vendor: c.manufacturer,
+          model: c.brand,
+          physicalCores: c.physicalCores,
+          logicalCores: c.cores,
+          arch: o.arch,
+        };
       }),
       probe('memory', async () => ({ totalBytes: (await this.o.sources.mem()).total })),
       probe('gpu', async () => {
@@ -79,7 +85,15 @@ export class HardwareCollector {
         return { platform: o.platform, distro: o.distro, release: o.release, kernel: o.kernel, hostname: o.hostname };
       }),
     ]);
-    const snapshot: RunnerHardware = { runnerId: this.o.runnerId, cpu, memory, gpus: gpus ?? [], os, collectedAt: (this.o.now ?? Date.now)(), errors };
+    const snapshot: RunnerHardware = {
+      runnerId: this.o.runnerId,
+      cpu,
+      memory,
+      gpus: gpus ?? [],
+      os,
+      collectedAt: (this.o.now ?? Date.now)(),
+      errors,
+    };
     const previous = this.snapshot;
     this.snapshot = snapshot;
     this.publish(snapshot);
@@ -113,6 +127,9 @@ export class HardwareCollector {
 
 /** Hardware strings as label values: trimmed, bounded, never empty. */
 function label(value: string | null): string {
-  const text = (value ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').trim().slice(0, 128);
+  const text = (value ?? '')
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .trim()
+    .slice(0, 128);
   return text === '' ? 'unknown' : text;
 }

@@ -10,7 +10,8 @@ export function parseNvidiaSmi(csv: string): GpuInfo[] {
     const [index, name, memory, driver, busId] = line.split(',').map((s) => s.trim());
     const idx = Number(index);
     const mib = Number(memory);
-    if (!Number.isInteger(idx) || !name) throw new Error(`nvidia-smi line not understood: ${JSON.stringify(line.slice(0, 120))}`);
+    if (!Number.isInteger(idx) || !name)
+      throw new Error(`nvidia-smi line not understood: ${JSON.stringify(line.slice(0, 120))}`);
     gpus.push({
       index: idx,
       vendor: 'NVIDIA',

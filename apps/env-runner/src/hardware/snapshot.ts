@@ -11,10 +11,22 @@ export interface GpuInfo {
 /** What `/hardware` serves and the runner registers: the latest auto-detected inventory. */
 export interface RunnerHardware {
   readonly runnerId: string;
-  readonly cpu: { readonly vendor: string; readonly model: string; readonly physicalCores: number; readonly logicalCores: number; readonly arch: string } | null;
+  readonly cpu: {
+    readonly vendor: string;
+    readonly model: string;
+    readonly physicalCores: number;
+    readonly logicalCores: number;
+    readonly arch: string;
+  } | null;
   readonly memory: { readonly totalBytes: number } | null;
   readonly gpus: readonly GpuInfo[];
-  readonly os: { readonly platform: string; readonly distro: string; readonly release: string; readonly kernel: string; readonly hostname: string } | null;
+  readonly os: {
+    readonly platform: string;
+    readonly distro: string;
+    readonly release: string;
+    readonly kernel: string;
+    readonly hostname: string;
+  } | null;
   readonly collectedAt: number;
   /** What could not be detected, e.g. `gpu: nvidia-smi failed: …`; empty when everything was. */
   readonly errors: readonly string[];

@@ -8,13 +8,23 @@ import si from 'systeminformation';
 export interface HardwareSources {
   cpu(): Promise<{ manufacturer: string; brand: string; physicalCores: number; cores: number }>;
   mem(): Promise<{ total: number }>;
-  osInfo(): Promise<{ platform: string; distro: string; release: string; kernel: string; arch: string; hostname: string }>;
+  osInfo(): Promise<{
+    platform: string;
+    distro: string;
+    release: string;
+    kernel: string;
+    arch: string;
+    hostname: string;
+  }>;
   /** nvidia-smi's CSV answer, or undefined when nvidia-smi is not installed. Rejects when it fails. */
   nvidiaSmi(): Promise<string | undefined>;
 }
 
 /** The query the NVIDIA GPU parser expects (memory in MiB). */
-export const NVIDIA_SMI_ARGS = ['--query-gpu=index,name,memory.total,driver_version,pci.bus_id', '--format=csv,noheader,nounits'];
+export const NVIDIA_SMI_ARGS = [
+  '--query-gpu=index,name,memory.total,driver_version,pci.bus_id',
+  '--format=csv,noheader,nounits',
+];
 
 export function runNvidiaSmi(timeoutMs = 5000): Promise<string | undefined> {
   return new Promise((resolve, reject) => {

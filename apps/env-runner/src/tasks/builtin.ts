@@ -4,7 +4,8 @@ import { isPlainObject, TaskFailure, type TaskHandler } from './handler';
 export const sleepHandler: TaskHandler = {
   kind: 'sleep',
   validate(payload) {
-    if (!isPlainObject(payload) || !Number.isInteger(payload['ms']) || (payload['ms'] as number) < 0) return ['payload.ms must be a non-negative integer'];
+    if (!isPlainObject(payload) || !Number.isInteger(payload['ms']) || (payload['ms'] as number) < 0)
+      return ['payload.ms must be a non-negative integer'];
     return undefined;
   },
   run(payload, { signal }) {
@@ -33,13 +34,18 @@ export const echoHandler: TaskHandler = {
 export const failHandler: TaskHandler = {
   kind: 'fail',
   validate(payload) {
-    if (payload !== undefined && payload !== null && (!isPlainObject(payload) || (payload['message'] !== undefined && typeof payload['message'] !== 'string'))) {
+    if (
+      payload !== undefined &&
+      payload !== null &&
+      (!isPlainObject(payload) || (payload['message'] !== undefined && typeof payload['message'] !== 'string'))
+    ) {
       return ['payload.message must be a string'];
     }
     return undefined;
   },
   run: async (payload) => {
-    const message = isPlainObject(payload) && typeof payload['message'] === 'string' ? payload['message'] : 'task failed';
+    const message =
+      isPlainObject(payload) && typeof payload['message'] === 'string' ? payload['message'] : 'task failed';
     throw new TaskFailure(message);
   },
 };

@@ -11,7 +11,9 @@ const ctx = (signal = new AbortController().signal) => ({ signal, assignment: {}
 
 describe('exec task', () => {
   it('when the command is not on the allow-list, the payload is refused naming RUNNER_EXEC_ALLOW', () => {
-    expect(exec.validate?.({ command: 'rm', args: ['-rf', '/'] })).toEqual(['payload.command "rm" is not on this runner\'s allow-list (RUNNER_EXEC_ALLOW)']);
+    expect(exec.validate?.({ command: 'rm', args: ['-rf', '/'] })).toEqual([
+      'payload.command "rm" is not on this runner\'s allow-list (RUNNER_EXEC_ALLOW)',
+    ]);
     expect(exec.validate?.({ command: '/bin/echo', args: [] })).toHaveLength(1);
     expect(exec.validate?.({ command: 'echo', args: 'hi' })).toEqual(['payload.args must be an array of strings']);
     expect(exec.validate?.({ command: 'echo', args: ['hi'] })).toEqual([]);
@@ -30,17 +32,28 @@ describe('exec task', () => {
 
   it('when the command runs, its environment is only what the runner passes on (no secrets)', async () => {
     const out = (await exec.run({ command: 'env', args: [] }, ctx())) as { stdout: string };
-    expect(out.stdout.trim().split('\n').map((l) => l.split('=')[0])).toEqual(['PATH']);
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=')[0]),
+    ).toEqual(['PATH']);
   });
 
   it('when output passes the cap, it is cut at the cap and flagged', async () => {
-    const out = (await exec.run({ command: 'head', args: ['-c', '5000', '/dev/zero'] }, ctx())) as { stdout: string; stdoutTruncated: boolean; stderrTruncated: boolean };
+    const out = (await exec.run({ command: 'head', args: ['-c', '5000', '/dev/zero'] }, ctx())) as {
+      stdout: string;
+      stdoutTruncated: boolean;
+      stderrTruncated: boolean;
+    };
     expect(out.stdout).toHaveLength(1024);
     expect([out.stdoutTruncated, out.stderrTruncated]).toEqual([true, false]);
   });
 
   it('when the command exits non-zero, the task fails with the code and keeps stderr', async () => {
-    const err = await exec.run({ command: 'sh', args: ['-c', 'echo oops >&2; exit 3'] }, ctx()).catch((e: unknown) => e);
+    const err = await exec
+      .run({ command: 'sh', args: ['-c', 'echo oops >&2; exit 3'] }, ctx())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TaskFailure);
     expect((err as TaskFailure).message).toBe('sh exited with code 3');
     expect((err as TaskFailure).output).toMatchObject({ exitCode: 3, stderr: 'oops\n' });
@@ -50,7 +63,10 @@ describe('exec task', () => {
     const controller = new AbortController();
     const dir = mkdtempSync(join(tmpdir(), 'mesh-exec-'));
     const pidFile = join(dir, 'pid');
-    const running = exec.run({ command: 'sh', args: ['-c', `sleep 30 & echo $! > ${pidFile}; wait`] }, ctx(controller.signal));
+    const running = exec.run(
+      { command: 'sh', args: ['-c', `sleep 30 & echo $! > ${pidFile}; wait`] },
+      ctx(controller.signal),
+    );
     const pid = await (async () => {
       for (let i = 0; i < 500; i++) {
         if (existsSync(pidFile)) {
@@ -77,6 +93,8 @@ describe('exec task', () => {
 
   it('when the command does not exist, the task fails clearly', async () => {
     const missing = createExecHandler({ allow: ['no-such-command-xyz'], outputLimitBytes: 1024, env });
-    await expect(missing.run({ command: 'no-such-command-xyz', args: [] }, ctx())).rejects.toThrow('cannot run no-such-command-xyz: ENOENT');
+    await expect(missing.run({ command: 'no-such-command-xyz', args: [] }, ctx())).rejects.toThrow(
+      'cannot run no-such-command-xyz: ENOENT',
+    );
   });
 });

@@ -30,18 +30,29 @@ export function createExecHandler(options: ExecOptions): TaskHandler {
     validate(payload) {
       if (!isPlainObject(payload)) return ['payload must be an object {command, args, timeoutMs}'];
       const problems: string[] = [];
-      if (typeof payload['command'] !== 'string' || payload['command'] === '') problems.push('payload.command must be a non-empty string');
-      else if (!allowed.has(payload['command'])) problems.push(`payload.command ${JSON.stringify(payload['command'])} is not on this runner's allow-list (RUNNER_EXEC_ALLOW)`);
+      if (typeof payload['command'] !== 'string' || payload['command'] === '')
+        problems.push('payload.command must be a non-empty string');
+      else if (!allowed.has(payload['command']))
+        problems.push(
+          `payload.command ${JSON.stringify(payload['command'])} is not on this runner's allow-list (RUNNER_EXEC_ALLOW)`,
+        );
       const args = payload['args'];
-      if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))) problems.push('payload.args must be an array of strings');
+      if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string')))
+        problems.push('payload.args must be an array of strings');
       const timeoutMs = payload['timeoutMs'];
-      if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 1)) problems.push('payload.timeoutMs must be a positive integer');
+      if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 1))
+        problems.push('payload.timeoutMs must be a positive integer');
       return problems;
     },
     run(payload, { signal }) {
       const { command, args = [] } = payload as ExecPayload;
       return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { shell: false, detached: true, env: { ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(command, args, {
+          shell: false,
+          detached: true,
+          env: { ...options.env },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         const out = capture(options.outputLimitBytes);
         const err = capture(options.outputLimitBytes);
         child.stdout.on('data', out.push);
@@ -63,10 +74,22 @@ export function createExecHandler(options: ExecOptions): TaskHandler {
           signal.removeEventListener('abort', onAbort);
           // Descendants that outlived the leader are still in the group.
           killGroup();
-          const output = { exitCode, signal: sig, stdout: out.text(), stderr: err.text(), stdoutTruncated: out.truncated(), stderrTruncated: err.truncated() };
+          const output = {
+            exitCode,
+            signal: sig,
+            stdout: out.text(),
+            stderr: err.text(),
+            stdoutTruncated: out.truncated(),
+            stderrTruncated: err.truncated(),
+          };
           if (signal.aborted) return reject(signal.reason);
           if (exitCode === 0) return resolve(output);
-          reject(new TaskFailure(exitCode === null ? `${command} was killed by ${sig}` : `${command} exited with code ${exitCode}`, output));
+          reject(
+            new TaskFailure(
+              exitCode === null ? `${command} was killed by ${sig}` : `${command} exited with code ${exitCode}`,
+              output,
+            ),
+          );
         });
       });
     },

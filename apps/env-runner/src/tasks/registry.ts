@@ -45,7 +45,8 @@ export function loadHandlersModule(path: string, load: (p: string) => unknown = 
   handlers.forEach((h: Partial<TaskHandler>, i) => {
     if (!isMeshName(h?.kind)) throw new Error(`${path}: handlers[${i}].kind must be a name`);
     if (typeof h.run !== 'function') throw new Error(`${path}: handlers[${i}] (${h.kind}) has no run function`);
-    if (h.validate !== undefined && typeof h.validate !== 'function') throw new Error(`${path}: handlers[${i}] (${h.kind}).validate is not a function`);
+    if (h.validate !== undefined && typeof h.validate !== 'function')
+      throw new Error(`${path}: handlers[${i}] (${h.kind}).validate is not a function`);
   });
   return handlers as TaskHandler[];
 }

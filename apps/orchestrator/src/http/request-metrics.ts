@@ -3,7 +3,11 @@ import { ORCHESTRATOR_ROUTES, type OrchestratorMetrics } from '@mesh/metrics-sch
 
 export type RouteLabel = (typeof ORCHESTRATOR_ROUTES)[number];
 
-const FIXED: Record<string, RouteLabel> = { '/metrics': 'GET /metrics', '/healthz': 'GET /healthz', '/readyz': 'GET /readyz' };
+const FIXED: Record<string, RouteLabel> = {
+  '/metrics': 'GET /metrics',
+  '/healthz': 'GET /healthz',
+  '/readyz': 'GET /readyz',
+};
 
 /** Names the route template a handler serves, for the request duration histogram. */
 export function routeLabel(label: RouteLabel) {
@@ -18,9 +22,16 @@ export function requestMetrics(metrics: OrchestratorMetrics) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const start = process.hrtime.bigint();
     res.once('finish', () => {
-      const route = (res.locals['route'] as RouteLabel | undefined) ?? (req.method === 'GET' ? FIXED[req.path] : undefined) ?? 'unmatched';
-      const statusClass = `${Math.min(5, Math.max(1, Math.floor(res.statusCode / 100)))}xx` as '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
-      metrics.httpRequestDuration.observe({ route, status_class: statusClass }, Number(process.hrtime.bigint() - start) / 1e9);
+      const route =
+        (res.locals['route'] as RouteLabel | undefined) ??
+        (req.method === 'GET' ? FIXED[req.path] : undefined) ??
+        'unmatched';
+      const statusClass = `${Math.min(5, Math.max(1, Math.floor(res.statusCode / 100)))}xx` as
+        '1xx' | '2xx' | '3xx' | '4xx' | '5xx';
+      metrics.httpRequestDuration.observe(
+        { route, status_class: statusClass },
+        Number(process.hrtime.bigint() - start) / 1e9,
+      );
     });
     next();
   };

@@ -25,7 +25,10 @@ export function createEventHandler(o: {
       o.metrics.runEvents.inc({ outcome: r.outcome });
       if (r.finished) {
         o.metrics.runsFinished.inc({ status: r.finished });
-        o.logger.info({ runId: events[i]?.runId, workflow: events[i]?.workflow, status: r.finished }, 'run record finished');
+        o.logger.info(
+          { runId: events[i]?.runId, workflow: events[i]?.workflow, status: r.finished },
+          'run record finished',
+        );
       }
     });
     await o.consumer.ack(entries.map((e) => e.id));

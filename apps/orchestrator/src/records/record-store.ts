@@ -31,7 +31,8 @@ export class RecordStore {
     private readonly now: () => number = Date.now,
   ) {
     const r = redis as Scripted;
-    if (typeof r.meshApplyEvent !== 'function') r.defineCommand('meshApplyEvent', { numberOfKeys: 2, lua: APPLY_EVENT });
+    if (typeof r.meshApplyEvent !== 'function')
+      r.defineCommand('meshApplyEvent', { numberOfKeys: 2, lua: APPLY_EVENT });
     this.redis = r;
   }
 
@@ -67,13 +68,29 @@ export class RecordStore {
   }
 
   /** Applies events in one round trip; `hardwareOf` gives the hardware of a runner named by a task event. */
-  async apply(events: readonly RunEvent[], hardwareOf: (runnerId: string) => HardwareSnapshot | undefined): Promise<ApplyResult[]> {
+  async apply(
+    events: readonly RunEvent[],
+    hardwareOf: (runnerId: string) => HardwareSnapshot | undefined,
+  ): Promise<ApplyResult[]> {
     if (events.length === 0) return [];
-    const pipeline = this.redis.pipeline() as unknown as ReturnType<Redis['pipeline']> & { meshApplyEvent(...a: Array<string | number>): void };
+    const pipeline = this.redis.pipeline() as unknown as ReturnType<Redis['pipeline']> & {
+      meshApplyEvent(...a: Array<string | number>): void;
+    };
     const hardware = events.map((e) => (e.runnerId ? hardwareOf(e.runnerId) : undefined));
     events.forEach((e, n) => {
       const meta = this.keys.record(e.runId, 'meta');
-      pipeline.meshApplyEvent(meta, this.keys.record(e.runId, 'tasks'), e.type, e.at, e.taskId ?? '', e.attempt ?? 0, e.runnerId ?? '', e.domain ?? '', e.error ?? '', this.ttlMs);
+      pipeline.meshApplyEvent(
+        meta,
+        this.keys.record(e.runId, 'tasks'),
+        e.type,
+        e.at,
+        e.taskId ?? '',
+        e.attempt ?? 0,
+        e.runnerId ?? '',
+        e.domain ?? '',
+        e.error ?? '',
+        this.ttlMs,
+      );
       const hw = hardware[n];
       if (e.runnerId && hw) {
         const runners = this.keys.record(e.runId, 'runners');
@@ -90,7 +107,8 @@ export class RecordStore {
       if (e.runnerId && hardware[n]) i += 2;
       const [changed, finished] = reply as [number, number];
       if (changed === -1) results.push({ outcome: 'unknown_run' });
-      else if (finished === 1) results.push({ outcome: 'applied', finished: e.type === 'run-succeeded' ? 'succeeded' : 'failed' });
+      else if (finished === 1)
+        results.push({ outcome: 'applied', finished: e.type === 'run-succeeded' ? 'succeeded' : 'failed' });
       else results.push({ outcome: changed === 1 ? 'applied' : 'duplicate' });
     });
     return results;
@@ -126,7 +144,15 @@ export class RecordStore {
     const runs: RunRecord[] = [];
     const page = Math.max(q.limit * 2, 50);
     for (let scans = 0; scans < 10; scans++) {
-      const raw = await this.redis.zrevrangebyscore(index, after ? String(after.score) : '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, page);
+      const raw = await this.redis.zrevrangebyscore(
+        index,
+        after ? String(after.score) : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        page,
+      );
       const entries: Array<{ runId: string; score: number }> = [];
       for (let i = 0; i < raw.length; i += 2) entries.push({ runId: raw[i] as string, score: Number(raw[i + 1]) });
       // Within one score, entries come in reverse lexicographic order: resume strictly after the cursor.

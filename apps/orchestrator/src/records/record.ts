@@ -35,7 +35,11 @@ export interface RunRecord {
 const num = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
 /** Renders the stored hashes into a record (tasks in submission order). */
-export function renderRecord(meta: Record<string, string>, tasks: Record<string, string>, hardwareByRunner: Record<string, string>): RunRecord {
+export function renderRecord(
+  meta: Record<string, string>,
+  tasks: Record<string, string>,
+  hardwareByRunner: Record<string, string>,
+): RunRecord {
   const order = meta['order'] ? meta['order'].split(',') : [];
   const hardware = (runnerId: string | undefined): HardwareSnapshot | null | undefined => {
     if (!runnerId) return undefined;

@@ -1,5 +1,11 @@
 import type { Logger } from '@mesh/logging';
-import { readRunnerRegistry, type HardwareSnapshot, type MeshKeys, type Redis, type RunnerRegistration } from '@mesh/mesh-protocol';
+import {
+  readRunnerRegistry,
+  type HardwareSnapshot,
+  type MeshKeys,
+  type Redis,
+  type RunnerRegistration,
+} from '@mesh/mesh-protocol';
 
 /**
  * Runner hardware as registered in `mesh:runners`, re-read at most every `refreshMs`. Remembers
@@ -11,7 +17,14 @@ export class RunnerHardware {
   private refreshing: Promise<void> | undefined;
 
   constructor(
-    private readonly o: { redis: Redis; keys: MeshKeys; refreshMs: number; logger: Logger; now?: () => number; maxRemembered?: number },
+    private readonly o: {
+      redis: Redis;
+      keys: MeshKeys;
+      refreshMs: number;
+      logger: Logger;
+      now?: () => number;
+      maxRemembered?: number;
+    },
   ) {}
 
   /** Re-reads the registry when the cached view is older than refreshMs. */
@@ -42,12 +55,18 @@ export class RunnerHardware {
       return;
     }
     for (const r of registry) {
-      if (r.hardware) this.byRunner.set(r.runnerId, { hardware: r.hardware, collectedAt: Number(r.hardware.collectedAt ?? r.lastSeen) });
+      if (r.hardware)
+        this.byRunner.set(r.runnerId, {
+          hardware: r.hardware,
+          collectedAt: Number(r.hardware.collectedAt ?? r.lastSeen),
+        });
     }
     // Bound memory: forget the longest-unseen runners beyond the cap.
     const cap = this.o.maxRemembered ?? 10_000;
     if (this.byRunner.size > cap) {
-      const oldest = [...this.byRunner.entries()].sort((a, b) => a[1].collectedAt - b[1].collectedAt).slice(0, this.byRunner.size - cap);
+      const oldest = [...this.byRunner.entries()]
+        .sort((a, b) => a[1].collectedAt - b[1].collectedAt)
+        .slice(0, this.byRunner.size - cap);
       for (const [id] of oldest) this.byRunner.delete(id);
     }
     this.readAt = now;

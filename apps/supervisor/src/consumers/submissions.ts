@@ -1,5 +1,14 @@
 import type { Logger } from '@mesh/logging';
-import { fieldMap, graphProblems, RUN_ID_PATTERN, type ConsumedEntry, type EntryFields, type RedisStreamConsumer, type RunEvent, type Submission } from '@mesh/mesh-protocol';
+import {
+  fieldMap,
+  graphProblems,
+  RUN_ID_PATTERN,
+  type ConsumedEntry,
+  type EntryFields,
+  type RedisStreamConsumer,
+  type RunEvent,
+  type Submission,
+} from '@mesh/mesh-protocol';
 import type { Schedule, ScheduleEntry } from '../dispatch/schedule';
 import type { RunEvents } from '../events/run-events';
 
@@ -22,7 +31,9 @@ export interface SubmissionHandlerOptions {
  * letter), the run is stored with its routed domain, run-started is published and its root tasks are
  * scheduled; only then is the submission acked. Creating a run twice is harmless.
  */
-export function createSubmissionHandler(o: SubmissionHandlerOptions): (entries: ConsumedEntry<Submission>[]) => Promise<void> {
+export function createSubmissionHandler(
+  o: SubmissionHandlerOptions,
+): (entries: ConsumedEntry<Submission>[]) => Promise<void> {
   return async (entries) => {
     const events: RunEvent[] = [];
     const due: Array<{ entry: ScheduleEntry; at: number }> = [];
@@ -45,9 +56,13 @@ export function createSubmissionHandler(o: SubmissionHandlerOptions): (entries: 
         const result = await o.store.create(s, domain, route);
         if (result.created) {
           events.push(o.events.make(s.runId, s.workflow, 'run-started', { domain }));
-          o.logger.info({ runId: s.runId, workflow: s.workflow, tenant: s.tenant, domain, route, tasks: s.tasks.length }, 'run started');
+          o.logger.info(
+            { runId: s.runId, workflow: s.workflow, tenant: s.tenant, domain, route, tasks: s.tasks.length },
+            'run started',
+          );
         }
-        for (const t of result.ready) due.push({ entry: { kind: 'dispatch', runId: s.runId, taskId: t.taskId, attempt: t.attempt }, at: now });
+        for (const t of result.ready)
+          due.push({ entry: { kind: 'dispatch', runId: s.runId, taskId: t.taskId, attempt: t.attempt }, at: now });
         accepted.push(e.id);
       }),
     );
@@ -64,9 +79,16 @@ export function createSubmissionHandler(o: SubmissionHandlerOptions): (entries: 
  * For a submission entry that could not even be decoded: when its JSON still names a run id and a
  * workflow, the run-failed event that tells the orchestrator why.
  */
-export function runFailedForMalformed(fields: EntryFields | null, detail: string, events: RunEvents): RunEvent | undefined {
+export function runFailedForMalformed(
+  fields: EntryFields | null,
+  detail: string,
+  events: RunEvents,
+): RunEvent | undefined {
   try {
-    const raw = JSON.parse(fieldMap(fields).get('submission') ?? 'null') as { runId?: unknown; workflow?: unknown } | null;
+    const raw = JSON.parse(fieldMap(fields).get('submission') ?? 'null') as {
+      runId?: unknown;
+      workflow?: unknown;
+    } | null;
     if (typeof raw?.runId === 'string' && typeof raw.workflow === 'string' && RUN_ID_PATTERN.test(raw.runId)) {
       return events.make(raw.runId, raw.workflow, 'run-failed', { error: `invalid submission: ${detail}` });
     }

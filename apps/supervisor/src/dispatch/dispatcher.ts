@@ -87,8 +87,17 @@ export class Dispatcher {
       this.release(member);
       if (!marks[i]) return;
       this.o.metrics.routedAssignments.inc({ domain: a.domain, route: item.route });
-      events.push(this.o.events.make(a.runId, a.workflow, 'task-dispatched', { taskId: a.taskId, attempt: a.attempt, domain: a.domain }));
-      watches.push({ entry: { kind: 'watch', runId: a.runId, taskId: a.taskId, attempt: a.attempt }, at: now + a.timeoutMs + this.o.ackGraceMs });
+      events.push(
+        this.o.events.make(a.runId, a.workflow, 'task-dispatched', {
+          taskId: a.taskId,
+          attempt: a.attempt,
+          domain: a.domain,
+        }),
+      );
+      watches.push({
+        entry: { kind: 'watch', runId: a.runId, taskId: a.taskId, attempt: a.attempt },
+        at: now + a.timeoutMs + this.o.ackGraceMs,
+      });
     });
     await this.o.events.publish(events);
     await this.o.schedule.add(watches);
@@ -99,11 +108,26 @@ export class Dispatcher {
   async gaveUp(item: PublishItem, err: Error): Promise<void> {
     const a = item.assignment;
     this.release(memberOf({ kind: 'dispatch', runId: a.runId, taskId: a.taskId, attempt: a.attempt }));
-    this.o.logger.error({ err, runId: a.runId, taskId: a.taskId, domain: a.domain, tries: item.tries }, 'giving up publishing an assignment');
+    this.o.logger.error(
+      { err, runId: a.runId, taskId: a.taskId, domain: a.domain, tries: item.tries },
+      'giving up publishing an assignment',
+    );
     await this.o.coordinator.settle([
-      { workflow: a.workflow, input: { runId: a.runId, taskId: a.taskId, attempt: a.attempt, success: false, allowRetry: false, error: `could not publish the assignment after ${item.tries} attempts: ${err.message}` } },
+      {
+        workflow: a.workflow,
+        input: {
+          runId: a.runId,
+          taskId: a.taskId,
+          attempt: a.attempt,
+          success: false,
+          allowRetry: false,
+          error: `could not publish the assignment after ${item.tries} attempts: ${err.message}`,
+        },
+      },
     ]);
-    await this.o.schedule.remove([memberOf({ kind: 'dispatch', runId: a.runId, taskId: a.taskId, attempt: a.attempt })]);
+    await this.o.schedule.remove([
+      memberOf({ kind: 'dispatch', runId: a.runId, taskId: a.taskId, attempt: a.attempt }),
+    ]);
   }
 
   private async run(): Promise<void> {
@@ -158,8 +182,21 @@ export class Dispatcher {
     const settlements = watches.flatMap((w, i) => {
       const l = loaded[i];
       if (!l || l.status !== 'dispatched') return [];
-      this.o.logger.warn({ runId: w.entry.runId, taskId: w.entry.taskId, attempt: w.entry.attempt }, 'no ack before the deadline; failing the attempt');
-      return [{ workflow: l.meta.workflow, input: { ...w.entry, success: false, allowRetry: true, error: `no ack within ${l.spec.timeoutMs + this.o.ackGraceMs} ms` } }];
+      this.o.logger.warn(
+        { runId: w.entry.runId, taskId: w.entry.taskId, attempt: w.entry.attempt },
+        'no ack before the deadline; failing the attempt',
+      );
+      return [
+        {
+          workflow: l.meta.workflow,
+          input: {
+            ...w.entry,
+            success: false,
+            allowRetry: true,
+            error: `no ack within ${l.spec.timeoutMs + this.o.ackGraceMs} ms`,
+          },
+        },
+      ];
     });
     await this.o.coordinator.settle(settlements);
     await this.o.schedule.remove(watches.map((w) => w.member));
@@ -188,7 +225,15 @@ export class Dispatcher {
         if (now - miss.at >= this.o.dispatchDeadlineMs) {
           expired.push({ c, workflow: l.meta.workflow, domain });
         } else {
-          later.push({ entry: c.entry, at: now + Math.max(1, backoffDelay(miss.misses, this.o.missingRecheckBaseMs, this.o.missingRecheckCapMs, this.o.random)) });
+          later.push({
+            entry: c.entry,
+            at:
+              now +
+              Math.max(
+                1,
+                backoffDelay(miss.misses, this.o.missingRecheckBaseMs, this.o.missingRecheckCapMs, this.o.random),
+              ),
+          });
         }
         continue;
       }
@@ -217,7 +262,12 @@ export class Dispatcher {
       await this.o.coordinator.settle(
         expired.map(({ c, workflow, domain }) => ({
           workflow,
-          input: { ...c.entry, success: false, allowRetry: false, error: `no live runner in domain ${domain} within ${this.o.dispatchDeadlineMs} ms` },
+          input: {
+            ...c.entry,
+            success: false,
+            allowRetry: false,
+            error: `no live runner in domain ${domain} within ${this.o.dispatchDeadlineMs} ms`,
+          },
         })),
       );
       for (const { c } of expired) this.firstMissing.delete(c.member);

@@ -1,6 +1,12 @@
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { isLiveRunner, readRunnerRegistry, type MeshKeys, type Redis, type RunnerRegistration } from '@mesh/mesh-protocol';
+import {
+  isLiveRunner,
+  readRunnerRegistry,
+  type MeshKeys,
+  type Redis,
+  type RunnerRegistration,
+} from '@mesh/mesh-protocol';
 
 /**
  * Which domains have a live runner, read from `mesh:runners` (a runner is live while its last

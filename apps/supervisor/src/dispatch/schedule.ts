@@ -55,7 +55,11 @@ export class Schedule {
     await exec(pipeline);
   }
 
-  async claim(now: number, limit: number, leaseMs: number): Promise<Array<{ member: string; entry: ScheduleEntry | undefined }>> {
+  async claim(
+    now: number,
+    limit: number,
+    leaseMs: number,
+  ): Promise<Array<{ member: string; entry: ScheduleEntry | undefined }>> {
     const members = await this.store.claimDue(this.key, now, limit, now + leaseMs);
     return members.map((member) => ({ member, entry: parseMember(member) }));
   }

@@ -12,7 +12,12 @@ export class RunEvents {
     this.publisher = new StreamPublisher(redis);
   }
 
-  make(runId: string, workflow: string, type: RunEventType, extra: Omit<Partial<RunEvent>, 'runId' | 'workflow' | 'type'> = {}): RunEvent {
+  make(
+    runId: string,
+    workflow: string,
+    type: RunEventType,
+    extra: Omit<Partial<RunEvent>, 'runId' | 'workflow' | 'type'> = {},
+  ): RunEvent {
     return { runId, workflow, type, at: this.now(), ...extra };
   }
 

@@ -22,7 +22,9 @@ export class TenantRouter {
 
   route(tenant: string): Route {
     const pinned = this.map.domainFor(tenant);
-    return pinned === undefined ? { domain: this.defaultDomain, route: 'default' } : { domain: pinned, route: 'override' };
+    return pinned === undefined
+      ? { domain: this.defaultDomain, route: 'default' }
+      : { domain: pinned, route: 'override' };
   }
 
   /** Replaces the overrides (new runs route by the new map) and re-exports them. */

@@ -51,7 +51,10 @@ export class Coordinator {
       const r = results[i] as SettleResult;
       const { runId, taskId, attempt } = s.input;
       watches.push(memberOf({ kind: 'watch', runId, taskId, attempt }));
-      const ready = (at: number) => r.ready.forEach((t) => due.push({ entry: { kind: 'dispatch', runId, taskId: t.taskId, attempt: t.attempt }, at }));
+      const ready = (at: number) =>
+        r.ready.forEach((t) =>
+          due.push({ entry: { kind: 'dispatch', runId, taskId: t.taskId, attempt: t.attempt }, at }),
+        );
 
       if (r.outcome === 'duplicate' || r.outcome === 'unknown') {
         if (s.ack) this.o.metrics.duplicateAcks.inc();
@@ -65,7 +68,12 @@ export class Coordinator {
         this.o.metrics.workerLatencySamples.inc({ worker });
         if (!s.ack.success) this.o.metrics.workerTaskFailures.inc({ worker });
       }
-      const base = { taskId, attempt, ...(s.ack ? { runnerId: s.ack.runnerId } : {}), ...(s.input.error && !s.input.success ? { error: s.input.error } : {}) };
+      const base = {
+        taskId,
+        attempt,
+        ...(s.ack ? { runnerId: s.ack.runnerId } : {}),
+        ...(s.input.error && !s.input.success ? { error: s.input.error } : {}),
+      };
       if (r.outcome === 'retry') {
         ready(now + backoffDelay(attempt - 1, this.o.taskRetryBaseMs, this.o.taskRetryCapMs, this.o.random));
         events.push(this.o.events.make(runId, s.workflow, 'task-retrying', base));
@@ -73,7 +81,13 @@ export class Coordinator {
       }
       ready(now);
       events.push(this.o.events.make(runId, s.workflow, s.input.success ? 'task-succeeded' : 'task-failed', base));
-      for (const skipped of r.skipped) events.push(this.o.events.make(runId, s.workflow, 'task-skipped', { taskId: skipped, error: `dependency ${taskId} failed` }));
+      for (const skipped of r.skipped)
+        events.push(
+          this.o.events.make(runId, s.workflow, 'task-skipped', {
+            taskId: skipped,
+            error: `dependency ${taskId} failed`,
+          }),
+        );
       if (r.finishedRun) finishing.push(this.finishRun(runId, s.workflow, r.runStatus));
     });
 
@@ -98,14 +112,25 @@ export class Coordinator {
   }
 
   private runFinishedEvent(runId: string, workflow: string, status: string, meta: Record<string, string>): RunEvent {
-    return this.o.events.make(runId, workflow, status === 'succeeded' ? 'run-succeeded' : 'run-failed', meta['error'] ? { error: meta['error'] } : {});
+    return this.o.events.make(
+      runId,
+      workflow,
+      status === 'succeeded' ? 'run-succeeded' : 'run-failed',
+      meta['error'] ? { error: meta['error'] } : {},
+    );
   }
 
   /** For a settlement seen again: the events it caused, in case the first time crashed before publishing them. */
   private repeatTerminalEvents(s: Settlement, r: SettleResult, events: RunEvent[]): Array<Promise<RunEvent>> {
     const { runId, taskId, attempt } = s.input;
     if (r.currentAttempt === attempt && (r.taskStatus === 'succeeded' || r.taskStatus === 'failed')) {
-      events.push(this.o.events.make(runId, s.workflow, r.taskStatus === 'succeeded' ? 'task-succeeded' : 'task-failed', { taskId, attempt, ...(s.ack ? { runnerId: s.ack.runnerId } : {}) }));
+      events.push(
+        this.o.events.make(runId, s.workflow, r.taskStatus === 'succeeded' ? 'task-succeeded' : 'task-failed', {
+          taskId,
+          attempt,
+          ...(s.ack ? { runnerId: s.ack.runnerId } : {}),
+        }),
+      );
     }
     if (r.runStatus !== 'succeeded' && r.runStatus !== 'failed') return [];
     return [this.o.store.meta(runId).then((meta) => this.runFinishedEvent(runId, s.workflow, r.runStatus, meta))];

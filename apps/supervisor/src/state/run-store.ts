@@ -93,7 +93,16 @@ export class RunStore {
 
   /** Stores a validated submission as a running run; idempotent (a second call reports what is ready). */
   async create(s: Submission, domain: string, route: 'override' | 'default'): Promise<CreateResult> {
-    const args: Array<string | number> = [s.runId, s.workflow, s.tenant, domain, route, s.submittedAt, this.now(), s.tasks.length];
+    const args: Array<string | number> = [
+      s.runId,
+      s.workflow,
+      s.tenant,
+      domain,
+      route,
+      s.submittedAt,
+      this.now(),
+      s.tasks.length,
+    ];
     for (const t of s.tasks) {
       const spec: TaskSpec = { kind: t.kind, payload: t.payload, timeoutMs: t.timeoutMs };
       args.push(t.id, JSON.stringify(spec), [...new Set(t.dependsOn)].join(','), t.retries);
@@ -117,15 +126,18 @@ export class RunStore {
         const s = inputs[i] as SettleInput;
         args.push(s.taskId, s.attempt, s.success ? 1 : 0, s.error ?? '', s.allowRetry ? 1 : 0);
       }
-      return [this.redis.meshSettleTasks(args), (reply: unknown) => {
-        const flat = reply as Array<string | number>;
-        let at = 0;
-        for (const i of chunk) {
-          const length = Number(flat[at]);
-          results[i] = parseSettle(flat.slice(at + 1, at + 1 + length));
-          at += 1 + length;
-        }
-      }];
+      return [
+        this.redis.meshSettleTasks(args),
+        (reply: unknown) => {
+          const flat = reply as Array<string | number>;
+          let at = 0;
+          for (const i of chunk) {
+            const length = Number(flat[at]);
+            results[i] = parseSettle(flat.slice(at + 1, at + 1 + length));
+            at += 1 + length;
+          }
+        },
+      ];
     });
     return results;
   }
@@ -135,31 +147,60 @@ export class RunStore {
     const marked: boolean[] = new Array(items.length);
     await this.perRun(items, (runId, chunk) => {
       const args: Array<string | number> = [...this.runKeys(runId)];
-      for (const i of chunk) args.push((items[i] as { taskId: string }).taskId, (items[i] as { attempt: number }).attempt);
-      return [this.redis.meshMarkDispatched(args), (reply: unknown) => chunk.forEach((i, k) => (marked[i] = (reply as number[])[k] === 1))];
+      for (const i of chunk)
+        args.push((items[i] as { taskId: string }).taskId, (items[i] as { attempt: number }).attempt);
+      return [
+        this.redis.meshMarkDispatched(args),
+        (reply: unknown) => chunk.forEach((i, k) => (marked[i] = (reply as number[])[k] === 1)),
+      ];
     });
     return marked;
   }
 
   /** The run's routing facts and each task's spec and status, for building assignments (three commands per run). */
-  async loadForDispatch(items: ReadonlyArray<{ runId: string; taskId: string }>): Promise<Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined>> {
-    const loaded: Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined> = new Array(items.length).fill(undefined);
+  async loadForDispatch(
+    items: ReadonlyArray<{ runId: string; taskId: string }>,
+  ): Promise<Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined>> {
+    const loaded: Array<{ meta: RunMeta; spec: TaskSpec; status: string } | undefined> = new Array(items.length).fill(
+      undefined,
+    );
     await this.perRun(items, (runId, chunk) => {
       const tasks = chunk.map((i) => (items[i] as { taskId: string }).taskId);
       const read = Promise.all([
-        this.redis.hmget(this.keys.run(runId, 'meta'), 'runId', 'workflow', 'tenant', 'domain', 'route', 'submittedAt', 'status'),
+        this.redis.hmget(
+          this.keys.run(runId, 'meta'),
+          'runId',
+          'workflow',
+          'tenant',
+          'domain',
+          'route',
+          'submittedAt',
+          'status',
+        ),
         this.redis.hmget(this.keys.run(runId, 'spec'), ...tasks),
         this.redis.hmget(this.keys.run(runId, 'status'), ...tasks),
       ]);
-      return [read, (reply: unknown) => {
-        const [m, specs, statuses] = reply as [Array<string | null>, Array<string | null>, Array<string | null>];
-        if (!m[0]) return;
-        const meta: RunMeta = { runId: m[0], workflow: m[1] as string, tenant: m[2] as string, domain: m[3] as string, route: m[4] as 'override' | 'default', submittedAt: Number(m[5]), status: m[6] as string };
-        chunk.forEach((i, k) => {
-          const spec = specs[k];
-          if (typeof spec === 'string') loaded[i] = { meta, spec: JSON.parse(spec) as TaskSpec, status: statuses[k] as string };
-        });
-      }];
+      return [
+        read,
+        (reply: unknown) => {
+          const [m, specs, statuses] = reply as [Array<string | null>, Array<string | null>, Array<string | null>];
+          if (!m[0]) return;
+          const meta: RunMeta = {
+            runId: m[0],
+            workflow: m[1] as string,
+            tenant: m[2] as string,
+            domain: m[3] as string,
+            route: m[4] as 'override' | 'default',
+            submittedAt: Number(m[5]),
+            status: m[6] as string,
+          };
+          chunk.forEach((i, k) => {
+            const spec = specs[k];
+            if (typeof spec === 'string')
+              loaded[i] = { meta, spec: JSON.parse(spec) as TaskSpec, status: statuses[k] as string };
+          });
+        },
+      ];
     });
     return loaded;
   }
@@ -168,7 +209,10 @@ export class RunStore {
    * Groups items by run (chunks of 500) and issues one request per group, all at once: they share the
    * connection without waiting for each other's replies. Each group's reply is handed back.
    */
-  private async perRun<T extends { runId: string }>(items: readonly T[], request: (runId: string, chunk: number[]) => [Promise<unknown>, (reply: unknown) => void]): Promise<void> {
+  private async perRun<T extends { runId: string }>(
+    items: readonly T[],
+    request: (runId: string, chunk: number[]) => [Promise<unknown>, (reply: unknown) => void],
+  ): Promise<void> {
     const byRun = new Map<string, number[]>();
     items.forEach((item, i) => {
       const list = byRun.get(item.runId);
@@ -208,5 +252,13 @@ function parseSettle(reply: Array<string | number>): SettleResult {
   const nSkipped = Number(reply[i++] ?? 0);
   const skipped: string[] = [];
   for (let k = 0; k < nSkipped; k++) skipped.push(String(reply[i++]));
-  return { outcome, runStatus, taskStatus, currentAttempt: Number(current), ready, skipped, finishedRun: outcome === 'applied' && runStatus !== 'running' };
+  return {
+    outcome,
+    runStatus,
+    taskStatus,
+    currentAttempt: Number(current),
+    ready,
+    skipped,
+    finishedRun: outcome === 'applied' && runStatus !== 'running',
+  };
 }

@@ -25,7 +25,8 @@ export const workflowRequestSchema = {
   $schema: SCHEMA_DIALECT,
   $id: 'urn:mesh:api:v1:workflow-request',
   title: 'WorkflowRequest',
-  description: 'The body of POST /workflow. Task ids are unique, dependencies name tasks of the same request, and the graph has no cycle (checked beyond this schema).',
+  description:
+    'The body of POST /workflow. Task ids are unique, dependencies name tasks of the same request, and the graph has no cycle (checked beyond this schema).',
   type: 'object',
   required: ['workflow', 'tenant', 'tasks'],
   additionalProperties: false,
@@ -58,7 +59,9 @@ export function validateWorkflowRequest(body: unknown): Validation<WorkflowReque
   if (Array.isArray(tasks)) {
     const checkable = tasks.flatMap((t: { id?: unknown; dependsOn?: unknown }) => {
       const deps = t?.dependsOn ?? [];
-      return typeof t?.id === 'string' && Array.isArray(deps) && deps.every((d) => typeof d === 'string') ? [{ id: t.id, dependsOn: deps as string[] }] : [];
+      return typeof t?.id === 'string' && Array.isArray(deps) && deps.every((d) => typeof d === 'string')
+        ? [{ id: t.id, dependsOn: deps as string[] }]
+        : [];
     });
     problems.push(...graphProblems(checkable).map((p) => `/tasks: ${p}`));
   }

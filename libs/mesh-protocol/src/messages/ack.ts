@@ -1,4 +1,12 @@
-import { SCHEMA_DIALECT, assignmentIdSchema, attemptSchema, epochMsSchema, nameSchema, runIdSchema, type EpochMs } from './common';
+import {
+  SCHEMA_DIALECT,
+  assignmentIdSchema,
+  attemptSchema,
+  epochMsSchema,
+  nameSchema,
+  runIdSchema,
+  type EpochMs,
+} from './common';
 
 /**
  * The outcome of one assignment. Written by a runner to `mesh:acks` before it XACKs the assignment;
@@ -29,7 +37,18 @@ export const ackSchema = {
   title: 'Ack',
   description: 'The outcome of one assignment: runner → supervisor on mesh:acks (field "ack").',
   type: 'object',
-  required: ['assignmentId', 'runId', 'workflow', 'taskId', 'attempt', 'runnerId', 'success', 'latencyMs', 'startedAt', 'finishedAt'],
+  required: [
+    'assignmentId',
+    'runId',
+    'workflow',
+    'taskId',
+    'attempt',
+    'runnerId',
+    'success',
+    'latencyMs',
+    'startedAt',
+    'finishedAt',
+  ],
   properties: {
     assignmentId: assignmentIdSchema,
     runId: runIdSchema,

@@ -1,4 +1,13 @@
-import { SCHEMA_DIALECT, assignmentIdSchema, attemptSchema, epochMsSchema, nameSchema, runIdSchema, timeoutMsSchema, type EpochMs } from './common';
+import {
+  SCHEMA_DIALECT,
+  assignmentIdSchema,
+  attemptSchema,
+  epochMsSchema,
+  nameSchema,
+  runIdSchema,
+  timeoutMsSchema,
+  type EpochMs,
+} from './common';
 
 /**
  * One attempt of one task. Written by the supervisor to `mesh:assignments:<domain>`; read by the
@@ -26,7 +35,19 @@ export const assignmentSchema = {
   title: 'Assignment',
   description: 'One attempt of one task: supervisor → runners on mesh:assignments:<domain> (field "assignment").',
   type: 'object',
-  required: ['assignmentId', 'runId', 'workflow', 'taskId', 'tenant', 'domain', 'kind', 'payload', 'attempt', 'timeoutMs', 'enqueuedAt'],
+  required: [
+    'assignmentId',
+    'runId',
+    'workflow',
+    'taskId',
+    'tenant',
+    'domain',
+    'kind',
+    'payload',
+    'attempt',
+    'timeoutMs',
+    'enqueuedAt',
+  ],
   properties: {
     assignmentId: assignmentIdSchema,
     runId: runIdSchema,

@@ -21,10 +21,29 @@ export type EpochMs = number;
 /** What a runner reports of its machine (see the env runner's /hardware). Unknown facts are null; producers may add fields. */
 export interface HardwareSnapshot {
   readonly runnerId?: string;
-  readonly cpu?: { readonly vendor?: string; readonly model?: string; readonly physicalCores?: number; readonly logicalCores?: number; readonly arch?: string } | null;
+  readonly cpu?: {
+    readonly vendor?: string;
+    readonly model?: string;
+    readonly physicalCores?: number;
+    readonly logicalCores?: number;
+    readonly arch?: string;
+  } | null;
   readonly memory?: { readonly totalBytes?: number } | null;
-  readonly gpus?: ReadonlyArray<{ readonly index: number; readonly vendor?: string; readonly model?: string; readonly vramBytes?: number | null; readonly driver?: string | null; readonly busId?: string | null }>;
-  readonly os?: { readonly platform?: string; readonly distro?: string; readonly release?: string; readonly kernel?: string; readonly hostname?: string } | null;
+  readonly gpus?: ReadonlyArray<{
+    readonly index: number;
+    readonly vendor?: string;
+    readonly model?: string;
+    readonly vramBytes?: number | null;
+    readonly driver?: string | null;
+    readonly busId?: string | null;
+  }>;
+  readonly os?: {
+    readonly platform?: string;
+    readonly distro?: string;
+    readonly release?: string;
+    readonly kernel?: string;
+    readonly hostname?: string;
+  } | null;
   readonly collectedAt?: EpochMs;
   readonly errors?: readonly string[];
 }

@@ -11,7 +11,11 @@ export const PROTOCOL_EXAMPLES: { [F in keyof MessageTypes]: MessageTypes[F] } =
       { id: 'load', kind: 'sleep', payload: { ms: 10 }, dependsOn: ['extract'], retries: 0, timeoutMs: 30000 },
     ],
     submittedAt: 1795000000000,
-    hardware: { runnerId: 'gpu-node-1', cpu: { model: 'AMD EPYC 9654', logicalCores: 192 }, gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }] },
+    hardware: {
+      runnerId: 'gpu-node-1',
+      cpu: { model: 'AMD EPYC 9654', logicalCores: 192 },
+      gpus: [{ index: 0, vendor: 'NVIDIA', model: 'NVIDIA H100 80GB HBM3' }],
+    },
   },
   assignment: {
     assignmentId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33:extract:1',

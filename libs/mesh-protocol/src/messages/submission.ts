@@ -1,4 +1,13 @@
-import { SCHEMA_DIALECT, epochMsSchema, hardwareSchema, nameSchema, runIdSchema, timeoutMsSchema, type EpochMs, type HardwareSnapshot } from './common';
+import {
+  SCHEMA_DIALECT,
+  epochMsSchema,
+  hardwareSchema,
+  nameSchema,
+  runIdSchema,
+  timeoutMsSchema,
+  type EpochMs,
+  type HardwareSnapshot,
+} from './common';
 
 /**
  * A workflow run to schedule. Written by the orchestrator to `mesh:workflows` once the HTTP

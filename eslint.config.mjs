@@ -49,6 +49,21 @@ export default [
     },
   },
   {
+    // Type-aware rules: each linted file must be in its project's tsconfig.json (src/ and test/).
+    files: ['apps/*/src/**/*.ts', 'apps/*/test/**/*.ts', 'libs/*/src/**/*.ts', 'libs/*/test/**/*.ts', 'tools/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A promise nobody awaits or catches turns a bad value into an unhandled rejection, which stops the service.
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/only-throw-error': 'error',
+    },
+  },
+  {
     files: [
       'apps/*/src/main.ts',
       '**/*.spec.ts',

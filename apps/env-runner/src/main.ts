@@ -14,6 +14,7 @@ import { RunnerRegistration } from './registry/registration';
 import { EXEC_ENV_PASSTHROUGH } from './tasks/exec';
 import { builtinHandlers, HandlerRegistry, loadHandlersModule } from './tasks/registry';
 
+// runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
 void runService({
   service: 'env-runner',
   spec: ENV_RUNNER_SETTINGS,
@@ -70,6 +71,7 @@ void runService({
       hardwareMetrics: createEnvRunnerHardwareMetrics(hardwareRegistry),
       logger: logger.child({ component: 'hardware' }),
       intervalMs: config.hardwareIntervalMs,
+      // beat() never rejects: it logs its own failures.
       onChange: () => void registration.beat(),
     });
     const firstSnapshot = hardware.start();

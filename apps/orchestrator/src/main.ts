@@ -10,6 +10,7 @@ import { RecordStore } from './records/record-store';
 import { RunnerHardware } from './records/runner-hardware';
 import { SubmissionService } from './submissions';
 
+// runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
 void runService({
   service: 'orchestrator',
   spec: ORCHESTRATOR_SETTINGS,

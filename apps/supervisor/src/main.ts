@@ -9,6 +9,7 @@ import { SUPERVISOR_SETTINGS } from './config';
 import { readTenantMapFile } from './routing/map-file';
 import { Supervisor } from './supervisor';
 
+// runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
 void runService({
   service: 'supervisor',
   spec: SUPERVISOR_SETTINGS,

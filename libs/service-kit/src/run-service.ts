@@ -64,7 +64,7 @@ export async function runService<S extends SettingSpec & typeof SHARED_SETTINGS>
   });
   const fatal = (err: unknown, kind: string): void => {
     logger.fatal({ err }, kind);
-    void shutdown(kind);
+    void shutdown(kind); // never rejects: each step's failure is caught and logged
   };
   process.on('uncaughtException', (err) => fatal(err, 'uncaught exception'));
   process.on('unhandledRejection', (err) => fatal(err, 'unhandled rejection'));

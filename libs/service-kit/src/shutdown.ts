@@ -60,7 +60,7 @@ export function installShutdown(options: ShutdownOptions): (reason: string) => P
       exit(1);
       return;
     }
-    void shutdown(signal);
+    void shutdown(signal); // never rejects: each step's failure is caught and logged
     proc.once(signal, onSignal);
   };
   for (const signal of signals) proc.once(signal, onSignal);

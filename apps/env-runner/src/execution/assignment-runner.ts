@@ -129,6 +129,7 @@ export class AssignmentRunner {
     this.inFlightCount++;
     this.o.metrics.inFlight.set(this.inFlightCount);
     const a = entry.message;
+    // Safe to leave unawaited: the catch below handles every rejection and finally frees the slot.
     void this.o.executor
       .execute(a, this.abandon.signal)
       .then(({ ack, reason }) => {
@@ -136,6 +137,13 @@ export class AssignmentRunner {
         this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
         this.o.acks.push({ entryId: entry.id, ack });
       })
+      .catch((err: unknown) =>
+        // E.g. a loaded handler's validate() that throws: no ack, so the entry stays pending and is redelivered.
+        this.o.logger.error(
+          { err, assignmentId: a.assignmentId, runId: a.runId, entryId: entry.id },
+          'assignment failed outside its handler; it stays pending',
+        ),
+      )
       .finally(() => {
         this.inFlightCount--;
         this.o.metrics.inFlight.set(this.inFlightCount);

@@ -43,7 +43,14 @@ export class HardwareCollector {
   async start(): Promise<RunnerHardware> {
     const first = await this.collect();
     if (this.o.intervalMs > 0) {
-      this.timer = setInterval(() => void this.collect(), this.o.intervalMs);
+      // A periodic collection that fails (e.g. an onChange callback throwing) is logged; the next one retries.
+      this.timer = setInterval(
+        () =>
+          void this.collect().catch((err: unknown) =>
+            this.o.logger.error({ err }, 'hardware collection failed; retrying at the next interval'),
+          ),
+        this.o.intervalMs,
+      );
       this.timer.unref();
     }
     return first;

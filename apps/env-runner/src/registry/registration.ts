@@ -52,6 +52,7 @@ export class RunnerRegistration {
   }
 
   start(): void {
+    // beat() never rejects (it logs its own failures), so the beats need no handler.
     void this.beat();
     this.timer = setInterval(() => void this.beat(), this.o.heartbeatMs);
     this.timer.unref();

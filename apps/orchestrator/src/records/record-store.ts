@@ -121,8 +121,8 @@ export class RecordStore {
       .hgetall(this.keys.record(runId, 'tasks'))
       .hgetall(this.keys.record(runId, 'runners'))
       .exec()) ?? []) as Array<[Error | null, Record<string, string>]>;
-    const failed = replies.find(([err]) => err);
-    if (failed) throw failed[0];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     const [meta, tasks, runners] = replies.map(([, value]) => value);
     if (!meta || !meta['runId']) return undefined;
     return renderRecord(meta, tasks ?? {}, runners ?? {});

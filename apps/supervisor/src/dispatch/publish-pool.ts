@@ -73,6 +73,7 @@ export class PublishPool {
       const batch = this.queue.splice(0, this.o.batchSize);
       this.batches++;
       this.inFlight += batch.length;
+      // send() does not reject: a failed pipeline becomes per-item retries, and the callbacks catch their own.
       void this.send(batch).finally(() => {
         this.batches--;
         this.inFlight -= batch.length;

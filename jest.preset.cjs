@@ -19,6 +19,7 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  testTimeout: 15000,
+  // Above every deadline a test waits on (TEST_DEADLINE_MS in libs/testing), so a test fails with its own message.
+  testTimeout: 120_000,
   maxWorkers: 2,
 };

@@ -28,7 +28,7 @@ describe('project graph', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  });
 
   const projects = (): string[] => Object.keys(graph.nodes);
   const tags = (p: string): string[] => graph.nodes[p]?.data.tags ?? [];

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { createLogger } from '@mesh/logging';
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient, decodeEntry, pingRedis, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
-import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+import { createRedisTestContext, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
 import { createApp } from '../src/app';
 import { RecordStore } from '../src/records/record-store';
 import { RunnerHardware } from '../src/records/runner-hardware';
@@ -40,7 +40,7 @@ function build(opts: { token?: string; bodyLimitBytes?: number; redis?: Redis; r
     hardware,
     metrics,
     idempotencyTtlMs: 60_000,
-    redisTimeoutMs: opts.redisTimeoutMs ?? 500,
+    redisTimeoutMs: opts.redisTimeoutMs ?? TEST_DEADLINE_MS,
     now: () => clock++,
   });
   const app = createApp({
@@ -188,9 +188,7 @@ describe('POST /workflow', () => {
     const tasks = Array.from({ length: 10_000 }, (_, i) => ({ id: `t${i}`, kind: 'echo', payload: { i } }));
     expect(Buffer.byteLength(JSON.stringify(body({ tasks })))).toBeLessThan(1024 * 1024);
     // A 1 MiB run takes a while on a loaded machine: this case is about size, not Redis latency.
-    const fits = await request(build({ redisTimeoutMs: 30_000 }).app)
-      .post('/workflow')
-      .send(body({ tasks }));
+    const fits = await request(build().app).post('/workflow').send(body({ tasks }));
     expect(fits.status).toBe(202);
   });
 
@@ -235,7 +233,8 @@ describe('POST /workflow', () => {
   });
 
   it('when Redis is down, the answer is 503 with a JSON error at once, not a hang', async () => {
-    const down = createRedisClient('redis://127.0.0.1:1', { connectionName: 'down' });
+    // A short disconnect timeout: after refused connections ioredis holds a socket timer that long.
+    const down = createRedisClient('redis://127.0.0.1:1', { connectionName: 'down', disconnectTimeoutMs: 10 });
     try {
       const { app, registry } = build({ redis: down });
       const res = await request(app).post('/workflow').send(body());

@@ -13,7 +13,7 @@ beforeAll(async () => {
   await mesh.runner('gpu-runner', 'gpu');
   await mesh.runner('cpu-runner', 'default');
   orchestrator = await mesh.orchestrator('orch-1');
-}, 30_000);
+});
 afterAll(async () => {
   await mesh.stopAll();
   await ctx.cleanup();
@@ -33,7 +33,7 @@ const finalRecord = (link: string) =>
   eventually(async () => {
     const run = (await (await api(link)).json()) as { status: string };
     return run.status === 'succeeded' || run.status === 'failed' ? (run as Record<string, unknown>) : undefined;
-  }, 15_000);
+  });
 
 describe('the whole mesh, as built processes', () => {
   it("when a 3-task DAG is submitted over HTTP, the run succeeds and each task names its runner and that runner's hardware", async () => {
@@ -61,7 +61,7 @@ describe('the whole mesh, as built processes', () => {
         cpu: { logicalCores: expect.any(Number) },
         gpus: expect.any(Array),
       });
-  }, 20_000);
+  });
 
   it('when a task of kind fail runs, the run fails carrying its error', async () => {
     const { links } = await post({
@@ -82,7 +82,7 @@ describe('the whole mesh, as built processes', () => {
       ['b', 'failed', 'quota exceeded'],
       ['c', 'skipped', 'dependency b failed'],
     ]);
-  }, 20_000);
+  });
 
   it('when the supervisor is scraped, it shows the dispatches and workflow events that happened, matching the finished run records', async () => {
     await post({ workflow: 'report', tenant: 'acme', tasks: [{ id: 'only', kind: 'echo' }] });
@@ -102,7 +102,7 @@ describe('the whole mesh, as built processes', () => {
     const records = await eventually(async () => {
       const c = await counts();
       return c.success + c.failure === 3 ? c : undefined;
-    }, 15_000);
+    });
     const text = await mesh.metrics(supervisor);
     const events = (outcome: string) =>
       ['etl', 'report'].reduce(
@@ -117,7 +117,7 @@ describe('the whole mesh, as built processes', () => {
     expect(sample(orchestratorText, 'orchestrator_submissions_accepted_total')).toBe(3);
     expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="succeeded"}')).toBe(2);
     expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="failed"}')).toBe(1);
-  }, 30_000);
+  });
 
   it('when a second orchestrator runs beside the first and the first restarts, every record is still served, the same by both', async () => {
     const { runId, links } = await post({ workflow: 'audit', tenant: 'acme', tasks: [{ id: 'a', kind: 'echo' }] });
@@ -160,5 +160,5 @@ describe('the whole mesh, as built processes', () => {
       ['succeeded', 'gpu-runner'],
       ['succeeded', 'gpu-runner'],
     ]);
-  }, 30_000);
+  });
 });

@@ -3,6 +3,7 @@ import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionT
 import {
   eventually,
   startServiceProcess,
+  TEST_DEADLINE_MS,
   TEST_REDIS_URL,
   type RedisTestContext,
   type ServiceProcess,
@@ -108,7 +109,7 @@ export class MeshHarness {
   }
 
   /** Waits for the run's run-succeeded or run-failed event. */
-  async finished(runId: string, timeoutMs = 10_000): Promise<RunEvent> {
+  async finished(runId: string, timeoutMs = TEST_DEADLINE_MS): Promise<RunEvent> {
     return eventually(
       async () => (await this.events(runId)).find((e) => e.type === 'run-succeeded' || e.type === 'run-failed'),
       timeoutMs,

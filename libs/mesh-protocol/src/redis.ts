@@ -15,6 +15,11 @@ export interface RedisClientOptions {
   /** Called for connection errors; the client reconnects by itself. Never given the URL. */
   readonly onError?: (err: Error) => void;
   readonly lazyConnect?: boolean;
+  /**
+   * How long disconnect() gives the socket to close before destroying it, in ms (default 2000). The timer
+   * runs even when the socket is already gone (after a refused connection), and holds the process that long.
+   */
+  readonly disconnectTimeoutMs?: number;
 }
 
 /**
@@ -29,6 +34,7 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     enableOfflineQueue: options.enableOfflineQueue ?? false,
     maxRetriesPerRequest: 1,
     lazyConnect: options.lazyConnect ?? false,
+    disconnectTimeout: options.disconnectTimeoutMs ?? 2000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
   });
   client.on('error', options.onError ?? (() => undefined));

@@ -3,6 +3,7 @@ export {
   closeClient,
   deleteByPrefix,
   eventually,
+  TEST_DEADLINE_MS,
   TEST_REDIS_URL,
   type RedisTestContext,
 } from './redis-context';

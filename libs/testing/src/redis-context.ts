@@ -69,11 +69,18 @@ export async function deleteByPrefix(redis: Redis, prefix: string): Promise<numb
   return deleted;
 }
 
+/**
+ * How long a test waits for something that should happen. Generous on purpose: a passing test never waits
+ * for it (it polls for the event), so only a broken behaviour reaches it, even on a loaded 2-core machine.
+ * `MESH_TEST_DEADLINE_MS` overrides it.
+ */
+export const TEST_DEADLINE_MS = Number(process.env['MESH_TEST_DEADLINE_MS'] ?? 30_000);
+
 /** Polls `probe` until it returns a value other than undefined, or rejects after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  timeoutMs = 5000,
-  intervalMs = 10,
+  timeoutMs = TEST_DEADLINE_MS,
+  intervalMs = 20,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -1,5 +1,5 @@
 import { startServiceProcess, runServiceToExit } from './service-process';
-import { TEST_REDIS_URL } from './redis-context';
+import { eventually, TEST_REDIS_URL } from './redis-context';
 import { checkMetrics } from './promtool';
 
 export interface LifecycleSpec {
@@ -32,12 +32,7 @@ export function describeServiceLifecycle(spec: LifecycleSpec): void {
         const url = `http://127.0.0.1:${svc.port}`;
         expect((await fetch(`${url}/healthz`)).status).toBe(200);
         // Ready once its Redis connection is up.
-        let ready = 0;
-        for (let i = 0; i < 200 && ready !== 200; i++) {
-          ready = (await fetch(`${url}/readyz`)).status;
-          if (ready !== 200) await new Promise((r) => setTimeout(r, 25));
-        }
-        expect(ready).toBe(200);
+        await eventually(async () => ((await fetch(`${url}/readyz`)).status === 200 ? true : undefined));
         for (const path of spec.metricsPaths) {
           const res = await fetch(`${url}${path}`);
           expect(res.headers.get('content-type')).toContain('text/plain');

@@ -1,0 +1,96 @@
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
+import { MeshHarness, sample } from '@mesh/mesh-harness';
+
+let ctx: RedisTestContext;
+let mesh: MeshHarness;
+
+beforeEach(() => {
+  ctx = createRedisTestContext('supervisor');
+  mesh = new MeshHarness(ctx);
+});
+afterEach(async () => {
+  await mesh.stopAll();
+  await ctx.cleanup();
+});
+
+describe('supervisor dispatch and routing', () => {
+  it('when XADDs to a domain are refused, retry then failure are counted, the run fails, and the success-ratio PromQL equals success / all', async () => {
+    const sup = await mesh.supervisor('sup-1', {
+      MESH_TENANT_DOMAIN_MAP: 'broken=jammed',
+      SUPERVISOR_PUBLISH_MAX_ATTEMPTS: '3',
+    });
+    await mesh.runner('cpu-1', 'default');
+    await mesh.runner('jam-1', 'jammed');
+    // Redis refuses every XADD to this stream: the key now holds a string (WRONGTYPE).
+    await ctx.redis.del(mesh.keys.assignments('jammed'));
+    await ctx.redis.set(mesh.keys.assignments('jammed'), 'not a stream');
+    const good = await mesh.submit('etl', 'someone', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    const bad = await mesh.submit('etl', 'broken', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    expect((await mesh.finished(good)).type).toBe('run-succeeded');
+    const failed = await mesh.finished(bad);
+    expect(failed.type).toBe('run-failed');
+    expect(failed.error).toMatch(/^task a: could not publish the assignment after 3 attempts: WRONGTYPE/);
+    expect((await mesh.events(bad)).filter((e) => e.type === 'task-skipped').map((e) => e.taskId)).toEqual(['b']);
+
+    const text = await mesh.metrics(sup);
+    const count = (status: string) => sample(text, `supervisor_mesh_dispatch_total{status="${status}"}`);
+    expect([count('success'), count('retry'), count('failure'), count('missing')]).toEqual([2, 2, 1, 0]);
+    // sum(rate(…{status="success"}[5m])) / sum(rate(…[5m])) over a window starting at zero is the ratio of the counters.
+    const ratio = count('success') / (count('success') + count('retry') + count('failure') + count('missing'));
+    expect(ratio).toBeCloseTo(2 / 5, 10);
+  });
+
+  it('when a domain has no live runner, dispatch counts missing and the task runs once a runner of that domain starts', async () => {
+    const sup = await mesh.supervisor('sup-1', { MESH_TENANT_DOMAIN_MAP: 'acme=late' });
+    const runId = await mesh.submit('etl', 'acme', [{ id: 'only' }]);
+    await eventually(async () =>
+      sample(await mesh.metrics(sup), 'supervisor_mesh_dispatch_total{status="missing"}') >= 2 ? true : undefined,
+    );
+    expect(await ctx.redis.xlen(mesh.keys.assignments('late'))).toBe(0);
+    expect((await mesh.events(runId)).map((e) => e.type)).toEqual(['run-started']);
+    await mesh.runner('late-1', 'late');
+    expect((await mesh.finished(runId)).type).toBe('run-succeeded');
+    const text = await mesh.metrics(sup);
+    expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(1);
+    expect(sample(text, 'supervisor_runners_online{domain="late"}')).toBe(1);
+  });
+
+  it('when a domain never gets a runner, the task fails at its dispatch deadline and the run ends', async () => {
+    await mesh.supervisor('sup-1', { SUPERVISOR_DISPATCH_DEADLINE_MS: '300', MESH_DEFAULT_DOMAIN: 'nowhere' });
+    const runId = await mesh.submit('etl', 'acme', [{ id: 'only' }]);
+    const done = await mesh.finished(runId);
+    expect([done.type, done.error]).toEqual([
+      'run-failed',
+      'task only: no live runner in domain nowhere within 300 ms',
+    ]);
+  });
+
+  it('when the tenant map file changes and SIGHUP arrives, new runs follow the new map; a bad map is refused and the old one kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-map-'));
+    const file = join(dir, 'tenants');
+    writeFileSync(file, 'acme=east\n');
+    const sup = await mesh.supervisor('sup-1', { MESH_TENANT_DOMAIN_MAP_FILE: file });
+    await mesh.runner('east-1', 'east');
+    await mesh.runner('west-1', 'west');
+    const first = await mesh.submit('etl', 'acme', [{ id: 'a' }]);
+    await mesh.finished(first);
+    writeFileSync(file, 'acme=west # moved\n');
+    sup.child.kill('SIGHUP');
+    await eventually(async () =>
+      (await mesh.metrics(sup)).includes('supervisor_tenant_domain_override{tenant="acme",domain="west"} 1')
+        ? true
+        : undefined,
+    );
+    const second = await mesh.submit('etl', 'acme', [{ id: 'a' }]);
+    await mesh.finished(second);
+    expect(await ctx.redis.xlen(mesh.keys.assignments('west'))).toBe(1);
+
+    writeFileSync(file, 'acme=west,acme=east\n');
+    sup.child.kill('SIGHUP');
+    await eventually(() => sup.records.find((r) => r['msg'] === 'tenant map refused; keeping the current one'));
+    expect(await mesh.metrics(sup)).toContain('supervisor_tenant_domain_override{tenant="acme",domain="west"} 1');
+  });
+});

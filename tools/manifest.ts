@@ -1,13 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { TenantDomainMap, parseListenAddress } from '@mesh/config';
+import {
+  DEFAULT_DOMAIN,
+  SERVICE_SETTINGS,
+  SHARED_SETTINGS,
+  TENANT_DOMAIN_MAP_SETTING,
+  TenantDomainMap,
+  type ListenAddress,
+  type Setting,
+} from '@mesh/config';
 import { DEFAULT_STREAM_PREFIX, validateManifest, type MeshManifest } from '@mesh/mesh-protocol';
 
-/** Where each app serves the metrics Prometheus scrapes, and which variable holds its listen address. */
-const APPS: Record<string, { metricsPath: string; listenEnv: string; defaultListen: string }> = {
-  supervisor: { metricsPath: '/metrics', listenEnv: 'SUPERVISOR_METRICS_LISTEN', defaultListen: ':9098' },
-  'env-runner': { metricsPath: '/prometheus', listenEnv: 'RUNNER_LISTEN', defaultListen: ':8083' },
-  orchestrator: { metricsPath: '/metrics', listenEnv: 'ORCHESTRATOR_LISTEN', defaultListen: ':9097' },
+/** Where each app serves the metrics Prometheus scrapes, and the setting of its listen address. */
+const APPS: Record<string, { metricsPath: string; listen: Setting<ListenAddress> & { default: string } }> = {
+  supervisor: { metricsPath: '/metrics', listen: SERVICE_SETTINGS.supervisor.listen },
+  'env-runner': { metricsPath: '/prometheus', listen: SERVICE_SETTINGS['env-runner'].listen },
+  orchestrator: { metricsPath: '/metrics', listen: SERVICE_SETTINGS.orchestrator.listen },
 };
 
 interface ComposeService {
@@ -37,14 +45,16 @@ export function manifestFromCompose(composePath: string): MeshManifest {
     const aliases = Array.isArray(svc.networks)
       ? []
       : Object.values(svc.networks ?? {}).flatMap((n) => n?.aliases ?? []);
-    const port = parseListenAddress(env[spec.listenEnv] ?? spec.defaultListen).port;
-    const domain = app === 'env-runner' ? (env['MESH_DOMAIN'] ?? 'default') : undefined;
+    const port = spec.listen.parse(env[spec.listen.env] ?? spec.listen.default).port;
+    const domain =
+      app === 'env-runner' ? (env[SERVICE_SETTINGS['env-runner'].domain.env] ?? DEFAULT_DOMAIN) : undefined;
     if (domain) domains.add(domain);
     if (app === 'supervisor') {
-      overrides = TenantDomainMap.parse(env['MESH_TENANT_DOMAIN_MAP'] ?? '');
-      domains.add(env['MESH_DEFAULT_DOMAIN'] ?? 'default');
+      overrides = TenantDomainMap.parse(env[TENANT_DOMAIN_MAP_SETTING.env] ?? '');
+      domains.add(env[SERVICE_SETTINGS.supervisor.defaultDomain.env] ?? DEFAULT_DOMAIN);
     }
-    if (env['MESH_STREAM_PREFIX']) streamPrefix = env['MESH_STREAM_PREFIX'];
+    const prefix = env[SHARED_SETTINGS.streamPrefix.env];
+    if (prefix) streamPrefix = prefix;
     services.push({
       name,
       host: aliases[0] ?? name,

@@ -1,10 +1,17 @@
+import { SERVICE_SETTINGS } from '@mesh/config';
 import { METRIC_SETS, type MetricDefinition } from '@mesh/metrics-schema';
 
+const LISTEN = {
+  supervisor: SERVICE_SETTINGS.supervisor.listen.default,
+  runner: SERVICE_SETTINGS['env-runner'].listen.default,
+  orchestrator: SERVICE_SETTINGS.orchestrator.listen.default,
+};
+
 const SERVED: Record<keyof typeof METRIC_SETS, string> = {
-  supervisor: 'supervisor `:9098/metrics`',
-  'env-runner': 'env runner `:8083/prometheus` and `/metrics`',
-  'env-runner-hardware': 'env runner `:8083/metrics` only (the hardware snapshot)',
-  orchestrator: 'orchestrator `:9097/metrics`',
+  supervisor: `supervisor \`${LISTEN.supervisor}/metrics\``,
+  'env-runner': `env runner \`${LISTEN.runner}/prometheus\` and \`/metrics\``,
+  'env-runner-hardware': `env runner \`${LISTEN.runner}/metrics\` only (the hardware snapshot)`,
+  orchestrator: `orchestrator \`${LISTEN.orchestrator}/metrics\``,
 };
 
 function labelText(def: MetricDefinition): string {

@@ -1,8 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { TEST_DEADLINE_MS } from '@mesh/testing';
 
-const LAUNCHER = join(__dirname, '..', 'mesh-local.mjs');
+// Built from tools/mesh-local.ts by `npm run build:launcher` (the tools test target runs it first).
+const LAUNCHER = join(__dirname, '..', '..', 'dist', 'tools', 'mesh-local.js');
+
+beforeAll(() => {
+  if (!existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: run "npm run build:launcher" first`);
+});
 
 function launch(env: Record<string, string>): {
   child: ChildProcess;
@@ -33,6 +40,8 @@ async function answers(url: string): Promise<boolean> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     connectTimeout: 500,
+    // After a refused connection, ioredis holds a socket timer this long on disconnect.
+    disconnectTimeout: 10,
   });
   c.on('error', () => undefined);
   try {
@@ -49,7 +58,7 @@ describe('local mesh launcher', () => {
   it('when no Redis answers, it starts a private one, brings the mesh up, runs the demo on the pinned domain, and Ctrl-C stops it all', async () => {
     const mesh = launch({ MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1', MESH_LOCAL_PORT_OFFSET: '21000' });
     try {
-      await waitFor(mesh.out, 'Ctrl-C stops everything.', 40_000);
+      await waitFor(mesh.out, 'Ctrl-C stops everything.', TEST_DEADLINE_MS * 2);
       const out = mesh.out();
       expect(out).toMatch(/using a private redis-server on port (\d+)/);
       expect(out).toContain('demo run succeeded (tenant acme → domain gpu, tasks on local-gpu-runner)');
@@ -66,7 +75,7 @@ describe('local mesh launcher', () => {
     } finally {
       mesh.child.kill('SIGKILL');
     }
-  }, 60_000);
+  });
 
   it('when there is no Redis and no redis-server, it stops with one line saying how to get Redis', async () => {
     const mesh = launch({

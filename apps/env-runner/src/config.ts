@@ -1,42 +1,13 @@
-import { hostname } from 'node:os';
-import {
-  parseInteger,
-  parseList,
-  parseListenAddress,
-  parseName,
-  setting,
-  SHARED_SETTINGS,
-  type ConfigOf,
-} from '@mesh/config';
-
-export const DEFAULT_RUNNER_LISTEN = ':8083';
-export const DEFAULT_DOMAIN = 'default';
+import { parseInteger, parseList, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
 const ms = (min: number, max: number) => parseInteger(min, max);
 
 /** Every setting of the env runner. */
 export const ENV_RUNNER_SETTINGS = {
   ...SHARED_SETTINGS,
-  listen: setting({
-    env: 'RUNNER_LISTEN',
-    default: DEFAULT_RUNNER_LISTEN,
-    parse: parseListenAddress,
-    doc: 'Where /prometheus, /metrics, /hardware, /healthz and /readyz are served: host:port or :port.',
-  }),
-  domain: setting({
-    env: 'MESH_DOMAIN',
-    default: DEFAULT_DOMAIN,
-    parse: parseName,
-    doc: 'The worker domain this runner serves (it reads mesh:assignments:<domain>).',
-  }),
-  runnerId: setting({
-    env: 'RUNNER_ID',
-    // The host name is stable across restarts, so metric series and consumer names do not churn.
-    default: hostname(),
-    docDefault: 'the host name',
-    parse: parseName,
-    doc: 'This runner\'s id: its consumer name in the runners group and its "worker" label.',
-  }),
+  listen: SERVICE_SETTINGS['env-runner'].listen,
+  domain: SERVICE_SETTINGS['env-runner'].domain,
+  runnerId: SERVICE_SETTINGS['env-runner'].runnerId,
   concurrency: setting({
     env: 'RUNNER_CONCURRENCY',
     default: '16',

@@ -1,18 +1,11 @@
-import { hostname } from 'node:os';
-import { parseInteger, parseListenAddress, parseName, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
-export const DEFAULT_ORCHESTRATOR_LISTEN = ':9097';
 const int = parseInteger;
 
 /** Every setting of the orchestrator. */
 export const ORCHESTRATOR_SETTINGS = {
   ...SHARED_SETTINGS,
-  listen: setting({
-    env: 'ORCHESTRATOR_LISTEN',
-    default: DEFAULT_ORCHESTRATOR_LISTEN,
-    parse: parseListenAddress,
-    doc: 'Where the HTTP API, /metrics, /healthz and /readyz are served: host:port or :port.',
-  }),
+  listen: SERVICE_SETTINGS.orchestrator.listen,
   apiToken: setting({
     env: 'MESH_API_TOKEN',
     secret: true,
@@ -22,13 +15,7 @@ export const ORCHESTRATOR_SETTINGS = {
     },
     doc: 'When set, POST /workflow and the run endpoints need "Authorization: Bearer <token>".',
   }),
-  orchestratorId: setting({
-    env: 'ORCHESTRATOR_ID',
-    default: hostname(),
-    docDefault: 'the host name',
-    parse: parseName,
-    doc: "This orchestrator's consumer name in the orchestrator group; give each its own.",
-  }),
+  orchestratorId: SERVICE_SETTINGS.orchestrator.orchestratorId,
   bodyLimitBytes: setting({
     env: 'ORCHESTRATOR_BODY_LIMIT_BYTES',
     default: String(1024 * 1024),

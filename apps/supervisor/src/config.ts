@@ -1,29 +1,18 @@
-import { hostname } from 'node:os';
 import {
   parseInteger,
-  parseListenAddress,
-  parseName,
+  SERVICE_SETTINGS,
   setting,
   SHARED_SETTINGS,
   TENANT_DOMAIN_MAP_SETTING,
   type ConfigOf,
 } from '@mesh/config';
 
-export const DEFAULT_METRICS_LISTEN = ':9098';
-export const DEFAULT_DOMAIN = 'default';
-
 const int = parseInteger;
 
 /** Every setting of the supervisor. */
 export const SUPERVISOR_SETTINGS = {
   ...SHARED_SETTINGS,
-  listen: setting({
-    env: 'SUPERVISOR_METRICS_LISTEN',
-    flag: '--metrics-listen',
-    default: DEFAULT_METRICS_LISTEN,
-    parse: parseListenAddress,
-    doc: 'Where /metrics, /healthz and /readyz are served: host:port or :port.',
-  }),
+  listen: SERVICE_SETTINGS.supervisor.listen,
   tenantDomainMap: TENANT_DOMAIN_MAP_SETTING,
   tenantDomainMapFile: setting({
     env: 'MESH_TENANT_DOMAIN_MAP_FILE',
@@ -31,19 +20,8 @@ export const SUPERVISOR_SETTINGS = {
     parse: (raw: string) => raw,
     doc: 'A file holding the tenant map (same syntax); read at start and again on SIGHUP. Not combined with MESH_TENANT_DOMAIN_MAP.',
   }),
-  defaultDomain: setting({
-    env: 'MESH_DEFAULT_DOMAIN',
-    default: DEFAULT_DOMAIN,
-    parse: parseName,
-    doc: 'Domain for tenants without an override.',
-  }),
-  supervisorId: setting({
-    env: 'SUPERVISOR_ID',
-    default: hostname(),
-    docDefault: 'the host name',
-    parse: parseName,
-    doc: "This supervisor's consumer name in the supervisor group; give each supervisor its own.",
-  }),
+  defaultDomain: SERVICE_SETTINGS.supervisor.defaultDomain,
+  supervisorId: SERVICE_SETTINGS.supervisor.supervisorId,
   batchSize: setting({
     env: 'SUPERVISOR_BATCH_SIZE',
     default: '500',

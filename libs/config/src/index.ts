@@ -16,3 +16,4 @@ export {
 } from './parsers';
 export { TenantDomainMap } from './tenant-domain-map';
 export { SHARED_SETTINGS, TENANT_DOMAIN_MAP_SETTING, DEFAULT_REDIS_URL, LOG_LEVELS } from './shared-settings';
+export { SERVICE_SETTINGS, DEFAULT_DOMAIN, type ServiceName } from './service-settings';

@@ -1,6 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { runService, spawnService } from '@mesh/process-kit';
+import { TEST_DEADLINE_MS } from './redis-context';
 
 /** The workspace root (where dist/ is built). */
 export const WORKSPACE_ROOT = join(__dirname, '..', '..', '..');
@@ -25,72 +26,35 @@ export async function startServiceProcess(
   env: Record<string, string>,
   options: { argv?: string[]; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const script = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
-  if (!existsSync(script)) throw new Error(`${script} is missing: run "npx nx build ${app}" first`);
-  const child = spawn(process.execPath, [script, ...(options.argv ?? [])], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
   const records: Array<Record<string, unknown>> = [];
-  let stderr = '';
-  let buffered = '';
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      // Leave nothing running behind a failed start.
-      child.kill('SIGKILL');
-      reject(new Error(`${app} did not log "listening" within ${options.timeoutMs ?? 10000} ms; stderr: ${stderr}`));
-    }, options.timeoutMs ?? 10000);
-    child.stdout?.on('data', (chunk) => {
-      buffered += String(chunk);
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const record = JSON.parse(line) as Record<string, unknown>;
-          records.push(record);
-          if (record['msg'] === 'listening') {
-            clearTimeout(timer);
-            resolve(Number(record['port']));
-          }
-        } catch {
-          // not a log record
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${app} exited with ${code} before listening; stderr: ${stderr}`));
-    });
+  const service = spawnService({
+    root: WORKSPACE_ROOT,
+    app,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    argv: options.argv ?? [],
+    onRecord: (record) => records.push(record),
   });
+  const port = await service.listening(options.timeoutMs ?? TEST_DEADLINE_MS);
   return {
-    child,
+    child: service.child,
     port,
     records,
-    stderr: () => stderr,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode === null) child.kill(signal);
-      return exited;
-    },
+    stderr: () => service.stderr(),
+    stop: async (signal = 'SIGTERM') => (await service.stop(signal)).code,
   };
 }
 
 /** Runs a built service to completion (for start-up failures); resolves with its exit code and output. */
-export function runServiceToExit(
+export async function runServiceToExit(
   app: string,
   env: Record<string, string>,
   argv: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const script = join(WORKSPACE_ROOT, 'dist', 'apps', app, 'main.js');
-  const child = spawn(process.execPath, [script, ...argv], {
+  const { code, stdout, stderr } = await runService({
+    root: WORKSPACE_ROOT,
+    app,
     env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    argv,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c) => (stdout += String(c)));
-  child.stderr.on('data', (c) => (stderr += String(c)));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return { code, stdout, stderr };
 }

@@ -1,185 +1,194 @@
 /**
- * Throughput and latency of the mesh against the raw Redis-streams loop, measured in one process
- * tree on this machine's Redis (a private key prefix, deleted afterwards):
+ * `npm run bench [-- --tasks 10000 --latency-runs 200 --out dist/bench/report.json]`: builds the
+ * apps, then measures in ONE run on one Redis (every key under a private prefix, deleted at the end):
  *
- *   npm run bench [-- --tasks 10000 --latency-runs 200]
+ * 1. the raw Redis-streams loop (raw-loop.ts, its own process): the ceiling for any stream-based mesh;
+ * 2. BullMQ 6 (bullmq-producer.ts and bullmq-worker.ts, their own processes, concurrency 50);
+ * 3. the mesh: the built orchestrator, supervisor and two env runners (dist/apps/<app>/main.js),
+ *    driven through the HTTP API, timed by the run record's own submittedAt / finishedAt.
  *
- * 1. baseline: XADD N entries, one group consumer reads them and writes an ack per entry (pipelined,
- *    batched), another reads the acks — the ceiling any stream-based mesh can reach here;
- * 2. fan-out: one run of N independent echo tasks through the built supervisor and one env runner,
- *    from the XADD of the submission to the run-succeeded event;
- * 3. latency: sequential one-task runs, submission to run-succeeded, p50/p95.
- * Prints tasks/s for both and their ratio. Numbers, not assertions: this machine is small and noisy.
+ * Each system gets an unmeasured warm-up fan-out, then a fan-out of N no-op tasks (tasks/s) and
+ * sequential one-task runs (p50/p95/p99). CPU per task comes from utime+stime in /proc/<pid>/stat of
+ * every process involved, Redis included, read before and after each phase. It prints the ratios
+ * against DESIGN.md's budgets with PASS/MISS and writes a JSON report. Bundled with the child
+ * scripts into dist/tools/bench/ by the `bench` script; Ctrl-C stops everything and deletes the keys.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import Redis from 'ioredis';
-import { createKeys, decodeEntry, encodeEntry, PROTOCOL_VERSION, type Submission } from '@mesh/mesh-protocol';
+import { benchBullmq } from './bullmq-system';
+import { benchMesh } from './mesh-system';
+import { BenchUsageError, parseOptions, USAGE, type BenchOptions } from './options';
+import { Progress } from './progress';
+import { benchRawLoop } from './raw-system';
+import { deleteKeys, redisFacts } from './redis-host';
+import { buildReport, formatReport } from './report';
+import type { SystemContext, SystemName, SystemResult } from './results';
 
-const ROOT = join(__dirname, '..', '..');
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const TASKS = arg('tasks', 10_000);
-const LATENCY_RUNS = arg('latency-runs', 200);
-const URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const PREFIX = `bench:${randomUUID().slice(0, 8)}`;
-const keys = createKeys(PREFIX);
+// Bundled to dist/tools/bench/mesh-bench.js: the workspace root is three folders up.
+const ROOT = join(__dirname, '..', '..', '..');
 
-async function baseline(redis: Redis, n: number): Promise<number> {
-  const stream = `${PREFIX}:baseline:in`;
-  const acks = `${PREFIX}:baseline:acks`;
-  await redis.xgroup('CREATE', stream, 'g', '0', 'MKSTREAM');
-  const worker = redis.duplicate();
-  const started = performance.now();
-  const produce = (async () => {
-    for (let i = 0; i < n; i += 1000) {
-      const p = redis.pipeline();
-      for (let j = i; j < Math.min(n, i + 1000); j++)
-        p.xadd(stream, '*', 'v', PROTOCOL_VERSION, 'assignment', `{"i":${j}}`);
-      await p.exec();
-    }
-  })();
-  const work = (async () => {
-    let done = 0;
-    while (done < n) {
-      const reply = (await worker.xreadgroup(
-        'GROUP',
-        'g',
-        'w',
-        'COUNT',
-        1000,
-        'BLOCK',
-        1000,
-        'STREAMS',
-        stream,
-        '>',
-      )) as Array<[string, Array<[string, string[]]>]> | null;
-      const entries = reply?.[0]?.[1] ?? [];
-      if (entries.length === 0) continue;
-      const p = worker.pipeline();
-      for (const [, fields] of entries) p.xadd(acks, '*', 'v', PROTOCOL_VERSION, 'ack', fields[3] ?? '');
-      p.xack(stream, 'g', ...entries.map(([id]) => id));
-      await p.exec();
-      done += entries.length;
-    }
-  })();
-  let seen = 0;
-  let last = '0';
-  while (seen < n) {
-    const reply = (await redis.xread('COUNT', 5000, 'BLOCK', 1000, 'STREAMS', acks, last)) as Array<
-      [string, Array<[string, string[]]>]
-    > | null;
-    const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length > 0) last = entries[entries.length - 1]?.[0] ?? last;
-    seen += entries.length;
+const progress = new Progress();
+function say(line: string): void {
+  progress.end();
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+/** Stops registered by the systems as they start things; run newest first at the end or on failure. */
+const cleanups = new Set<() => Promise<unknown>>();
+/** Set once the clean-up has stopped everything: whatever registers later is stopped at once. */
+let closed = false;
+let cleanedUp: Promise<void> | undefined;
+
+function onCleanup(stop: () => Promise<unknown>): () => void {
+  if (closed) {
+    void stop();
+    return () => undefined;
   }
-  await Promise.all([produce, work]);
-  worker.disconnect();
-  return (n / (performance.now() - started)) * 1000;
+  cleanups.add(stop);
+  return () => cleanups.delete(stop);
 }
 
-function startApp(app: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist', 'apps', app, 'main.js')], {
-    env: { PATH: process.env['PATH'] ?? '', REDIS_URL: URL, MESH_STREAM_PREFIX: PREFIX, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${app} exited with ${code}`)));
-    setTimeout(() => resolve(child), 1500);
-  });
-}
-
-/** Submits a run and resolves with ms from XADD to its run-succeeded event. */
-async function runOnce(redis: Redis, reader: Redis, tasks: number, cursor: { id: string }): Promise<number> {
-  const submission: Submission = {
-    runId: randomUUID(),
-    workflow: 'bench',
-    tenant: 'bench',
-    tasks: Array.from({ length: tasks }, (_, i) => ({
-      id: `t${i}`,
-      kind: 'echo',
-      payload: null,
-      dependsOn: [],
-      retries: 0,
-      timeoutMs: 60_000,
-    })),
-    submittedAt: Date.now(),
-    hardware: null,
-  };
-  const t0 = performance.now();
-  await redis.xadd(keys.workflows, '*', ...encodeEntry('submission', submission));
-  for (;;) {
-    const reply = (await reader.xread('COUNT', 1000, 'BLOCK', 10_000, 'STREAMS', keys.runEvents, cursor.id)) as Array<
-      [string, Array<[string, string[]]>]
-    > | null;
-    const entries = reply?.[0]?.[1] ?? [];
-    if (entries.length === 0) throw new Error('no run event within 10 s');
-    cursor.id = entries[entries.length - 1]?.[0] ?? cursor.id;
-    for (const [, fields] of entries) {
-      const e = decodeEntry('event', fields);
-      if (
-        e.ok &&
-        e.message.runId === submission.runId &&
-        (e.message.type === 'run-succeeded' || e.message.type === 'run-failed')
-      ) {
-        if (e.message.type === 'run-failed') throw new Error(`bench run failed: ${e.message.error}`);
-        return performance.now() - t0;
-      }
+function cleanUp(redis: Redis, prefix: string): Promise<void> {
+  cleanedUp ??= (async () => {
+    progress.end();
+    // A system may still register a process while earlier ones stop: take the newest until none is left.
+    for (let stop = [...cleanups].pop(); stop; stop = [...cleanups].pop()) {
+      cleanups.delete(stop);
+      await stop().catch((err: Error) => say(`stopping: ${err.message}`));
     }
-  }
-}
-
-const pct = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-
-async function main(): Promise<void> {
-  const redis = new Redis(URL, { protocol: 2 });
-  const reader = new Redis(URL, { protocol: 2 });
-  const apps: ChildProcess[] = [];
-  try {
-    const base = await baseline(redis, TASKS);
-    console.log(`baseline raw streams loop: ${Math.round(base)} entries/s (${TASKS})`);
-    apps.push(
-      await startApp('supervisor', { SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0', SUPERVISOR_ID: 'bench-supervisor' }),
-    );
-    apps.push(
-      await startApp('env-runner', {
-        RUNNER_LISTEN: '127.0.0.1:0',
-        RUNNER_ID: 'bench-runner',
-        RUNNER_CONCURRENCY: '256',
-        RUNNER_HARDWARE_INTERVAL_MS: '0',
-      }),
-    );
-    const cursor = { id: '$' };
-    await runOnce(redis, reader, 10, cursor); // warm-up
-    const fanoutMs = await runOnce(redis, reader, TASKS, cursor);
-    const mesh = (TASKS / fanoutMs) * 1000;
-    console.log(`mesh fan-out: ${TASKS} tasks in ${Math.round(fanoutMs)} ms = ${Math.round(mesh)} tasks/s`);
-    console.log(`ratio mesh / baseline: ${(mesh / base).toFixed(3)}`);
-    const latencies: number[] = [];
-    for (let i = 0; i < LATENCY_RUNS; i++) latencies.push(await runOnce(redis, reader, 1, cursor));
-    latencies.sort((a, b) => a - b);
-    console.log(
-      `one-task run latency over ${LATENCY_RUNS} runs: p50 ${pct(latencies, 0.5).toFixed(2)} ms, p95 ${pct(latencies, 0.95).toFixed(2)} ms`,
-    );
-  } finally {
-    for (const a of apps) a.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 1000));
-    let c = '0';
-    do {
-      const [next, found] = await redis.scan(c, 'MATCH', `${PREFIX}:*`, 'COUNT', 1000);
-      c = next;
-      if (found.length > 0) await redis.unlink(...found);
-    } while (c !== '0');
+    closed = true;
+    try {
+      const deleted = await deleteKeys(redis, prefix);
+      say(`deleted ${deleted} keys under ${prefix}:`);
+    } catch (err) {
+      say(`could not delete the keys under ${prefix}: (${(err as Error).message}); delete them by hand`);
+    }
     redis.disconnect();
-    reader.disconnect();
+  })();
+  return cleanedUp;
+}
+
+function bullmqVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'bullmq', 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
   }
 }
 
-void main().catch((err: Error) => {
-  console.error(err.message);
-  process.exit(1);
-});
+async function run(options: BenchOptions, redis: Redis, prefix: string): Promise<void> {
+  const load = loadavg()[0] ?? 0;
+  const facts = await redisFacts(redis);
+  const notes: string[] = [
+    'One run on a shared machine: every process of every system, and whatever else runs there, competes for the same cores; read the numbers as ranges.',
+  ];
+  notes.push(
+    'CPU per run in the latency phase includes what each process uses while idle between the sequential runs (the mesh client polls every 50 ms): compare the idle table.',
+  );
+  if (facts.note) notes.push(facts.note);
+  else
+    notes.push(
+      `Redis CPU is that of the whole redis-server (pid ${facts.pid}); commands of other clients on it during a phase count too.`,
+    );
+  const ctx: SystemContext = {
+    root: ROOT,
+    redisUrl: options.redisUrl,
+    prefix,
+    tasks: options.tasks,
+    warmupTasks: options.warmupTasks,
+    latencyRuns: options.latencyRuns,
+    idleMs: options.idleMs,
+    timeoutMs: options.timeoutMs,
+    progress,
+    redisProcess: facts.process,
+    onCleanup,
+    say,
+  };
+  say(`key prefix ${prefix}, Redis ${facts.version} at ${options.redisUrl}`);
+  const results: Partial<Record<SystemName, SystemResult>> = {};
+  if (!options.skipRaw) results.raw = await benchRawLoop(ctx);
+  if (!options.skipBullmq) results.bullmq = await benchBullmq(ctx, options.bullmqConcurrency);
+  if (!options.skipMesh)
+    results.mesh = await benchMesh(ctx, { runnerConcurrency: options.runnerConcurrency, pollMs: options.pollMs });
+
+  const cpuList = cpus();
+  const report = buildReport(
+    {
+      cpus: cpuList.length,
+      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      os: `${type()} ${release()}`,
+      node: process.version,
+      redisVersion: facts.version,
+      bullmqVersion: bullmqVersion(),
+      redisPid: facts.pid ?? null,
+      loadAverage: { start: load, end: loadavg()[0] ?? 0 },
+    },
+    {
+      tasks: options.tasks,
+      latencyRuns: options.latencyRuns,
+      warmupTasks: options.warmupTasks,
+      idleMs: options.idleMs,
+      fanOutPollMs: options.pollMs,
+      runnerConcurrency: options.runnerConcurrency,
+      bullmqConcurrency: options.bullmqConcurrency,
+      runners: 2,
+      logLevel: 'warn',
+    },
+    results,
+    notes,
+  );
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${formatReport(report)}\n\nJSON report: ${options.out}\n`);
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2), process.env, ROOT);
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  options = { ...options, out: resolve(options.out) };
+  const prefix = `bench:${randomUUID().slice(0, 8)}`;
+  const redis = new Redis(options.redisUrl, { protocol: 2, maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      say(`${signal}: stopping everything`);
+      void cleanUp(redis, prefix).finally(() => process.exit(130));
+    });
+  }
+  try {
+    await run(options, redis, prefix);
+    return 0;
+  } catch (err) {
+    say(`failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await cleanUp(redis, prefix);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  },
+);

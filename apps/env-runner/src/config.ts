@@ -16,9 +16,9 @@ export const ENV_RUNNER_SETTINGS = {
   }),
   claimIdleMs: setting({
     env: 'RUNNER_CLAIM_IDLE_MS',
-    default: '10000',
+    default: '3000',
     parse: ms(100, 3_600_000),
-    doc: 'An assignment left unacked this long by a runner that died is reclaimed by another runner of the domain.',
+    doc: 'The lease of an assignment: a runner renews it every quarter of this while it executes the assignment; once it lapses (the runner died or stalled), another runner of the domain takes the assignment over.',
   }),
   maxDeliveries: setting({
     env: 'RUNNER_MAX_DELIVERIES',

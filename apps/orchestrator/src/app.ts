@@ -5,7 +5,7 @@ import type { OrchestratorMetrics } from '@mesh/metrics-schema';
 import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
 import { requireBearer } from './http/auth';
 import { requestMetrics } from './http/request-metrics';
-import type { RecordStore } from './records/record-store';
+import type { RunIndex, RunState } from '@mesh/run-state';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflow';
 import type { SubmissionService } from './submissions';
@@ -16,7 +16,8 @@ export interface OrchestratorAppDeps {
   readonly logger: Logger;
   readonly redisReady: ReadinessCheck;
   readonly submissions: SubmissionService;
-  readonly records: RecordStore;
+  readonly state: RunState;
+  readonly index: RunIndex;
   readonly apiToken?: string | undefined;
   readonly bodyLimitBytes: number;
   readonly isDraining?: () => boolean;
@@ -37,6 +38,6 @@ export function createApp(deps: OrchestratorAppDeps): Express {
   app.use(
     workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
   );
-  app.use(runRoutes(deps.records));
+  app.use(runRoutes(deps.state, deps.index));
   return finishApp(app, deps.logger);
 }

@@ -26,7 +26,7 @@ export const ORCHESTRATOR_SETTINGS = {
     env: 'ORCHESTRATOR_RECORD_TTL_MS',
     default: String(7 * 86_400_000),
     parse: int(60_000, 3650 * 86_400_000),
-    doc: 'How long run records are kept after their last change.',
+    doc: "How long a workflow keeps listing its runs (the run index); a finished run itself is kept for the supervisors' SUPERVISOR_FINISHED_RUN_TTL_MS.",
   }),
   idempotencyTtlMs: setting({
     env: 'ORCHESTRATOR_IDEMPOTENCY_TTL_MS',
@@ -45,24 +45,6 @@ export const ORCHESTRATOR_SETTINGS = {
     default: '1000',
     parse: int(10, 600_000),
     doc: 'How often runner hardware is re-read from mesh:runners.',
-  }),
-  batchSize: setting({
-    env: 'ORCHESTRATOR_BATCH_SIZE',
-    default: '500',
-    parse: int(1, 10_000),
-    doc: 'Run events read per batch.',
-  }),
-  blockMs: setting({
-    env: 'ORCHESTRATOR_BLOCK_MS',
-    default: '2000',
-    parse: int(10, 60_000),
-    doc: 'How long one read waits for new run events.',
-  }),
-  claimIdleMs: setting({
-    env: 'ORCHESTRATOR_CLAIM_IDLE_MS',
-    default: '10000',
-    parse: int(100, 3_600_000),
-    doc: 'Run events left unacked this long by an orchestrator that died are taken over by another.',
   }),
 };
 

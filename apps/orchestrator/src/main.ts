@@ -1,13 +1,12 @@
 import { Registry } from 'prom-client';
 import { formatListenAddress } from '@mesh/config';
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
-import { createKeys, createRedisClient, GROUPS, RedisStreamConsumer, whenReady } from '@mesh/mesh-protocol';
-import { closeRedis, closeServer, connectRedis, listen, runService, StreamLoop } from '@mesh/service-kit';
+import { createKeys } from '@mesh/mesh-protocol';
+import { RunIndex, RunState } from '@mesh/run-state';
+import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { ORCHESTRATOR_SETTINGS } from './config';
-import { createEventHandler } from './records/event-handler';
-import { RecordStore } from './records/record-store';
-import { RunnerHardware } from './records/runner-hardware';
+import { RunnerHardware } from './hardware/runner-hardware';
 import { SubmissionService } from './submissions';
 
 // runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
@@ -20,12 +19,10 @@ void runService({
     const logger = rootLogger.child({ orchestratorId: config.orchestratorId });
     const keys = createKeys(config.streamPrefix);
     const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger);
-    const blocking = createRedisClient(config.redis.url, {
-      connectionName: `orchestrator:${config.orchestratorId}:events`,
-    });
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry);
-    const records = new RecordStore(redis, keys, config.recordTtlMs);
+    const state = new RunState(redis, keys, { finishedTtlMs: config.recordTtlMs });
+    const index = new RunIndex(redis, keys, config.recordTtlMs);
     const hardware = new RunnerHardware({
       redis,
       keys,
@@ -35,35 +32,12 @@ void runService({
     const submissions = new SubmissionService({
       redis,
       keys,
-      records,
+      state,
+      index,
       hardware,
       metrics,
       idempotencyTtlMs: config.idempotencyTtlMs,
       redisTimeoutMs: config.redisTimeoutMs,
-    });
-
-    const eventLog = logger.child({ component: 'run-events' });
-    const consumer = new RedisStreamConsumer('event', {
-      blocking,
-      commands: redis,
-      stream: keys.runEvents,
-      group: GROUPS.orchestrator,
-      consumer: config.orchestratorId,
-      deadStream: keys.dead,
-      batchSize: config.batchSize,
-      blockMs: config.blockMs,
-      claimIdleMs: config.claimIdleMs,
-      onDeadLetter: (reason, entryId, detail) => {
-        metrics.deadLetters.inc({ reason });
-        eventLog.warn({ reason, entryId, detail }, 'run event dead-lettered');
-      },
-      onError: (err) => eventLog.warn({ err }, 'reading run events failed; retrying'),
-    });
-    const loop = new StreamLoop({
-      consumer,
-      handle: createEventHandler({ consumer, records, hardware, metrics, logger: eventLog }),
-      reclaimIntervalMs: Math.max(20, Math.floor(config.claimIdleMs / 4)),
-      logger: eventLog,
     });
     let draining = false;
 
@@ -74,21 +48,14 @@ void runService({
         logger,
         redisReady: ready,
         submissions,
-        records,
+        state,
+        index,
         apiToken: config.apiToken,
         bodyLimitBytes: config.bodyLimitBytes,
         isDraining: () => draining,
       }),
       config.listen,
     );
-    const [up] = await Promise.all([whenReady(redis, 2000), whenReady(blocking, 2000)]);
-    if (up)
-      await consumer
-        .ensureGroup()
-        .catch((err: Error) =>
-          eventLog.warn({ err }, 'cannot create the orchestrator group yet; the reader will retry'),
-        );
-    loop.start();
     logger.info(
       {
         listen: formatListenAddress(config.listen),
@@ -104,13 +71,13 @@ void runService({
       steps: [
         [
           'drain',
-          async () => {
+          () => {
             draining = true;
-            await loop.stop();
+            return Promise.resolve();
           },
         ],
         ['http', () => closeServer(server)],
-        ['redis', async () => void (await Promise.all([closeRedis(redis), closeRedis(blocking)]))],
+        ['redis', () => closeRedis(redis)],
       ],
     };
   },

@@ -10,8 +10,8 @@ import {
   type Submission,
   type WorkflowRequest,
 } from '@mesh/mesh-protocol';
-import type { RecordStore } from './records/record-store';
-import type { RunnerHardware } from './records/runner-hardware';
+import type { RunIndex, RunState } from '@mesh/run-state';
+import type { RunnerHardware } from './hardware/runner-hardware';
 
 /** The same Idempotency-Key came with a different body. */
 export class IdempotencyConflictError extends MeshError {
@@ -30,7 +30,8 @@ export interface Accepted {
 export interface SubmissionServiceOptions {
   readonly redis: Redis;
   readonly keys: MeshKeys;
-  readonly records: RecordStore;
+  readonly state: RunState;
+  readonly index: RunIndex;
   readonly hardware: RunnerHardware;
   readonly metrics: OrchestratorMetrics;
   readonly idempotencyTtlMs: number;
@@ -40,9 +41,10 @@ export interface SubmissionServiceOptions {
 }
 
 /**
- * Accepts workflow submissions: validates them, relays the latest runner hardware, records the run
- * as queued and publishes it on mesh:workflows. Resolves only once the submission is in Redis;
- * any Redis trouble (down, or slower than redisTimeoutMs) is an UnavailableError, never a hang.
+ * Accepts workflow submissions: validates them, creates the run (`queued`, readable at once), indexes it
+ * under its workflow and publishes it on mesh:workflows with the latest runner hardware. Resolves only
+ * once the submission is in Redis; any Redis trouble (down, or slower than redisTimeoutMs) is an
+ * UnavailableError, never a hang.
  */
 export class SubmissionService {
   constructor(private readonly o: SubmissionServiceOptions) {}
@@ -93,17 +95,20 @@ export class SubmissionService {
         dependsOn: [...new Set(t.dependsOn ?? [])],
         retries: t.retries ?? 0,
         timeoutMs: t.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
+        ...(t.queueTimeoutMs !== undefined ? { queueTimeoutMs: t.queueTimeoutMs } : {}),
       })),
       submittedAt: (this.o.now ?? Date.now)(),
       hardware: this.o.hardware.latest(),
     };
     try {
-      await this.o.records.create(submission);
+      await this.o.state.create(submission);
+      await this.o.index.add(submission);
       await this.o.redis.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
     } catch (err) {
       // Not queued: leave nothing that claims it was.
       await Promise.allSettled([
-        this.o.records.discard(runId, request.workflow),
+        this.o.state.discard(runId),
+        this.o.index.remove(submission),
         ...(idemKey ? [this.o.redis.del(idemKey)] : []),
       ]);
       throw err;

@@ -6,8 +6,8 @@ import { createOrchestratorMetrics } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient, decodeEntry, pingRedis, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 import { createRedisTestContext, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
 import { createApp } from '../src/app';
-import { RecordStore } from '../src/records/record-store';
-import { RunnerHardware } from '../src/records/runner-hardware';
+import { RunIndex, RunState } from '@mesh/run-state';
+import { RunnerHardware } from '../src/hardware/runner-hardware';
 import { SubmissionService } from '../src/submissions';
 
 const logger = createLogger({
@@ -29,14 +29,16 @@ function build(opts: { token?: string; bodyLimitBytes?: number; redis?: Redis; r
   const redis = opts.redis ?? ctx.redis;
   const registry = new Registry();
   const metrics = createOrchestratorMetrics(registry);
-  const records = new RecordStore(redis, keys, 60_000);
+  const state = new RunState(redis, keys, { finishedTtlMs: 60_000 });
+  const index = new RunIndex(redis, keys, 60_000);
   const hardware = new RunnerHardware({ redis, keys, refreshMs: 0, logger });
   // Each submission one millisecond after the last, so newest-first order is the order of submission.
   let clock = Date.now();
   const submissions = new SubmissionService({
     redis,
     keys,
-    records,
+    state,
+    index,
     hardware,
     metrics,
     idempotencyTtlMs: 60_000,
@@ -49,11 +51,12 @@ function build(opts: { token?: string; bodyLimitBytes?: number; redis?: Redis; r
     logger,
     redisReady: () => pingRedis(redis, 200),
     submissions,
-    records,
+    state,
+    index,
     apiToken: opts.token,
     bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
   });
-  return { app, registry, records };
+  return { app, registry, state };
 }
 
 const body = (over: Record<string, unknown> = {}) => ({
@@ -118,10 +121,13 @@ describe('POST /workflow', () => {
       ],
     });
     const record = await request(app).get(res.body.links.run);
+    // Readable at once, from the run's own state; the domain's hardware is added when a supervisor starts it.
     expect(record.body).toMatchObject({
       runId: res.body.runId,
       status: 'queued',
-      hardware: hw,
+      hardware: {},
+      runners: {},
+      counts: { pending: 2, queued: 0, running: 0, succeeded: 0 },
       tasks: [
         { id: 'extract', status: 'pending', attempts: 0 },
         { id: 'load', status: 'pending' },
@@ -249,10 +255,11 @@ describe('POST /workflow', () => {
 
 describe('GET /workflows/{id}/runs', () => {
   it('when runs exist, they come newest first, page by cursor, and filter by status', async () => {
-    const { app, records } = build();
+    const { app, state } = build();
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push((await request(app).post('/workflow').send(body())).body.runId);
-    await records.apply([{ runId: ids[1] as string, workflow: 'etl', type: 'run-started', at: 1 }], () => undefined);
+    // A supervisor takes one run.
+    await state.start(ids[1] as string, { domain: 'default', route: 'default', replay: false });
     const page1 = await request(app).get('/workflows/etl/runs?limit=2');
     expect(page1.body.runs.map((r: { runId: string }) => r.runId)).toEqual([ids[4], ids[3]]);
     const page2 = await request(app).get(`/workflows/etl/runs?limit=2&cursor=${page1.body.nextCursor}`);
@@ -274,7 +281,7 @@ describe('GET /workflows/{id}/runs', () => {
     expect(bad.body.error.details).toEqual([
       'limit: must be an integer from 1 to 100',
       'cursor: is not a cursor this API returned',
-      'status: must be one of queued, running, succeeded, failed',
+      'status: must be one of queued, running, succeeded, failed, cancelled',
     ]);
   });
 

@@ -8,7 +8,7 @@ import { createLogger } from '@mesh/logging';
 import { createOrchestratorMetrics, ORCHESTRATOR_ROUTES } from '@mesh/metrics-schema';
 import { workflowRequestSchema } from '@mesh/mesh-protocol';
 import { createApp } from '../src/app';
-import type { RecordStore } from '../src/records/record-store';
+import type { RunIndex, RunState } from '@mesh/run-state';
 import type { SubmissionService } from '../src/submissions';
 
 const doc = parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.yaml'), 'utf8')) as {
@@ -45,7 +45,8 @@ describe('OpenAPI document', () => {
     logger: createLogger({ service: 'orchestrator', destination: new Writable({ write: (_c, _e, done) => done() }) }),
     redisReady: async () => true,
     submissions: {} as SubmissionService,
-    records: {} as RecordStore,
+    state: {} as RunState,
+    index: {} as RunIndex,
     bodyLimitBytes: 1024,
   });
   const documented = Object.entries(doc.paths)

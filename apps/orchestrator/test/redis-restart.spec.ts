@@ -95,7 +95,6 @@ describe('a Redis restart', () => {
       ...env,
       ORCHESTRATOR_LISTEN: '127.0.0.1:0',
       ORCHESTRATOR_ID: 'orch',
-      ORCHESTRATOR_BLOCK_MS: '200',
     });
     procs.push(orchestrator);
     const api = `http://127.0.0.1:${orchestrator.port}`;

@@ -48,19 +48,44 @@ describe('the whole mesh, as built processes', () => {
     });
     const run = await finalRecord(links.run);
     expect(run).toMatchObject({ status: 'succeeded', workflow: 'etl', tenant: 'acme', domain: 'gpu' });
-    expect(run['hardware']).toMatchObject({ cpu: expect.any(Object), memory: expect.any(Object) });
+    // The run's domain's runners when it started, and each runner that executed a task, named once.
+    expect(Object.keys(run['hardware'] as object)).toEqual(['gpu-runner']);
+    const runners = run['runners'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(runners)).toEqual(['gpu-runner']);
+    expect(runners['gpu-runner']).toMatchObject({
+      runnerId: 'gpu-runner',
+      cpu: { logicalCores: expect.any(Number) },
+      gpus: expect.any(Array),
+    });
     const tasks = run['tasks'] as Array<Record<string, unknown>>;
     expect(tasks.map((t) => [t['id'], t['status'], t['runnerId'], t['domain'], t['attempts']])).toEqual([
       ['extract', 'succeeded', 'gpu-runner', 'gpu', 1],
       ['transform', 'succeeded', 'gpu-runner', 'gpu', 1],
       ['load', 'succeeded', 'gpu-runner', 'gpu', 1],
     ]);
-    for (const t of tasks)
-      expect(t['hardware']).toMatchObject({
-        runnerId: 'gpu-runner',
-        cpu: { logicalCores: expect.any(Number) },
-        gpus: expect.any(Array),
-      });
+    for (const t of tasks) expect(t['hardware']).toBeUndefined();
+    expect(tasks[0]?.['output']).toEqual({ table: 'orders' });
+  });
+
+  it("when a task depends on another, it receives that task's output as inputs, and both outputs are in the record", async () => {
+    const { runId, links } = await post({
+      workflow: 'flow',
+      tenant: 'globex',
+      tasks: [
+        { id: 'a', kind: 'echo', payload: { x: 1 } },
+        { id: 'b', kind: 'echo', payload: { y: 2 }, dependsOn: ['a'] },
+      ],
+    });
+    const run = await finalRecord(links.run);
+    expect((run['tasks'] as Array<Record<string, unknown>>).map((t) => [t['id'], t['output']])).toEqual([
+      ['a', { x: 1 }],
+      ['b', { y: 2 }],
+    ]);
+    const assignments = (await ctx.redis.xrange(mesh.keys.assignments('default'), '-', '+'))
+      .map(([, f]) => JSON.parse(f[3] as string) as { runId: string; taskId: string; inputs?: { a?: { x?: number } } })
+      .filter((a) => a.runId === runId);
+    expect(assignments.find((a) => a.taskId === 'b')?.inputs?.a?.x).toBe(1);
+    expect(assignments.find((a) => a.taskId === 'a')?.inputs).toBeUndefined();
   });
 
   it('when a task of kind fail runs, the run fails carrying its error', async () => {
@@ -110,46 +135,36 @@ describe('the whole mesh, as built processes', () => {
         0,
       );
     expect({ success: events('success'), failure: events('failure') }).toEqual(records);
-    expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3 + 2 + 1);
+    expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3 + 2 + 2 + 1);
     expect(sample(text, 'supervisor_worker_latency_samples_total{worker="gpu-runner"}')).toBe(4);
     expect(sample(text, 'supervisor_worker_task_failures_total{worker="cpu-runner"}')).toBe(1);
     const orchestratorText = await (await api('/metrics')).text();
-    expect(sample(orchestratorText, 'orchestrator_submissions_accepted_total')).toBe(3);
-    expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="succeeded"}')).toBe(2);
-    expect(sample(orchestratorText, 'orchestrator_runs_finished_total{status="failed"}')).toBe(1);
+    expect(sample(orchestratorText, 'orchestrator_submissions_accepted_total')).toBe(4);
   });
 
-  it('when a second orchestrator runs beside the first and the first restarts, every record is still served, the same by both', async () => {
-    const { runId, links } = await post({ workflow: 'audit', tenant: 'acme', tasks: [{ id: 'a', kind: 'echo' }] });
-    await finalRecord(links.run);
+  it('when two orchestrators run, they answer the same run identically while it runs; a restart of either loses nothing', async () => {
     const second = await mesh.orchestrator('orch-2');
-    const viaSecond = async () => (await fetch(`http://127.0.0.1:${second.port}${links.run}`)).json();
-    expect(await viaSecond()).toEqual(await (await api(links.run)).json());
-
-    expect(await orchestrator.stop('SIGTERM')).toBe(0);
-    orchestrator = await mesh.orchestrator('orch-1');
-    const again = (await (await api(links.run)).json()) as { runId: string; status: string };
-    expect([again.runId, again.status]).toEqual([runId, 'succeeded']);
-
-    // Both consume run events now; a new run's record is complete whichever of them applied its events.
-    const next = await post({
+    const viaSecond = async (link: string) => (await fetch(`http://127.0.0.1:${second.port}${link}`)).json();
+    const { runId, links } = await post({
       workflow: 'audit',
       tenant: 'acme',
       tasks: [
-        { id: 'a', kind: 'echo' },
+        { id: 'a', kind: 'sleep', payload: { ms: 300 } },
         { id: 'b', kind: 'echo', dependsOn: ['a'] },
       ],
     });
-    await finalRecord(next.links.run);
-    // Two consumers apply a run's events in parallel, so the record converges rather than arriving in order.
-    const done = await eventually(async () => {
-      const a = (await (await api(next.links.run)).json()) as Record<string, unknown>;
-      const b = (await (await fetch(`http://127.0.0.1:${second.port}${next.links.run}`)).json()) as Record<
-        string,
-        unknown
-      >;
-      return a['startedAt'] && JSON.stringify(a) === JSON.stringify(b) ? a : undefined;
+    // While it runs: one state, so both answer the same, whatever moment they are asked.
+    const running = await eventually(async () => {
+      const a = (await (await api(links.run)).json()) as { status: string };
+      return a.status === 'running' ? a : undefined;
     });
+    expect(running).toMatchObject({ runId, status: 'running' });
+    expect(await viaSecond(links.run)).toEqual(await (await api(links.run)).json());
+
+    expect(await orchestrator.stop('SIGTERM')).toBe(0);
+    orchestrator = await mesh.orchestrator('orch-1');
+    const done = await finalRecord(links.run);
+    expect(await viaSecond(links.run)).toEqual(done);
     expect(done).toMatchObject({
       status: 'succeeded',
       domain: 'gpu',
@@ -160,5 +175,14 @@ describe('the whole mesh, as built processes', () => {
       ['succeeded', 'gpu-runner'],
       ['succeeded', 'gpu-runner'],
     ]);
+  });
+
+  it('when a submission is written straight onto mesh:workflows (no orchestrator), it runs and can be read over HTTP', async () => {
+    const runId = await mesh.submit('direct', 'acme', [{ id: 'a', kind: 'echo', payload: { via: 'stream' } }]);
+    const run = await finalRecord(`/workflows/direct/runs/${runId}`);
+    expect(run).toMatchObject({ runId, status: 'succeeded', domain: 'gpu' });
+    expect((run['tasks'] as Array<{ output: unknown }>)[0]?.output).toEqual({ via: 'stream' });
+    const list = (await (await api('/workflows/direct/runs')).json()) as { runs: Array<{ runId: string }> };
+    expect(list.runs.map((r) => r.runId)).toEqual([runId]);
   });
 });

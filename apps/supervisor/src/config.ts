@@ -100,12 +100,6 @@ export const SUPERVISOR_SETTINGS = {
     parse: int(10, 600_000),
     doc: 'Cap of the backoff between checks for a runner in a domain that has none.',
   }),
-  ackGraceMs: setting({
-    env: 'SUPERVISOR_ACK_GRACE_MS',
-    default: '60000',
-    parse: int(100, 86_400_000),
-    doc: 'An attempt not acked within its timeoutMs plus this grace is failed (and retried if allowed).',
-  }),
   runnerRefreshMs: setting({
     env: 'SUPERVISOR_RUNNER_REFRESH_MS',
     default: '1000',

@@ -3,19 +3,19 @@ import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
 import { createKeys, GROUPS, RedisStreamConsumer, whenReady, type Redis } from '@mesh/mesh-protocol';
 import { TenantDomainMap } from '@mesh/config';
-import type { SupervisorConfig } from './config';
-import { createAckHandler } from './consumers/acks';
+import { RunIndex, RunState } from '@mesh/run-state';
 import { StreamLoop } from '@mesh/service-kit';
-import { createSubmissionHandler, runFailedForMalformed } from './consumers/submissions';
-import { Dispatcher } from './dispatch/dispatcher';
-import { PublishPool } from './dispatch/publish-pool';
+import type { SupervisorConfig } from './config';
+import { Publisher } from './dispatch/publisher';
 import { RunnerDirectory } from './dispatch/runner-directory';
 import { Schedule } from './dispatch/schedule';
+import { ScheduleLoop } from './dispatch/schedule-loop';
 import { RunEvents } from './events/run-events';
 import { StreamTrimmer } from './housekeeping/stream-trimmer';
+import { createSubmissionHandler, runFailedForMalformed } from './intake/submissions';
 import { TenantRouter } from './routing/tenant-router';
-import { Coordinator } from './state/coordinator';
-import { RunStore } from './state/run-store';
+import { Coordinator } from './runs/coordinator';
+import { createAckHandler } from './settle/acks';
 
 export type SupervisorSettings = Omit<SupervisorConfig, 'listen' | 'logLevel' | 'redis' | 'tenantDomainMapFile'>;
 
@@ -32,15 +32,15 @@ export interface SupervisorDeps {
   readonly random?: () => number;
 }
 
-/** The supervisor's moving parts, wired: two stream loops (submissions, acks), the dispatcher and the publish pool. */
+/** The supervisor's moving parts, wired: two stream loops (submissions, acks), the schedule loop and the publisher. */
 export class Supervisor {
   readonly router: TenantRouter;
-  readonly store: RunStore;
+  readonly state: RunState;
   private readonly loops: StreamLoop<'submission' | 'ack'>[];
-  private readonly dispatcher: Dispatcher;
-  private readonly pool: PublishPool;
+  private readonly scheduleLoop: ScheduleLoop;
   readonly trimmer: StreamTrimmer;
   private readonly consumers: Array<RedisStreamConsumer<'submission'> | RedisStreamConsumer<'ack'>>;
+  private readonly stopping = new AbortController();
   private draining = false;
   private readonly connections: Redis[] = [];
 
@@ -48,23 +48,11 @@ export class Supervisor {
     const { config: c, redis, metrics, logger } = d;
     const now = d.now ?? Date.now;
     const keys = createKeys(c.streamPrefix);
-    this.store = new RunStore(redis, keys, c.finishedRunTtlMs, now);
-    const schedule = new Schedule(redis, this.store, keys.schedule);
+    this.state = new RunState(redis, keys, { finishedTtlMs: c.finishedRunTtlMs, now });
+    const index = new RunIndex(redis, keys, c.finishedRunTtlMs, now);
+    const schedule = new Schedule(redis, this.state, keys.schedule);
     const events = new RunEvents(redis, keys.runEvents, now);
     this.router = new TenantRouter(c.tenantDomainMap ?? TenantDomainMap.EMPTY, c.defaultDomain, metrics);
-    const wake = (): void => this.dispatcher.wake();
-    const coordinator = new Coordinator({
-      store: this.store,
-      schedule,
-      events,
-      metrics,
-      logger: logger.child({ component: 'runs' }),
-      taskRetryBaseMs: c.taskRetryBaseMs,
-      taskRetryCapMs: c.taskRetryCapMs,
-      now,
-      onDue: wake,
-      ...(d.random ? { random: d.random } : {}),
-    });
     const directory = new RunnerDirectory({
       redis,
       keys,
@@ -74,49 +62,45 @@ export class Supervisor {
       logger,
       now,
     });
-    this.dispatcher = new Dispatcher({
-      keys,
-      store: this.store,
-      schedule,
-      coordinator,
-      events,
-      directory,
-      metrics,
-      logger: logger.child({ component: 'dispatch' }),
-      batchSize: c.batchSize,
-      leaseMs: c.scheduleLeaseMs,
-      pollMs: c.pollMs,
-      dispatchDeadlineMs: c.dispatchDeadlineMs,
-      missingRecheckBaseMs: Math.min(100, c.missingRecheckCapMs),
-      missingRecheckCapMs: c.missingRecheckCapMs,
-      ackGraceMs: c.ackGraceMs,
-      now,
-      ...(d.random ? { random: d.random } : {}),
-    });
-    const publishLog = logger.child({ component: 'publish' });
-    this.pool = new PublishPool({
+    const publisher = new Publisher({
       redis,
       metrics,
-      concurrency: c.publishConcurrency,
       batchSize: c.batchSize,
       maxAttempts: c.publishMaxAttempts,
       retryBaseMs: c.publishRetryBaseMs,
       retryCapMs: c.publishRetryCapMs,
-      onPublished: (items) =>
-        void this.dispatcher
-          .published(items)
-          .catch((err: Error) =>
-            publishLog.warn({ err }, 'recording published assignments failed; their schedule entries will be retried'),
-          ),
-      onGaveUp: (item, err) =>
-        void this.dispatcher
-          .gaveUp(item, err)
-          .catch((e: Error) =>
-            publishLog.error({ err: e }, 'failing an unpublishable task failed; it will be retried'),
-          ),
+      signal: this.stopping.signal,
       ...(d.random ? { random: d.random } : {}),
     });
-    this.dispatcher.attach(this.pool);
+    const coordinator = new Coordinator({
+      state: this.state,
+      schedule,
+      events,
+      publisher,
+      directory,
+      keys,
+      metrics,
+      logger: logger.child({ component: 'runs' }),
+      taskRetryBaseMs: c.taskRetryBaseMs,
+      taskRetryCapMs: c.taskRetryCapMs,
+      dispatchDeadlineMs: c.dispatchDeadlineMs,
+      missingRecheckBaseMs: Math.min(100, c.missingRecheckCapMs),
+      missingRecheckCapMs: c.missingRecheckCapMs,
+      now,
+      ...(d.random ? { random: d.random } : {}),
+      onScheduled: () => this.scheduleLoop.wake(),
+    });
+    this.scheduleLoop = new ScheduleLoop({
+      schedule,
+      state: this.state,
+      coordinator,
+      metrics,
+      logger: logger.child({ component: 'schedule' }),
+      batchSize: c.batchSize,
+      leaseMs: c.scheduleLeaseMs,
+      pollMs: c.pollMs,
+      now,
+    });
     this.trimmer = new StreamTrimmer({
       redis,
       keys,
@@ -144,11 +128,12 @@ export class Supervisor {
       onDeadLetter: (reason, entryId, detail, fields) => {
         metrics.deadLetters.inc({ stream: 'workflows', reason });
         subLog.warn({ reason, entryId, detail }, 'submission dead-lettered');
-        const failed = reason === 'rejected' ? undefined : runFailedForMalformed(fields, detail, events);
-        if (failed)
-          void events
-            .publish([failed])
-            .catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
+        if (reason === 'rejected') return;
+        const batch = events.batch();
+        runFailedForMalformed(fields, detail, batch);
+        events
+          .publish(batch)
+          .catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
       },
       onError: (err) => subLog.warn({ err }, 'reading submissions failed; retrying'),
     });
@@ -171,13 +156,13 @@ export class Supervisor {
         consumer: submissions,
         handle: createSubmissionHandler({
           consumer: submissions,
-          store: this.store,
-          schedule,
+          state: this.state,
+          index,
+          coordinator,
           events,
           router: this.router,
+          directory,
           logger: subLog,
-          now,
-          onDue: wake,
         }),
         reclaimIntervalMs,
         logger: subLog,
@@ -212,17 +197,22 @@ export class Supervisor {
         );
     }
     for (const loop of this.loops) loop.start();
-    this.dispatcher.start();
+    this.scheduleLoop.start();
     this.trimmer.start();
   }
 
-  /** Stops reading and scheduling, lets publishes in flight finish within `graceMs`; unfinished work stays in Redis for others. */
+  /**
+   * Stops reading and scheduling; a batch in flight finishes within `graceMs`, else its publishes stop and
+   * its entries stay unacked in Redis, to be taken again by another supervisor.
+   */
   async stop(graceMs: number): Promise<void> {
     this.draining = true;
-    await Promise.all([...this.loops.map((l) => l.stop()), this.trimmer.stop()]);
-    await this.dispatcher.stop();
-    const timeout = new Promise<void>((r) => setTimeout(r, graceMs).unref());
-    await Promise.race([this.pool.idle(), timeout]);
-    this.pool.stop();
+    const grace = setTimeout(() => this.stopping.abort(), graceMs);
+    try {
+      await Promise.all([...this.loops.map((l) => l.stop()), this.trimmer.stop(), this.scheduleLoop.stop()]);
+    } finally {
+      clearTimeout(grace);
+      this.stopping.abort();
+    }
   }
 }

@@ -54,7 +54,6 @@ export class MeshHarness {
       ORCHESTRATOR_LISTEN: '127.0.0.1:0',
       MESH_STREAM_PREFIX: this.ctx.prefix,
       ORCHESTRATOR_ID: id,
-      ORCHESTRATOR_BLOCK_MS: '200',
       ORCHESTRATOR_RUNNER_REFRESH_MS: '50',
       ...env,
     });
@@ -100,10 +99,13 @@ export class MeshHarness {
     return runId;
   }
 
+  /** The run events on mesh:run-events, in order, `batch` entries unpacked into the changes they hold. */
   async events(runId?: string): Promise<RunEvent[]> {
     const all = (await this.ctx.redis.xrange(this.keys.runEvents, '-', '+')).flatMap(([, f]) => {
       const d = decodeEntry('event', f);
-      return d.ok ? [d.message] : [];
+      if (!d.ok) return [];
+      const { runId: id, workflow, events } = d.message;
+      return d.message.type === 'batch' ? (events ?? []).map((e) => ({ runId: id, workflow, ...e })) : [d.message];
     });
     return runId ? all.filter((e) => e.runId === runId) : all;
   }

@@ -166,6 +166,19 @@ export class RedisStreamConsumer<F extends MessageField> {
     return { entries, exhausted };
   }
 
+  /**
+   * Renews the lease of entries this consumer is still working on: XCLAIM to itself with JUSTID resets their
+   * idle time (without counting a delivery), so no other consumer reclaims them while they run. Entries that
+   * are no longer pending here (acked, or taken by another consumer after a lapse) are left alone.
+   */
+  async renew(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0 || this.closed) return;
+    const pipeline = this.o.commands.pipeline();
+    for (let i = 0; i < ids.length; i += 1000)
+      pipeline.call('XCLAIM', this.o.stream, this.o.group, this.o.consumer, 0, ...ids.slice(i, i + 1000), 'JUSTID');
+    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  }
+
   /** Acknowledges entries, pipelined in chunks. */
   async ack(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;

@@ -1,5 +1,13 @@
 export { MESH_NAME_PATTERN, isMeshName, meshNameProblem } from './names';
-export { createKeys, prefixProblem, PROTOCOL_VERSION, DEFAULT_STREAM_PREFIX, GROUPS, type MeshKeys } from './keys';
+export {
+  createKeys,
+  prefixProblem,
+  PROTOCOL_VERSION,
+  DEFAULT_STREAM_PREFIX,
+  GROUPS,
+  RUN_EVENTS_MAX_LEN,
+  type MeshKeys,
+} from './keys';
 export * from './messages';
 export { validateMessage, formatProblems, type Validation } from './validate';
 export { encodeEntry, decodeEntry, fieldMap, type EntryFields, type Decoded } from './codec';

@@ -6,6 +6,9 @@ export const PROTOCOL_VERSION = '1';
 /** Default prefix of every key and stream. */
 export const DEFAULT_STREAM_PREFIX = 'mesh';
 
+/** How many entries mesh:run-events keeps (approximately): it is a feed of changes, not a store. */
+export const RUN_EVENTS_MAX_LEN = 100_000;
+
 /** Consumer groups, one per reading service. */
 export const GROUPS = Object.freeze({
   supervisor: 'supervisor',

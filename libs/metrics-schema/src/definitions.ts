@@ -239,24 +239,6 @@ export const ORCHESTRATOR_METRICS = define({
     help: 'Workflow submissions refused, by reason.',
     labels: { reason: oneOf('invalid', 'too_large', 'unsupported_media_type', 'unauthorized', 'unavailable') },
   },
-  runsFinished: {
-    name: 'orchestrator_runs_finished_total',
-    type: 'counter',
-    help: 'Run records that reached a final status.',
-    labels: { status: oneOf('succeeded', 'failed') },
-  },
-  runEvents: {
-    name: 'orchestrator_run_events_total',
-    type: 'counter',
-    help: 'Run events read from the run-events stream: applied (changed a record), duplicate (changed nothing), unknown_run (no record).',
-    labels: { outcome: oneOf('applied', 'duplicate', 'unknown_run') },
-  },
-  deadLetters: {
-    name: 'orchestrator_dead_letters_total',
-    type: 'counter',
-    help: 'Run-event entries the orchestrator sent to the dead-letter stream, by reason.',
-    labels: { reason: oneOf(...DEAD_LETTER_REASONS) },
-  },
   httpRequestDuration: {
     name: 'orchestrator_http_request_duration_seconds',
     type: 'histogram',

@@ -55,11 +55,6 @@ export const SEQUENCES: Record<string, (r: Registry) => void> = {
     const m = createOrchestratorMetrics(r);
     m.submissionsAccepted.inc(5);
     m.submissionsRejected.inc({ reason: 'invalid' });
-    m.runsFinished.inc({ status: 'succeeded' }, 4);
-    m.runsFinished.inc({ status: 'failed' });
-    m.runEvents.inc({ outcome: 'applied' }, 10);
-    m.runEvents.inc({ outcome: 'duplicate' });
-    m.deadLetters.inc({ reason: 'invalid_message' });
     m.httpRequestDuration.observe({ route: 'POST /workflow', status_class: '2xx' }, 0.004);
   },
 };

@@ -19,11 +19,14 @@ export interface StreamLoopOptions<F extends MessageField> {
 
 /**
  * Reads one stream in its consumer group until stopped: new entries as they come, and every
- * `reclaimIntervalMs` entries other (possibly dead) consumers of the group left idle.
+ * `reclaimIntervalMs` entries other (possibly dead) consumers of the group left idle. Entries being
+ * processed are leased: their idle time is renewed on the same beat, so no consumer (this one included)
+ * reclaims them while a slow batch is still at work.
  */
 export class StreamLoop<F extends MessageField> {
   private readonly stopping = new AbortController();
   private loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly o: StreamLoopOptions<F>) {}
 
@@ -48,7 +51,14 @@ export class StreamLoop<F extends MessageField> {
     while (!this.stopping.signal.aborted) {
       await sleep(this.o.reclaimIntervalMs, this.stopping.signal);
       if (this.stopping.signal.aborted) break;
-      const { entries, exhausted } = await this.o.consumer.reclaim();
+      try {
+        await this.o.consumer.renew([...this.inFlight]);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'renewing the lease of entries in progress failed; retrying');
+      }
+      const reclaimed = await this.o.consumer.reclaim();
+      const entries = reclaimed.entries.filter((e) => !this.inFlight.has(e.id));
+      const exhausted = reclaimed.exhausted.filter((e) => !this.inFlight.has(e.id));
       if (entries.length > 0) await this.process(entries);
       if (exhausted.length > 0) {
         try {
@@ -66,12 +76,15 @@ export class StreamLoop<F extends MessageField> {
   }
 
   private async process(batch: ConsumedEntry<MessageTypes[F]>[]): Promise<void> {
+    for (const e of batch) this.inFlight.add(e.id);
     try {
       await this.o.handle(batch);
     } catch (err) {
       // Not acked: the entries are reclaimed and processed again (processing is idempotent).
       this.o.logger.warn({ err, entries: batch.length }, 'processing a batch failed; it will be retried');
       await sleep(100, this.stopping.signal);
+    } finally {
+      for (const e of batch) this.inFlight.delete(e.id);
     }
   }
 }

@@ -27,6 +27,8 @@ export interface AssignmentRunnerOptions {
  */
 export class AssignmentRunner {
   private inFlightCount = 0;
+  /** Entry ids being executed: their leases are renewed, and a reclaim never starts them twice. */
+  private readonly running = new Set<string>();
   private slotWaiters: Array<() => void> = [];
   private readonly stopReading = new AbortController();
   private readonly abandon = new AbortController();
@@ -78,14 +80,30 @@ export class AssignmentRunner {
     }
   }
 
+  /**
+   * On every beat: renews the lease of each entry being executed (so no runner, this one included, takes a
+   * long task away while it runs), then reclaims entries whose lease lapsed (their runner died or stalled).
+   */
   private async reclaimLoop(): Promise<void> {
     while (!this.draining) {
       await sleep(this.o.reclaimIntervalMs, this.stopReading.signal);
+      if (this.draining) break;
+      await this.renewLeases();
       const room = this.o.concurrency - this.inFlightCount;
-      if (this.draining || room <= 0) continue;
-      const { entries, exhausted } = await this.o.consumer.reclaim(room);
-      for (const entry of entries) this.launch(entry);
+      if (room <= 0) continue;
+      const reclaimed = await this.o.consumer.reclaim(room);
+      for (const entry of reclaimed.entries) if (!this.running.has(entry.id)) this.launch(entry);
+      const exhausted = reclaimed.exhausted.filter((e) => !this.running.has(e.id));
       if (exhausted.length > 0) await this.giveUp(exhausted);
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.running.size === 0) return;
+    try {
+      await this.o.consumer.renew([...this.running]);
+    } catch (err) {
+      this.o.logger.warn({ err, entries: this.running.size }, 'renewing leases failed; retrying on the next beat');
     }
   }
 
@@ -126,6 +144,7 @@ export class AssignmentRunner {
   }
 
   private launch(entry: ConsumedEntry<Assignment>): void {
+    this.running.add(entry.id);
     this.inFlightCount++;
     this.o.metrics.inFlight.set(this.inFlightCount);
     const a = entry.message;
@@ -145,6 +164,7 @@ export class AssignmentRunner {
         ),
       )
       .finally(() => {
+        this.running.delete(entry.id);
         this.inFlightCount--;
         this.o.metrics.inFlight.set(this.inFlightCount);
         this.slotWaiters.shift()?.();

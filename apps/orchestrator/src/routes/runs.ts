@@ -2,8 +2,14 @@ import { Router, type Request, type Response } from 'express';
 import { NotFoundError, ValidationError } from '@mesh/errors';
 import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
 import { routeLabel } from '../http/request-metrics';
-import { RUN_STATUSES, type RunStatus } from '../records/record';
-import { isValidCursor, type RecordStore } from '../records/record-store';
+import {
+  isRunStatus,
+  isValidCursor,
+  RUN_STATUSES,
+  type RunIndex,
+  type RunState,
+  type RunStatus,
+} from '@mesh/run-state';
 
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
@@ -19,8 +25,7 @@ function listQuery(req: Request): { limit: number; cursor?: string; status?: Run
   }
   if (cursor !== undefined && (typeof cursor !== 'string' || !isValidCursor(cursor)))
     problems.push('cursor: is not a cursor this API returned');
-  if (status !== undefined && !(RUN_STATUSES as readonly unknown[]).includes(status))
-    problems.push(`status: must be one of ${RUN_STATUSES.join(', ')}`);
+  if (status !== undefined && !isRunStatus(status)) problems.push(`status: must be one of ${RUN_STATUSES.join(', ')}`);
   if (problems.length > 0) throw new ValidationError('the query is invalid', problems, 'MESH_QUERY_INVALID');
   return {
     limit: n,
@@ -29,15 +34,18 @@ function listQuery(req: Request): { limit: number; cursor?: string; status?: Run
   };
 }
 
-/** `GET /workflows/{id}/runs` (newest first, cursor pagination, status filter) and `GET /workflows/{id}/runs/{runId}`. */
-export function runRoutes(records: RecordStore): Router {
+/**
+ * `GET /workflows/{id}/runs` (summaries, newest first, cursor pagination, status filter) and
+ * `GET /workflows/{id}/runs/{runId}` (the whole record), both read from the runs' own state.
+ */
+export function runRoutes(state: RunState, index: RunIndex): Router {
   const router = Router();
   router.get('/workflows/:id/runs', routeLabel('GET /workflows/{id}/runs'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
     const query = listQuery(req);
-    if (!isMeshName(workflow) || !(await records.workflowKnown(workflow)))
+    if (!isMeshName(workflow) || !(await index.known(workflow)))
       throw new NotFoundError(`no runs of workflow ${JSON.stringify(workflow)}`);
-    const { runs, nextCursor } = await records.list(workflow, query);
+    const { runs, nextCursor } = await index.list(workflow, query);
     res.json({ workflow, runs, nextCursor });
   });
   router.get(
@@ -46,7 +54,7 @@ export function runRoutes(records: RecordStore): Router {
     async (req: Request, res: Response) => {
       const workflow = req.params['id'] as string;
       const runId = req.params['runId'] as string;
-      const record = RUN_ID_PATTERN.test(runId) ? await records.get(runId) : undefined;
+      const record = RUN_ID_PATTERN.test(runId) ? await state.record(runId) : undefined;
       if (!record || record.workflow !== workflow)
         throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
       res.json(record);

@@ -5,6 +5,7 @@ import {
   readRunnerRegistry,
   type MeshKeys,
   type Redis,
+  type HardwareSnapshot,
   type RunnerRegistration,
 } from '@mesh/mesh-protocol';
 
@@ -14,7 +15,8 @@ import {
  * registry per task; exports `supervisor_runners_online{domain}`.
  */
 export class RunnerDirectory {
-  private live = new Map<string, number>();
+  private live = new Map<string, RunnerRegistration[]>();
+  private hardwareById = new Map<string, HardwareSnapshot>();
   private readAt = -Infinity;
   private refreshing: Promise<void> | undefined;
 
@@ -31,12 +33,33 @@ export class RunnerDirectory {
   ) {}
 
   async hasLiveRunner(domain: string): Promise<boolean> {
+    return (await this.liveIn(domain)).length > 0;
+  }
+
+  /** The hardware of the domain's live runners, by runner id (those that reported some). */
+  async hardwareOf(domain: string): Promise<Record<string, HardwareSnapshot>> {
+    const out: Record<string, HardwareSnapshot> = {};
+    for (const r of await this.liveIn(domain)) if (r.hardware) out[r.runnerId] = r.hardware;
+    return out;
+  }
+
+  /** The hardware of a registered runner (live or not), from the cached view. */
+  hardwareOfRunner(runnerId: string): HardwareSnapshot | undefined {
+    return this.hardwareById.get(runnerId);
+  }
+
+  /** Re-reads the registry when the cached view is older than refreshMs. */
+  async fresh(): Promise<void> {
+    await this.liveIn('');
+  }
+
+  private async liveIn(domain: string): Promise<RunnerRegistration[]> {
     const now = (this.o.now ?? Date.now)();
     if (now - this.readAt >= this.o.refreshMs) {
       this.refreshing ??= this.refresh(now).finally(() => (this.refreshing = undefined));
       await this.refreshing;
     }
-    return (this.live.get(domain) ?? 0) > 0;
+    return this.live.get(domain) ?? [];
   }
 
   /** Forces the next check to read the registry (e.g. when a domain had no runner). */
@@ -52,13 +75,18 @@ export class RunnerDirectory {
       this.o.logger.warn({ err }, 'cannot read the runner registry; keeping the last view');
       return;
     }
-    const live = new Map<string, number>();
+    const live = new Map<string, RunnerRegistration[]>();
+    // Registered runners only (a runner that deregistered is forgotten), so this never outgrows the registry.
+    this.hardwareById = new Map(registry.flatMap((r) => (r.hardware ? [[r.runnerId, r.hardware] as const] : [])));
     for (const r of registry) {
-      if (isLiveRunner(r, now, this.o.defaultLeaseMs)) live.set(r.domain, (live.get(r.domain) ?? 0) + 1);
+      if (!isLiveRunner(r, now, this.o.defaultLeaseMs)) continue;
+      const list = live.get(r.domain);
+      if (list) list.push(r);
+      else live.set(r.domain, [r]);
     }
     this.live = live;
     this.readAt = now;
     this.o.metrics.runnersOnline.reset();
-    for (const [domain, count] of live) this.o.metrics.runnersOnline.set({ domain }, count);
+    for (const [domain, runners] of live) this.o.metrics.runnersOnline.set({ domain }, runners.length);
   }
 }

@@ -1,19 +1,14 @@
 import type { Redis } from '@mesh/mesh-protocol';
-import type { RunStore } from '../state/run-store';
+import type { RunState } from '@mesh/run-state';
 
-/** What a schedule entry asks for: publish an attempt, or check that it was acked in time. */
-export type ScheduleKind = 'dispatch' | 'watch';
-
+/** A task attempt to publish later: after a retry's backoff, or once its domain has a runner. */
 export interface ScheduleEntry {
-  readonly kind: ScheduleKind;
   readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
 }
 
-const PREFIX: Record<ScheduleKind, string> = { dispatch: 'd', watch: 'w' };
-
-/** Members per ZADD / ZREM: a run's 100,000 ready tasks go in a pipeline of bounded commands. */
+/** Members per ZADD / ZREM: a run's 100,000 tasks go in a pipeline of bounded commands. */
 const CHUNK = 1000;
 
 async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
@@ -22,46 +17,42 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
 
 /** `d|runId|taskId|attempt`: run ids and task ids never contain "|". */
 export function memberOf(e: ScheduleEntry): string {
-  return `${PREFIX[e.kind]}|${e.runId}|${e.taskId}|${e.attempt}`;
+  return `d|${e.runId}|${e.taskId}|${e.attempt}`;
 }
 
+/** The entry of a member, or undefined for one this version does not schedule (it is dropped). */
 export function parseMember(member: string): ScheduleEntry | undefined {
-  const [k, runId, taskId, attempt] = member.split('|');
-  const kind = k === 'd' ? 'dispatch' : k === 'w' ? 'watch' : undefined;
-  if (!kind || !runId || !taskId || !attempt) return undefined;
-  return { kind, runId, taskId, attempt: Number(attempt) };
+  const [kind, runId, taskId, attempt] = member.split('|');
+  if (kind !== 'd' || !runId || !taskId || !attempt) return undefined;
+  return { runId, taskId, attempt: Number(attempt) };
 }
 
 /**
- * The durable schedule shared by all supervisors: a sorted set of entries scored by when they are
- * due. A supervisor claims due entries by leasing them (pushing their score `leaseMs` ahead), and
- * removes them once handled; if it dies first, the lease runs out and another supervisor takes them.
+ * The durable schedule shared by all supervisors, for work that waits (never on the happy path): a sorted
+ * set of attempts scored by when they are due. A supervisor claims due entries by leasing them (pushing
+ * their score `leaseMs` ahead) and removes them once handled; if it dies first, the lease runs out and
+ * another supervisor takes them.
  */
 export class Schedule {
   constructor(
     private readonly redis: Redis,
-    private readonly store: RunStore,
+    private readonly state: RunState,
     readonly key: string,
   ) {}
 
-  async add(entries: ReadonlyArray<{ entry: ScheduleEntry; at: number }>): Promise<void> {
+  async add(entries: ReadonlyArray<{ member: string; at: number }>): Promise<void> {
     if (entries.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (let i = 0; i < entries.length; i += CHUNK) {
       const args: Array<string | number> = [];
-      for (const { entry, at } of entries.slice(i, i + CHUNK)) args.push(at, memberOf(entry));
+      for (const { member, at } of entries.slice(i, i + CHUNK)) args.push(at, member);
       pipeline.zadd(this.key, ...args);
     }
     await exec(pipeline);
   }
 
-  async claim(
-    now: number,
-    limit: number,
-    leaseMs: number,
-  ): Promise<Array<{ member: string; entry: ScheduleEntry | undefined }>> {
-    const members = await this.store.claimDue(this.key, now, limit, now + leaseMs);
-    return members.map((member) => ({ member, entry: parseMember(member) }));
+  async claim(now: number, limit: number, leaseMs: number): Promise<string[]> {
+    return this.state.claimDue(this.key, now, limit, now + leaseMs);
   }
 
   async remove(members: readonly string[]): Promise<void> {

@@ -15,6 +15,7 @@ export interface WorkflowRequest {
     readonly dependsOn?: readonly string[];
     readonly retries?: number;
     readonly timeoutMs?: number;
+    readonly queueTimeoutMs?: number;
   }>;
 }
 

@@ -25,8 +25,11 @@ export interface Assignment {
   readonly payload: unknown;
   /** 1 for the first attempt, then +1 per retry. */
   readonly attempt: number;
+  /** Start-to-close: the runner aborts the attempt this long after picking it up. */
   readonly timeoutMs: number;
   readonly enqueuedAt: EpochMs;
+  /** Additive: the outputs of the task's dependencies, by dependency task id (absent when it has none). */
+  readonly inputs?: Record<string, unknown>;
 }
 
 export const assignmentSchema = {
@@ -60,5 +63,6 @@ export const assignmentSchema = {
     attempt: attemptSchema,
     timeoutMs: timeoutMsSchema,
     enqueuedAt: epochMsSchema,
+    inputs: { type: 'object', description: 'The outputs of the dependencies, by dependency task id (additive).' },
   },
 } as const;

@@ -9,14 +9,17 @@ export const RUN_EVENT_TYPES = [
   'task-skipped',
   'run-succeeded',
   'run-failed',
+  'batch',
 ] as const;
 
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 
 /**
- * Something that happened to a run. Written by the supervisor to `mesh:run-events`; read by the
- * orchestrator (group `orchestrator`), which folds the events into run records. Task events carry
- * the task id, attempt and (once a runner acked) the runner id.
+ * Something that happened to a run: the public feed of run changes (for consoles, SSE, integrations),
+ * not the run's state, which lives in the run's keys. Written by supervisors to `mesh:run-events`, at most
+ * one entry per run per batch of work: one change as itself, several as a `batch` whose `events` hold
+ * them in order. Task events carry the task id, attempt and (once a runner acked) the runner id.
+ * Readers skip types they do not know.
  */
 export interface RunEvent {
   readonly runId: string;
@@ -28,6 +31,8 @@ export interface RunEvent {
   readonly attempt?: number;
   readonly domain?: string;
   readonly error?: string;
+  /** For type `batch`: the run's changes in order, each without runId and workflow. */
+  readonly events?: ReadonlyArray<Omit<RunEvent, 'runId' | 'workflow' | 'events'>>;
 }
 
 export const runEventSchema = {
@@ -47,5 +52,10 @@ export const runEventSchema = {
     attempt: attemptSchema,
     domain: nameSchema,
     error: { type: 'string' },
+    events: {
+      type: 'array',
+      description: 'For type "batch": the changes, in order, each an event without runId and workflow.',
+      items: { type: 'object', required: ['type', 'at'], properties: { type: { type: 'string' }, at: epochMsSchema } },
+    },
   },
 } as const;

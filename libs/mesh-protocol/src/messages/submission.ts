@@ -29,7 +29,10 @@ export interface SubmissionTask {
   readonly payload: unknown;
   readonly dependsOn: readonly string[];
   readonly retries: number;
+  /** Start-to-close: counted from a runner's pickup of each attempt. */
   readonly timeoutMs: number;
+  /** Schedule-to-start (additive, optional): an attempt not picked up within it fails. Without it, waiting never fails a task. */
+  readonly queueTimeoutMs?: number;
 }
 
 export const MAX_TASKS_PER_RUN = 100_000;
@@ -41,6 +44,7 @@ export const TASK_FIELD_SCHEMAS = {
   payload: {},
   retries: { type: 'integer', minimum: 0, maximum: 100 },
   timeoutMs: timeoutMsSchema,
+  queueTimeoutMs: timeoutMsSchema,
 } as const;
 
 export const submissionSchema = {

@@ -1,0 +1,103 @@
+import type { SupervisorMetrics } from '@mesh/metrics-schema';
+import { backoffDelay, encodeEntry, sleep, type Assignment, type Redis } from '@mesh/mesh-protocol';
+
+export interface PublishItem {
+  readonly stream: string;
+  readonly assignment: Assignment;
+  /** Whether a tenant override or the default domain chose the target (for routing metrics). */
+  readonly route: string;
+}
+
+export type PublishOutcome =
+  { readonly ok: true } | { readonly ok: false; readonly error: Error; readonly tries: number };
+
+export interface PublisherOptions {
+  readonly redis: Redis;
+  readonly metrics: Pick<SupervisorMetrics, 'meshDispatch' | 'meshQueueDepth'>;
+  /** XADDs per pipelined batch. */
+  readonly batchSize: number;
+  /** Attempts before giving up on one publish. */
+  readonly maxAttempts: number;
+  readonly retryBaseMs: number;
+  readonly retryCapMs: number;
+  /** Aborts waits between attempts (shutdown): publish() then rejects and nothing is reported as given up. */
+  readonly signal: AbortSignal;
+  readonly random?: () => number;
+}
+
+/**
+ * Publishes assignments as pipelined XADD batches and resolves once each is on its stream or given up.
+ * Every attempt ends in one `supervisor_mesh_dispatch_total` status: success, retry (failed, tried again
+ * after exponential backoff with jitter) or failure (gave up after `maxAttempts`);
+ * `supervisor_mesh_queue_depth` counts the publishes queued, in flight or waiting to retry.
+ */
+export class Publisher {
+  private depth = 0;
+
+  constructor(private readonly o: PublisherOptions) {}
+
+  async publish(items: readonly PublishItem[]): Promise<PublishOutcome[]> {
+    const outcomes: PublishOutcome[] = new Array(items.length);
+    this.moveDepth(items.length);
+    let pending = items.map((item, index) => ({ item, index, tries: 0 }));
+    try {
+      while (pending.length > 0) {
+        const again: typeof pending = [];
+        const rounds: Array<Promise<void>> = [];
+        for (let c = 0; c < pending.length; c += this.o.batchSize) {
+          const batch = pending.slice(c, c + this.o.batchSize);
+          rounds.push(
+            this.send(batch.map((p) => p.item)).then((errors) =>
+              batch.forEach((p, k) => {
+                const err = errors[k];
+                p.tries++;
+                if (!err) {
+                  this.o.metrics.meshDispatch.inc({ status: 'success' });
+                  outcomes[p.index] = { ok: true };
+                  this.moveDepth(-1);
+                } else if (p.tries < this.o.maxAttempts) {
+                  this.o.metrics.meshDispatch.inc({ status: 'retry' });
+                  again.push(p);
+                } else {
+                  this.o.metrics.meshDispatch.inc({ status: 'failure' });
+                  outcomes[p.index] = { ok: false, error: err, tries: p.tries };
+                  this.moveDepth(-1);
+                }
+              }),
+            ),
+          );
+        }
+        await Promise.all(rounds);
+        if (again.length > 0) {
+          const tries = Math.max(...again.map((p) => p.tries));
+          await sleep(
+            Math.max(1, backoffDelay(tries - 1, this.o.retryBaseMs, this.o.retryCapMs, this.o.random)),
+            this.o.signal,
+          );
+          if (this.o.signal.aborted) throw new Error('the supervisor is stopping; unpublished work stays for another');
+        }
+        pending = again;
+      }
+      return outcomes;
+    } finally {
+      this.moveDepth(-pending.length);
+    }
+  }
+
+  /** One pipelined round trip; the error of each XADD (undefined when it went out). */
+  private async send(batch: readonly PublishItem[]): Promise<Array<Error | undefined>> {
+    const pipeline = this.o.redis.pipeline();
+    for (const item of batch) pipeline.xadd(item.stream, '*', ...encodeEntry('assignment', item.assignment));
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      return batch.map((_, i) => (results[i] ? (results[i][0] ?? undefined) : new Error('no reply')));
+    } catch (err) {
+      return batch.map(() => err as Error);
+    }
+  }
+
+  private moveDepth(by: number): void {
+    this.depth += by;
+    this.o.metrics.meshQueueDepth.set(this.depth);
+  }
+}

@@ -1,0 +1,248 @@
+import type { Logger } from '@mesh/logging';
+import type { SupervisorMetrics } from '@mesh/metrics-schema';
+import { backoffDelay, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
+import type { QueuedTask, RunRoute, RunState, SettleInput, SettleResult } from '@mesh/run-state';
+import type { PublishItem, Publisher } from '../dispatch/publisher';
+import type { RunnerDirectory } from '../dispatch/runner-directory';
+import { memberOf, type Schedule } from '../dispatch/schedule';
+import type { EventBatch, RunEvents } from '../events/run-events';
+
+/** An outcome of a task attempt and where it came from: a runner's ack, or this supervisor. */
+export interface Settlement {
+  readonly input: SettleInput;
+  readonly ack?: Ack;
+}
+
+/** A queued task attempt to publish, with the route of its run. */
+export interface Dispatchable {
+  readonly runId: string;
+  readonly route: RunRoute;
+  readonly task: QueuedTask;
+}
+
+export interface CoordinatorOptions {
+  readonly state: RunState;
+  readonly schedule: Schedule;
+  readonly events: RunEvents;
+  readonly publisher: Publisher;
+  readonly directory: RunnerDirectory;
+  readonly keys: MeshKeys;
+  readonly metrics: SupervisorMetrics;
+  readonly logger: Logger;
+  /** Backoff before a failed task's next attempt. */
+  readonly taskRetryBaseMs: number;
+  readonly taskRetryCapMs: number;
+  /** A task with no live runner for its domain fails after waiting this long. */
+  readonly dispatchDeadlineMs: number;
+  readonly missingRecheckBaseMs: number;
+  readonly missingRecheckCapMs: number;
+  readonly now: () => number;
+  readonly random?: () => number;
+  /** Called when something was scheduled (the schedule loop looks sooner). */
+  readonly onScheduled: () => void;
+}
+
+/**
+ * Carries run changes through: applies attempt outcomes to run state (one script call per run per batch),
+ * publishes the assignments of the tasks they queued, schedules what must wait (a retry's backoff, a domain
+ * without runners), counts the metrics and publishes at most one event per run. Everything is durable before
+ * advance() resolves, so the caller may then ack the entries it read; if it dies first, the entries are read
+ * again as a replay and the same work is derived again.
+ */
+export class Coordinator {
+  /** Attempts held back because their domain has no live runner: when each first found none, and how often. */
+  private readonly missing = new Map<string, { at: number; misses: number }>();
+
+  constructor(private readonly o: CoordinatorOptions) {}
+
+  /** Tasks waiting for a runner of their domain (part of supervisor_pending_queue_depth). */
+  get waitingForRunner(): number {
+    return this.missing.size;
+  }
+
+  /** Applies `settlements` and publishes `queued`, and whatever follows; returns the schedule members it deferred. */
+  async advance(work: {
+    settlements?: readonly Settlement[];
+    queued?: readonly Dispatchable[];
+    events?: EventBatch;
+  }): Promise<{ deferred: ReadonlySet<string> }> {
+    const events = work.events ?? this.o.events.batch();
+    const deferred = new Set<string>();
+    let settlements = work.settlements ?? [];
+    let queued = [...(work.queued ?? [])];
+    // Each round ends tasks for good or defers them, so this ends.
+    while (settlements.length > 0 || queued.length > 0) {
+      if (settlements.length > 0) queued = queued.concat(await this.apply(settlements, events));
+      const dispatched = await this.dispatch(queued, events);
+      for (const member of dispatched.deferred) deferred.add(member);
+      settlements = dispatched.failed;
+      queued = [];
+    }
+    await this.o.events.publish(events);
+    return { deferred };
+  }
+
+  private async apply(settlements: readonly Settlement[], events: EventBatch): Promise<Dispatchable[]> {
+    await this.o.directory.fresh();
+    const results = await this.o.state.settle(
+      settlements.map((s) => s.input),
+      (runnerId) => this.o.directory.hardwareOfRunner(runnerId),
+    );
+    const queued: Dispatchable[] = [];
+    const retries: Array<{ member: string; at: number }> = [];
+    const now = this.o.now();
+    settlements.forEach((s, i) => {
+      const r = results[i] as SettleResult;
+      const { runId, taskId, attempt } = s.input;
+      const workflow = r.route.workflow || s.ack?.workflow || '';
+      queued.push(...r.queued.map((task) => ({ runId, route: r.route, task })));
+      if (r.outcome === 'duplicate' || r.outcome === 'unknown') {
+        if (s.ack && !s.input.replay) this.o.metrics.duplicateAcks.inc();
+        return;
+      }
+      if (s.ack) {
+        const worker = s.ack.runnerId;
+        this.o.metrics.workerLatencySeconds.inc({ worker }, s.ack.latencyMs / 1000);
+        this.o.metrics.workerLatencySamples.inc({ worker });
+        if (!s.ack.success) this.o.metrics.workerTaskFailures.inc({ worker });
+      }
+      const change = {
+        taskId,
+        attempt,
+        ...(s.input.runnerId ? { runnerId: s.input.runnerId } : {}),
+        ...(!s.input.success && s.input.error ? { error: s.input.error } : {}),
+      };
+      if (r.outcome === 'retry') {
+        events.add(runId, workflow, 'task-retrying', change);
+        const delay = backoffDelay(attempt - 1, this.o.taskRetryBaseMs, this.o.taskRetryCapMs, this.o.random);
+        retries.push({ member: memberOf({ runId, taskId, attempt: r.currentAttempt }), at: now + delay });
+        return;
+      }
+      events.add(runId, workflow, s.input.success ? 'task-succeeded' : 'task-failed', change);
+      for (const skipped of r.skipped)
+        events.add(runId, workflow, 'task-skipped', { taskId: skipped, error: `dependency ${taskId} failed` });
+      if (r.finishedRun) this.finished(runId, workflow, r, events);
+    });
+    await this.o.schedule.add(retries);
+    if (retries.length > 0) this.o.onScheduled();
+    return queued;
+  }
+
+  /** Counts a finished run in the workflow metrics and adds its run-succeeded / run-failed event. */
+  private finished(runId: string, workflow: string, r: SettleResult, events: EventBatch): void {
+    const outcome = r.runStatus === 'succeeded' ? 'success' : 'failure';
+    const latencyMs = Math.max(0, this.o.now() - r.submittedAt);
+    this.o.metrics.workflowEvents.inc({ workflow, outcome });
+    this.o.metrics.workflowLatencySeconds.inc({ workflow }, latencyMs / 1000);
+    this.o.metrics.workflowLatencySamples.inc({ workflow });
+    this.o.logger.info({ runId, workflow, status: r.runStatus, latencyMs }, 'run finished');
+    events.add(
+      runId,
+      workflow,
+      r.runStatus === 'succeeded' ? 'run-succeeded' : 'run-failed',
+      r.runError ? { error: r.runError } : {},
+    );
+  }
+
+  /**
+   * Publishes the assignments of queued attempts whose domain has a live runner; defers the others
+   * (counted `missing` once per attempt) until a runner comes or the dispatch deadline fails them.
+   * Returns the outcomes to settle: attempts past the deadline and publishes given up.
+   */
+  private async dispatch(
+    queued: readonly Dispatchable[],
+    events: EventBatch,
+  ): Promise<{ failed: Settlement[]; deferred: string[] }> {
+    const failed: Settlement[] = [];
+    const later: Array<{ member: string; at: number }> = [];
+    const items: Array<PublishItem & { d: Dispatchable }> = [];
+    const now = this.o.now();
+    for (const d of queued) {
+      const { taskId, attempt } = d.task;
+      const member = memberOf({ runId: d.runId, taskId, attempt });
+      const domain = d.route.domain;
+      if (!(await this.o.directory.hasLiveRunner(domain))) {
+        let miss = this.missing.get(member);
+        if (!miss) {
+          miss = { at: now, misses: 0 };
+          this.missing.set(member, miss);
+          this.o.metrics.meshDispatch.inc({ status: 'missing' });
+        }
+        miss.misses++;
+        if (now - miss.at >= this.o.dispatchDeadlineMs) {
+          this.missing.delete(member);
+          this.o.directory.invalidate();
+          failed.push(
+            this.failure(d, `no live runner in domain ${domain} within ${this.o.dispatchDeadlineMs} ms`, false),
+          );
+        } else {
+          const wait = backoffDelay(
+            miss.misses,
+            this.o.missingRecheckBaseMs,
+            this.o.missingRecheckCapMs,
+            this.o.random,
+          );
+          later.push({ member, at: now + Math.max(1, wait) });
+        }
+        continue;
+      }
+      this.missing.delete(member);
+      items.push({
+        stream: this.o.keys.assignments(domain),
+        assignment: assignmentOf(d, now),
+        route: d.route.route,
+        d,
+      });
+    }
+    await this.o.schedule.add(later);
+    if (later.length > 0) this.o.onScheduled();
+    const outcomes = await this.o.publisher.publish(items);
+    items.forEach((item, i) => {
+      const outcome = outcomes[i];
+      const { runId, route, task } = item.d;
+      if (outcome?.ok) {
+        this.o.metrics.routedAssignments.inc({
+          domain: route.domain,
+          route: item.route === 'override' ? 'override' : 'default',
+        });
+        events.add(runId, route.workflow, 'task-dispatched', {
+          taskId: task.taskId,
+          attempt: task.attempt,
+          domain: route.domain,
+        });
+      } else if (outcome) {
+        this.o.logger.error(
+          { err: outcome.error, runId, taskId: task.taskId, domain: route.domain, tries: outcome.tries },
+          'giving up publishing an assignment',
+        );
+        const error = `could not publish the assignment after ${outcome.tries} attempts: ${outcome.error.message}`;
+        failed.push(this.failure(item.d, error, true));
+      }
+    });
+    return { failed, deferred: later.map((l) => l.member) };
+  }
+
+  private failure(d: Dispatchable, error: string, allowRetry: boolean): Settlement {
+    return {
+      input: { runId: d.runId, taskId: d.task.taskId, attempt: d.task.attempt, success: false, allowRetry, error },
+    };
+  }
+}
+
+function assignmentOf(d: Dispatchable, now: number): Assignment {
+  const { task, route } = d;
+  return {
+    assignmentId: `${d.runId}:${task.taskId}:${task.attempt}`,
+    runId: d.runId,
+    workflow: route.workflow,
+    taskId: task.taskId,
+    tenant: route.tenant,
+    domain: route.domain,
+    kind: task.spec.kind,
+    payload: task.spec.payload,
+    attempt: task.attempt,
+    timeoutMs: task.spec.timeoutMs,
+    enqueuedAt: now,
+    ...(task.inputs ? { inputs: task.inputs } : {}),
+  };
+}

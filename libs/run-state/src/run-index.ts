@@ -1,0 +1,121 @@
+import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
+import { renderSummary, type RunSummary } from './record';
+import type { RunStatus } from './statuses';
+
+export interface ListQuery {
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly status?: RunStatus;
+}
+
+/**
+ * The runs of each workflow, newest first: a sorted set per workflow (`mesh:workflow:<id>:runs`) scored by
+ * submission time, kept for `ttlMs`. Whoever creates a run indexes it (the orchestrator, or a supervisor for a
+ * submission written straight to mesh:workflows); adding twice is harmless.
+ */
+export class RunIndex {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: MeshKeys,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async add(run: { runId: string; workflow: string; submittedAt: number }): Promise<void> {
+    const index = this.keys.workflow(run.workflow, 'runs');
+    const replies =
+      (await this.redis
+        .multi()
+        .zadd(index, run.submittedAt, run.runId)
+        .zremrangebyscore(index, '-inf', this.now() - this.ttlMs)
+        .pexpire(index, this.ttlMs)
+        .exec()) ?? [];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  }
+
+  async remove(run: { runId: string; workflow: string }): Promise<void> {
+    await this.redis.zrem(this.keys.workflow(run.workflow, 'runs'), run.runId);
+  }
+
+  /** Whether any run of the workflow is indexed (for a 404 on an unknown workflow). */
+  async known(workflow: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.workflow(workflow, 'runs'))) === 1;
+  }
+
+  /**
+   * Summaries of a workflow's runs, newest first. The cursor is opaque; it resumes after the last run
+   * returned. With a status filter, at most a few pages of the index are scanned per call (a nextCursor
+   * says where to go on). Runs whose state expired are skipped.
+   */
+  async list(workflow: string, q: ListQuery): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+    const index = this.keys.workflow(workflow, 'runs');
+    let after = q.cursor ? decodeCursor(q.cursor) : undefined;
+    const runs: RunSummary[] = [];
+    const page = Math.max(q.limit * 2, 50);
+    for (let scans = 0; scans < 10; scans++) {
+      const raw = await this.redis.zrevrangebyscore(
+        index,
+        after ? String(after.score) : '+inf',
+        '-inf',
+        'WITHSCORES',
+        'LIMIT',
+        0,
+        page,
+      );
+      const entries = pairs(raw);
+      // Within one score, entries come in reverse lexicographic order: resume strictly after the cursor.
+      const cut = after;
+      let fresh = cut ? entries.filter((e) => e.score < cut.score || e.runId < cut.runId) : entries;
+      if (fresh.length === 0 && entries.length === page && cut) {
+        // A whole page of runs submitted in the same millisecond: move past that millisecond.
+        fresh = pairs(
+          await this.redis.zrevrangebyscore(index, `(${cut.score}`, '-inf', 'WITHSCORES', 'LIMIT', 0, page),
+        );
+      }
+      if (fresh.length === 0) return { runs, nextCursor: null };
+      const pipeline = this.redis.pipeline();
+      for (const e of fresh) pipeline.hgetall(this.keys.run(e.runId, 'meta'));
+      const metas = ((await pipeline.exec()) ?? []).map(([err, value]) => {
+        if (err) throw err;
+        return value as Record<string, string>;
+      });
+      for (let i = 0; i < fresh.length; i++) {
+        after = fresh[i];
+        const meta = metas[i];
+        if (!meta?.['runId'] || (q.status && meta['status'] !== q.status)) continue;
+        runs.push(renderSummary(meta));
+        if (runs.length === q.limit) {
+          const more = i < fresh.length - 1 || entries.length === page;
+          return { runs, nextCursor: more && after ? encodeCursor(after) : null };
+        }
+      }
+      if (entries.length < page) return { runs, nextCursor: null };
+    }
+    return { runs, nextCursor: after ? encodeCursor(after) : null };
+  }
+}
+
+function pairs(raw: string[]): Array<{ runId: string; score: number }> {
+  const out: Array<{ runId: string; score: number }> = [];
+  for (let i = 0; i < raw.length; i += 2) out.push({ runId: raw[i] as string, score: Number(raw[i + 1]) });
+  return out;
+}
+
+function encodeCursor(c: { score: number; runId: string }): string {
+  return Buffer.from(JSON.stringify([c.score, c.runId])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { score: number; runId: string } | undefined {
+  try {
+    const [score, runId] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof score === 'number' && typeof runId === 'string') return { score, runId };
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+export function isValidCursor(cursor: string): boolean {
+  return decodeCursor(cursor) !== undefined;
+}

@@ -1,0 +1,41 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the *.lua declaration must reach every project that compiles this file
+/// <reference path="./lua.d.ts" />
+import type { Redis } from '@mesh/mesh-protocol';
+import claimDueLua from './lua/claim-due.lua';
+import createLua from './lua/create.lua';
+import loadLua from './lua/load.lua';
+import pickupLua from './lua/pickup.lua';
+import settleLua from './lua/settle.lua';
+import startLua from './lua/start.lua';
+import { RUN_KEY_PARTS } from './run-keys';
+
+type Arg = string | number;
+
+/** The run-state scripts as commands of a client: each takes the run's KEYS then its ARGV, flattened. */
+export interface RunStateCommands {
+  meshRunCreate(args: Arg[]): Promise<string[]>;
+  meshRunStart(args: Arg[]): Promise<Array<string | number>>;
+  meshRunPickup(args: Arg[]): Promise<number[]>;
+  meshRunSettle(args: Arg[]): Promise<Array<string | number>>;
+  meshRunLoad(args: Arg[]): Promise<Array<string | number>>;
+  meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
+}
+
+const RUN_SCRIPTS = {
+  meshRunCreate: createLua,
+  meshRunStart: startLua,
+  meshRunPickup: pickupLua,
+  meshRunSettle: settleLua,
+  meshRunLoad: loadLua,
+} as const;
+
+/** Defines the scripts on `redis` once (EVALSHA, falling back to EVAL) and returns it typed. */
+export function withRunStateCommands(redis: Redis): Redis & RunStateCommands {
+  const r = redis as Redis & Partial<RunStateCommands>;
+  if (typeof r.meshRunSettle !== 'function') {
+    for (const [name, lua] of Object.entries(RUN_SCRIPTS))
+      redis.defineCommand(name, { numberOfKeys: RUN_KEY_PARTS.length, lua });
+    redis.defineCommand('meshClaimDue', { numberOfKeys: 1, lua: claimDueLua });
+  }
+  return r as Redis & RunStateCommands;
+}

@@ -1,0 +1,232 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  createKeys,
+  MAX_TASKS_PER_RUN,
+  PROTOCOL_EXAMPLES,
+  type MeshKeys,
+  type Submission,
+  type SubmissionTask,
+} from '@mesh/mesh-protocol';
+import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+import { RunState, TASK_STATUSES, RUN_STATUSES, type SettleInput } from '../src';
+
+let ctx: RedisTestContext;
+let keys: MeshKeys;
+let state: RunState;
+let clock = 1000;
+
+beforeEach(() => {
+  ctx = createRedisTestContext('run-state');
+  keys = createKeys(ctx.prefix);
+  clock = 1000;
+  state = new RunState(ctx.redis, keys, { finishedTtlMs: 60_000, now: () => clock });
+});
+afterEach(() => ctx.cleanup());
+
+const task = (id: string, dependsOn: string[] = [], retries = 0): SubmissionTask => ({
+  id,
+  kind: 'echo',
+  payload: { id },
+  dependsOn,
+  retries,
+  timeoutMs: 1000,
+});
+const submission = (runId: string, tasks: SubmissionTask[]): Submission => ({
+  ...PROTOCOL_EXAMPLES.submission,
+  runId,
+  tasks,
+  submittedAt: 900,
+});
+const ok = (runId: string, taskId: string, output?: unknown, attempt = 1): SettleInput => ({
+  runId,
+  taskId,
+  attempt,
+  success: true,
+  allowRetry: true,
+  ...(output === undefined ? {} : { outputJson: JSON.stringify(output) }),
+  runnerId: 'r-1',
+});
+const bad = (runId: string, taskId: string, attempt = 1, allowRetry = true): SettleInput => ({
+  runId,
+  taskId,
+  attempt,
+  success: false,
+  error: 'boom',
+  allowRetry,
+});
+const started = async (s: Submission) => {
+  expect(await state.create(s)).toBe('created');
+  return state.start(s.runId, { domain: 'east', route: 'override', replay: false });
+};
+
+describe('run state', () => {
+  it('when a run is created, it is queued with every task pending, and GET-able at once', async () => {
+    await state.create(submission('r0', [task('a'), task('b', ['a'])]));
+    const record = await state.record('r0');
+    expect(record).toMatchObject({ runId: 'r0', status: 'queued', submittedAt: 900, hardware: {}, runners: {} });
+    expect(record?.tasks.map((t) => [t.id, t.status, t.attempts, t.waitingFor])).toEqual([
+      ['a', 'pending', 0, undefined],
+      ['b', 'pending', 0, ['a']],
+    ]);
+    expect(record?.counts).toMatchObject({ pending: 2, queued: 0 });
+  });
+
+  it('when a diamond DAG runs, each task is queued only once all its dependencies succeeded, with their outputs as inputs, and the run succeeds', async () => {
+    const s = submission('r1', [task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])]);
+    const start = await started(s);
+    expect([start.outcome, start.runStatus, start.route]).toEqual([
+      'started',
+      'running',
+      { workflow: s.workflow, tenant: s.tenant, domain: 'east', route: 'override' },
+    ]);
+    expect(start.queued).toEqual([
+      { taskId: 'a', attempt: 1, spec: { kind: 'echo', payload: { id: 'a' }, timeoutMs: 1000 } },
+    ]);
+    const hw = { runnerId: 'r-1', collectedAt: 1 };
+    const [afterA] = await state.settle([ok('r1', 'a', { x: 1 })], (id) => (id === 'r-1' ? hw : undefined));
+    expect(afterA?.queued.map((q) => [q.taskId, q.inputs])).toEqual([
+      ['b', { a: { x: 1 } }],
+      ['c', { a: { x: 1 } }],
+    ]);
+    const [afterB] = await state.settle([ok('r1', 'b', 'bee')]);
+    expect(afterB?.queued).toEqual([]);
+    const [afterC] = await state.settle([ok('r1', 'c')]);
+    expect(afterC?.queued.map((q) => [q.taskId, q.inputs])).toEqual([['d', { b: 'bee', c: null }]]);
+    clock = 2000;
+    const [afterD] = await state.settle([ok('r1', 'd')]);
+    expect([afterD?.outcome, afterD?.runStatus, afterD?.finishedRun]).toEqual(['applied', 'succeeded', true]);
+    const record = await state.record('r1');
+    expect(record).toMatchObject({
+      status: 'succeeded',
+      domain: 'east',
+      route: 'override',
+      startedAt: 1000,
+      finishedAt: 2000,
+    });
+    expect(record?.counts).toMatchObject({ succeeded: 4, pending: 0, queued: 0, running: 0 });
+    expect(record?.tasks.find((t) => t.id === 'a')).toMatchObject({
+      status: 'succeeded',
+      output: { x: 1 },
+      runnerId: 'r-1',
+    });
+    expect(await ctx.redis.pttl(keys.run('r1', 'meta'))).toBeGreaterThan(0);
+    expect(await ctx.redis.pttl(keys.run('r1', 'order'))).toBeGreaterThan(0);
+  });
+
+  it('when a runner picks a task up, it shows running on that runner with the real start time and the runner hardware once', async () => {
+    await started(submission('r2', [task('a'), task('b')]));
+    const hw = { runnerId: 'gpu-1', collectedAt: 5, gpus: [{ index: 0, vendor: 'NVIDIA', model: 'H100' }] };
+    const picked = await state.pickup('gpu-1', hw, [
+      { runId: 'r2', taskId: 'a', attempt: 1, startedAt: 1234 },
+      { runId: 'r2', taskId: 'a', attempt: 2, startedAt: 1234 },
+    ]);
+    expect(picked).toEqual([true, false]);
+    const record = await state.record('r2');
+    expect(record?.tasks[0]).toMatchObject({ id: 'a', status: 'running', runnerId: 'gpu-1', startedAt: 1234 });
+    expect(record?.runners).toEqual({ 'gpu-1': hw });
+    expect(record?.counts).toMatchObject({ running: 1, queued: 1 });
+    expect(await state.pickup('other', null, [{ runId: 'r2', taskId: 'a', attempt: 1, startedAt: 1 }])).toEqual([
+      false,
+    ]);
+  });
+
+  it('when a task fails with no retries left, its dependants are skipped, independent work goes on, and the run fails', async () => {
+    await started(submission('r3', [task('a'), task('b', ['a']), task('c', ['b']), task('x')]));
+    const [failed] = await state.settle([bad('r3', 'a')]);
+    expect([failed?.outcome, failed?.taskStatus, failed?.skipped, failed?.runStatus]).toEqual([
+      'applied',
+      'failed',
+      ['b', 'c'],
+      'running',
+    ]);
+    const [last] = await state.settle([ok('r3', 'x')]);
+    expect([last?.runStatus, last?.finishedRun]).toEqual(['failed', true]);
+    const record = await state.record('r3');
+    expect(record).toMatchObject({ status: 'failed', error: 'task a: boom' });
+    expect(record?.tasks.map((t) => [t.id, t.status, t.error])).toEqual([
+      ['a', 'failed', 'boom'],
+      ['b', 'skipped', 'dependency a failed'],
+      ['c', 'skipped', 'dependency b failed'],
+      ['x', 'succeeded', undefined],
+    ]);
+  });
+
+  it('when a task with retries fails, it is queued again with the next attempt; a late outcome of the old attempt is a duplicate; the last failure is final', async () => {
+    await started(submission('r4', [task('a', [], 1)]));
+    const [retry] = await state.settle([bad('r4', 'a', 1)]);
+    expect([retry?.outcome, retry?.taskStatus, retry?.currentAttempt, retry?.queued]).toEqual([
+      'retry',
+      'queued',
+      2,
+      [],
+    ]);
+    const [late] = await state.settle([ok('r4', 'a', undefined, 1)]);
+    expect(late?.outcome).toBe('duplicate');
+    expect(await state.load([{ runId: 'r4', taskId: 'a', attempt: 2 }])).toEqual([
+      {
+        route: expect.objectContaining({ domain: 'east' }),
+        task: { taskId: 'a', attempt: 2, spec: expect.objectContaining({ kind: 'echo' }) },
+      },
+    ]);
+    expect(await state.load([{ runId: 'r4', taskId: 'a', attempt: 1 }])).toEqual([undefined]);
+    const [final] = await state.settle([bad('r4', 'a', 2)]);
+    expect([final?.outcome, final?.runStatus]).toEqual(['applied', 'failed']);
+  });
+
+  it('when retrying cannot help, a failure is final even with retries left', async () => {
+    await started(submission('r5', [task('a', [], 3)]));
+    const [final] = await state.settle([bad('r5', 'a', 1, false)]);
+    expect([final?.outcome, final?.runStatus]).toEqual(['applied', 'failed']);
+  });
+
+  it('when the same outcome comes twice, the second changes nothing; only a replay reports the children still queued', async () => {
+    await started(submission('r6', [task('a'), task('b', ['a'])]));
+    const [first, again] = await state.settle([ok('r6', 'a'), ok('r6', 'a')]);
+    expect([first?.outcome, first?.queued.map((q) => q.taskId)]).toEqual(['applied', ['b']]);
+    expect([again?.outcome, again?.queued]).toEqual(['duplicate', []]);
+    const [replayed] = await state.settle([{ ...ok('r6', 'a'), replay: true }]);
+    expect([replayed?.outcome, replayed?.queued.map((q) => q.taskId)]).toEqual(['duplicate', ['b']]);
+    expect(await state.meta('r6')).toMatchObject({ done: '1', 'n:succeeded': '1', 'n:queued': '1' });
+  });
+
+  it('when a run is started twice, the second start changes nothing; a replayed start reports the tasks still queued', async () => {
+    const s = submission('r7', [task('a'), task('b')]);
+    await started(s);
+    await state.pickup('r-1', null, [{ runId: 'r7', taskId: 'a', attempt: 1, startedAt: 1 }]);
+    expect(await state.create(s)).toBe('exists');
+    const again = await state.start('r7', { domain: 'west', route: 'default', replay: false });
+    expect([again.outcome, again.queued, again.route.domain]).toEqual(['unchanged', [], 'east']);
+    const replay = await state.start('r7', { domain: 'west', route: 'default', replay: true });
+    expect([replay.outcome, replay.queued.map((q) => q.taskId)]).toEqual(['replayed', ['b']]);
+  });
+
+  it('when the run is unknown, start says missing and settle says unknown', async () => {
+    expect((await state.start('nope', { domain: 'd', route: 'default', replay: false })).outcome).toBe('missing');
+    expect((await state.settle([ok('nope', 'a')]))[0]?.outcome).toBe('unknown');
+    expect(await state.record('nope')).toBeUndefined();
+  });
+
+  it('when a run has the most tasks a submission allows (100,000), it is created and started, all roots queued', async () => {
+    const tasks = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => task(`t${i}`));
+    const start = await started(submission('r8', tasks));
+    expect(start.queued).toHaveLength(MAX_TASKS_PER_RUN);
+  });
+
+  it('when the scripts are read, every status they write belongs to the one vocabulary', () => {
+    const dir = join(__dirname, '..', 'src', 'lua');
+    const known = new Set<string>([...TASK_STATUSES, ...RUN_STATUSES]);
+    // Statuses are written by move(task, from, to) and by HSET on the status hash or the meta `status` field.
+    const patterns = [
+      /move\(\w+, (?:'(\w+)'|\w+), '(\w+)'\)/g,
+      /'HSET', status, \w+, '(\w+)'/g,
+      /'HSET', meta, 'status', '(\w+)'/g,
+    ];
+    const written = readdirSync(dir).flatMap((f) => {
+      const lua = readFileSync(join(dir, f), 'utf8');
+      return patterns.flatMap((p) => [...lua.matchAll(p)].flatMap((m) => m.slice(1).filter((s) => s !== undefined)));
+    });
+    expect(written.length).toBeGreaterThan(5);
+    expect(written.filter((s) => !known.has(s))).toEqual([]);
+  });
+});

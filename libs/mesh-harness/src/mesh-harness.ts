@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionTask } from '@mesh/mesh-protocol';
+import { RunState } from '@mesh/run-state';
 import {
   eventually,
   startServiceProcess,
@@ -116,6 +117,11 @@ export class MeshHarness {
       async () => (await this.events(runId)).find((e) => e.type === 'run-succeeded' || e.type === 'run-failed'),
       timeoutMs,
     );
+  }
+
+  /** The run state of this mesh, read with the test's connection. */
+  state(): RunState {
+    return new RunState(this.ctx.redis, this.keys, { finishedTtlMs: 60_000 });
   }
 
   async metrics(p: ServiceProcess): Promise<string> {

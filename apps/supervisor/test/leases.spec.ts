@@ -1,0 +1,91 @@
+import { decodeEntry, GROUPS, type Ack } from '@mesh/mesh-protocol';
+import { MeshHarness } from '@mesh/mesh-harness';
+import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
+
+let ctx: RedisTestContext;
+let mesh: MeshHarness;
+
+beforeEach(() => {
+  ctx = createRedisTestContext('leases');
+  mesh = new MeshHarness(ctx);
+});
+afterEach(async () => {
+  await mesh.stopAll();
+  await ctx.cleanup();
+});
+
+async function acksOf(runId: string): Promise<Ack[]> {
+  return (await ctx.redis.xrange(mesh.keys.acks, '-', '+')).flatMap(([, f]) => {
+    const d = decodeEntry('ack', f);
+    return d.ok && d.message.runId === runId ? [d.message] : [];
+  });
+}
+
+describe('leased deliveries', () => {
+  it('when a task runs 8 s on a 1 s lease, it runs exactly once, on one runner, and succeeds', async () => {
+    await mesh.supervisor('sup-1');
+    const lease = { RUNNER_CLAIM_IDLE_MS: '1000', RUNNER_CONCURRENCY: '4' };
+    const runners = [await mesh.runner('lease-a', 'default', lease), await mesh.runner('lease-b', 'default', lease)];
+    const runId = await mesh.submit('long', 'acme', [
+      { id: 'slow', kind: 'sleep', payload: { ms: 8000 }, timeoutMs: 60_000 },
+    ]);
+    // While it runs, its entry stays delivered once: renewing a lease never counts as a delivery.
+    const stream = mesh.keys.assignments('default');
+    let maxDeliveries = 0;
+    const running = await eventually(async () => {
+      const rows = (await ctx.redis.xpending(stream, GROUPS.runners, '-', '+', 10)) as Array<
+        [string, string, number, number]
+      >;
+      for (const [, , , count] of rows) maxDeliveries = Math.max(maxDeliveries, Number(count));
+      const events = await mesh.events(runId);
+      return events.some((e) => e.type === 'run-succeeded') ? events : undefined;
+    });
+    expect(running.some((e) => e.type === 'run-succeeded')).toBe(true);
+    expect(maxDeliveries).toBe(1);
+    const done = runners.flatMap((r) =>
+      r.records.filter((l) => l['msg'] === 'assignment done' && l['runId'] === runId),
+    );
+    expect(done.map((l) => [l['taskId'], l['deliveries'], l['success']])).toEqual([['slow', 1, true]]);
+    expect((await acksOf(runId)).map((a) => a.taskId)).toEqual(['slow']);
+  });
+
+  it('when a backlog waits on one runner of concurrency 1, tasks longer than their timeout in total all succeed', async () => {
+    await mesh.supervisor('sup-1');
+    await mesh.runner('single', 'default', { RUNNER_CONCURRENCY: '1' });
+    const tasks = ['t1', 't2', 't3'].map((id) => ({ id, kind: 'sleep', payload: { ms: 1000 }, timeoutMs: 1500 }));
+    const runId = await mesh.submit('backlog', 'acme', tasks);
+    const finished = await mesh.finished(runId);
+    expect([finished.type, finished.error]).toEqual(['run-succeeded', undefined]);
+    expect((await acksOf(runId)).every((a) => a.success)).toBe(true);
+  });
+
+  it('when a runner holding 20 tasks is SIGKILLed, all are running on the other runner within 5 s (default lease) and each succeeds once', async () => {
+    await mesh.supervisor('sup-1');
+    const doomed = await mesh.runner('doomed', 'default', { RUNNER_CONCURRENCY: '20' });
+    const tasks = Array.from({ length: 20 }, (_, i) => ({
+      id: `t${i}`,
+      kind: 'sleep',
+      payload: { ms: 3000 },
+      timeoutMs: 60_000,
+    }));
+    const runId = await mesh.submit('kill', 'acme', tasks);
+    const stream = mesh.keys.assignments('default');
+    await eventually(async () => {
+      const held = (await ctx.redis.xpending(stream, GROUPS.runners, '-', '+', 100, 'doomed')) as unknown[];
+      return held.length === 20 ? true : undefined;
+    });
+    // The survivor starts once every task is held by the doomed runner: it can only get them by reclaiming.
+    await mesh.runner('survivor', 'default', { RUNNER_CONCURRENCY: '20' });
+    const killedAt = Date.now();
+    await doomed.stop('SIGKILL');
+    expect((await mesh.finished(runId)).type).toBe('run-succeeded');
+    const acks = await acksOf(runId);
+    expect(acks.map((a) => a.taskId).sort()).toEqual(tasks.map((t) => t.id).sort());
+    expect(new Set(acks.map((a) => a.runnerId))).toEqual(new Set(['survivor']));
+    expect(Math.max(...acks.map((a) => a.startedAt)) - killedAt).toBeLessThanOrEqual(5000);
+    const record = await mesh.state().record(runId);
+    expect(record?.tasks.map((t) => [t.status, t.attempts, t.runnerId])).toEqual(
+      tasks.map(() => ['succeeded', 1, 'survivor']),
+    );
+  });
+});

@@ -1,3 +1,4 @@
+import { readAcks } from '@mesh/mesh-harness';
 import { Writable } from 'node:stream';
 import { Registry } from 'prom-client';
 import { createLogger } from '@mesh/logging';
@@ -72,11 +73,7 @@ function rawAssignment(over: Partial<Assignment>): Promise<string> {
 }
 
 async function acks(): Promise<Ack[]> {
-  return (await ctx.redis.xrange(keys.acks, '-', '+')).map(([, f]) => {
-    const d = decodeEntry('ack', f);
-    if (!d.ok) throw new Error(d.detail);
-    return d.message;
-  });
+  return readAcks(ctx.redis, keys.acks);
 }
 
 const ackCount = (n: number) => async () => ((await acks()).length >= n ? acks() : undefined);

@@ -1,14 +1,8 @@
+import { readAcks } from '@mesh/mesh-harness';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createKeys,
-  decodeEntry,
-  PROTOCOL_EXAMPLES,
-  type Ack,
-  type Assignment,
-  type MeshKeys,
-} from '@mesh/mesh-protocol';
+import { createKeys, PROTOCOL_EXAMPLES, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
 import {
   createRedisTestContext,
   describeServiceLifecycle,
@@ -61,11 +55,7 @@ async function publish(count: number, over: Partial<Assignment>): Promise<void> 
 }
 
 async function acks(): Promise<Ack[]> {
-  return (await ctx.redis.xrange(keys.acks, '-', '+')).map(([, f]) => {
-    const d = decodeEntry('ack', f);
-    if (!d.ok) throw new Error(d.detail);
-    return d.message;
-  });
+  return readAcks(ctx.redis, keys.acks);
 }
 
 describe('env runner process', () => {

@@ -1,12 +1,5 @@
-import {
-  createKeys,
-  decodeEntry,
-  GROUPS,
-  PROTOCOL_EXAMPLES,
-  type Ack,
-  type Assignment,
-  type MeshKeys,
-} from '@mesh/mesh-protocol';
+import { readAcks } from '@mesh/mesh-harness';
+import { createKeys, GROUPS, PROTOCOL_EXAMPLES, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
 import {
   createRedisTestContext,
   eventually,
@@ -50,11 +43,7 @@ async function publish(count: number, over: Partial<Assignment>): Promise<void> 
 }
 
 async function acks(): Promise<Ack[]> {
-  return (await ctx.redis.xrange(keys.acks, '-', '+')).map(([, f]) => {
-    const d = decodeEntry('ack', f);
-    if (!d.ok) throw new Error(d.detail);
-    return d.message;
-  });
+  return readAcks(ctx.redis, keys.acks);
 }
 
 const ackedIds = async (): Promise<Set<string>> => new Set((await acks()).map((a) => a.assignmentId));

@@ -88,6 +88,29 @@ describe('the whole mesh, as built processes', () => {
     expect(assignments.find((a) => a.taskId === 'a')?.inputs).toBeUndefined();
   });
 
+  it('when a task executes, its record shows it running on its runner since its pickup, then its final state', async () => {
+    const { links } = await post({
+      workflow: 'watch',
+      tenant: 'acme',
+      tasks: [{ id: 'slow', kind: 'sleep', payload: { ms: 1500 } }],
+    });
+    const running = await eventually(async () => {
+      const run = (await (await api(links.run)).json()) as { tasks: Array<Record<string, unknown>> };
+      const task = run.tasks[0];
+      return task?.['status'] === 'running' ? task : undefined;
+    });
+    expect(running).toMatchObject({ id: 'slow', runnerId: 'gpu-runner', attempts: 1 });
+    expect(running['startedAt']).toEqual(expect.any(Number));
+    expect(running['startedAt'] as number).toBeGreaterThanOrEqual(running['queuedAt'] as number);
+    const done = await finalRecord(links.run);
+    expect((done['tasks'] as Array<Record<string, unknown>>)[0]).toMatchObject({
+      status: 'succeeded',
+      runnerId: 'gpu-runner',
+      startedAt: running['startedAt'],
+      finishedAt: expect.any(Number),
+    });
+  });
+
   it('when a task of kind fail runs, the run fails carrying its error', async () => {
     const { links } = await post({
       workflow: 'etl',
@@ -135,11 +158,11 @@ describe('the whole mesh, as built processes', () => {
         0,
       );
     expect({ success: events('success'), failure: events('failure') }).toEqual(records);
-    expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3 + 2 + 2 + 1);
-    expect(sample(text, 'supervisor_worker_latency_samples_total{worker="gpu-runner"}')).toBe(4);
+    expect(sample(text, 'supervisor_mesh_dispatch_total{status="success"}')).toBe(3 + 2 + 1 + 2 + 1);
+    expect(sample(text, 'supervisor_worker_latency_samples_total{worker="gpu-runner"}')).toBe(5);
     expect(sample(text, 'supervisor_worker_task_failures_total{worker="cpu-runner"}')).toBe(1);
     const orchestratorText = await (await api('/metrics')).text();
-    expect(sample(orchestratorText, 'orchestrator_submissions_accepted_total')).toBe(4);
+    expect(sample(orchestratorText, 'orchestrator_submissions_accepted_total')).toBe(5);
   });
 
   it('when two orchestrators run, they answer the same run identically while it runs; a restart of either loses nothing', async () => {

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { createKeys, GROUPS, RedisStreamConsumer, whenReady, type Redis } from '@mesh/mesh-protocol';
+import { createKeys, decodeAcksEntry, GROUPS, RedisStreamConsumer, whenReady, type Redis } from '@mesh/mesh-protocol';
 import { TenantDomainMap } from '@mesh/config';
 import { RunIndex, RunState } from '@mesh/run-state';
 import { StreamLoop } from '@mesh/service-kit';
@@ -15,7 +15,7 @@ import { StreamTrimmer } from './housekeeping/stream-trimmer';
 import { createSubmissionHandler, runFailedForMalformed } from './intake/submissions';
 import { TenantRouter } from './routing/tenant-router';
 import { Coordinator } from './runs/coordinator';
-import { createAckHandler } from './settle/acks';
+import { createReportHandler } from './settle/acks';
 
 export type SupervisorSettings = Omit<SupervisorConfig, 'listen' | 'logLevel' | 'redis' | 'tenantDomainMapFile'>;
 
@@ -36,10 +36,10 @@ export interface SupervisorDeps {
 export class Supervisor {
   readonly router: TenantRouter;
   readonly state: RunState;
-  private readonly loops: StreamLoop<'submission' | 'ack'>[];
+  private readonly loops: StreamLoop<'submission' | 'report'>[];
   private readonly scheduleLoop: ScheduleLoop;
   readonly trimmer: StreamTrimmer;
-  private readonly consumers: Array<RedisStreamConsumer<'submission'> | RedisStreamConsumer<'ack'>>;
+  private readonly consumers: Array<RedisStreamConsumer<'submission'> | RedisStreamConsumer<'report'>>;
   private readonly stopping = new AbortController();
   private draining = false;
   private readonly connections: Redis[] = [];
@@ -138,8 +138,10 @@ export class Supervisor {
       onError: (err) => subLog.warn({ err }, 'reading submissions failed; retrying'),
     });
     const ackLog = logger.child({ component: 'acks' });
-    const acks = new RedisStreamConsumer('ack', {
+    // Runners' reports and single acks (v1 workers write those) share mesh:acks.
+    const acks = new RedisStreamConsumer('report', {
       ...common,
+      decode: decodeAcksEntry,
       blocking: this.connection('acks'),
       commands: redis,
       stream: keys.acks,
@@ -169,11 +171,11 @@ export class Supervisor {
       }),
       new StreamLoop({
         consumer: acks,
-        handle: createAckHandler(acks, coordinator),
+        handle: createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
         reclaimIntervalMs,
         logger: ackLog,
       }),
-    ] as StreamLoop<'submission' | 'ack'>[];
+    ] as StreamLoop<'submission' | 'report'>[];
   }
 
   private connection(name: string): Redis {

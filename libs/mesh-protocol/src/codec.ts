@@ -57,3 +57,15 @@ export function fieldMap(fields: EntryFields | null | undefined): Map<string, st
   }
   return map;
 }
+
+/**
+ * Decodes an entry of mesh:acks as a runner report: a `report` entry as it is, a single `ack` entry (what a
+ * v1 worker writes) as a report of that one ack. Never throws.
+ */
+export function decodeAcksEntry(fields: EntryFields | null | undefined): Decoded<MessageTypes['report']> {
+  if (fieldMap(fields).has('report')) return decodeEntry('report', fields);
+  const single = decodeEntry('ack', fields);
+  if (!single.ok) return single;
+  const ack = single.message;
+  return { ok: true, message: { runnerId: ack.runnerId, at: ack.finishedAt, started: [], acks: [ack] } };
+}

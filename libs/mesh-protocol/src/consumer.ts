@@ -1,4 +1,4 @@
-import { decodeEntry, encodeEntry, fieldMap, type EntryFields } from './codec';
+import { decodeEntry, encodeEntry, fieldMap, type Decoded, type EntryFields } from './codec';
 import { backoffDelay, sleep } from './backoff';
 import { isNoGroupError, type Redis } from './redis';
 import type { DeadLetter, DeadLetterReason, MessageField, MessageTypes } from './messages';
@@ -50,6 +50,8 @@ export interface StreamConsumerOptions {
   ) => void;
   /** Called when a read or a group re-creation failed (the consumer backs off and goes on). */
   readonly onError?: (err: Error) => void;
+  /** Decodes an entry (default: the v1 entry of the consumer's message field). */
+  readonly decode?: (fields: EntryFields) => Decoded<unknown>;
 }
 
 export const CONSUMER_DEFAULTS = Object.freeze({
@@ -70,8 +72,8 @@ type RawEntry = [id: string, fields: string[] | null];
  * dead-lettered (and acked) as they are read, so callers only ever see valid messages.
  */
 export class RedisStreamConsumer<F extends MessageField> {
-  private readonly o: Required<Omit<StreamConsumerOptions, 'onDeadLetter' | 'onError'>> &
-    Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError'>;
+  private readonly o: Required<Omit<StreamConsumerOptions, 'onDeadLetter' | 'onError' | 'decode'>> &
+    Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError' | 'decode'>;
   private readonly closing = new AbortController();
   private failures = 0;
   private claimCursor = '0-0';
@@ -235,7 +237,9 @@ export class RedisStreamConsumer<F extends MessageField> {
       Array<{ id: string; fields: string[]; deliveries: number; detail: string }>
     >();
     for (const entry of raw) {
-      const decoded = decodeEntry(this.field, entry.fields);
+      const decoded = (this.o.decode?.(entry.fields) ?? decodeEntry(this.field, entry.fields)) as Decoded<
+        MessageTypes[F]
+      >;
       if (decoded.ok) {
         good.push({ id: entry.id, message: decoded.message, fields: entry.fields, deliveries: entry.deliveries });
       } else {

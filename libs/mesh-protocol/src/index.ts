@@ -10,7 +10,7 @@ export {
 } from './keys';
 export * from './messages';
 export { validateMessage, formatProblems, type Validation } from './validate';
-export { encodeEntry, decodeEntry, fieldMap, type EntryFields, type Decoded } from './codec';
+export { encodeEntry, decodeEntry, decodeAcksEntry, fieldMap, type EntryFields, type Decoded } from './codec';
 export { createRedisClient, pingRedis, isNoGroupError, whenReady, type Redis, type RedisClientOptions } from './redis';
 export { StreamPublisher } from './publisher';
 export {

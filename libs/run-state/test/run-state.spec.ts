@@ -126,9 +126,17 @@ describe('run state', () => {
     expect(record?.tasks[0]).toMatchObject({ id: 'a', status: 'running', runnerId: 'gpu-1', startedAt: 1234 });
     expect(record?.runners).toEqual({ 'gpu-1': hw });
     expect(record?.counts).toMatchObject({ running: 1, queued: 1 });
-    expect(await state.pickup('other', null, [{ runId: 'r2', taskId: 'a', attempt: 1, startedAt: 1 }])).toEqual([
-      false,
-    ]);
+    // Another runner took the attempt over (the first one's lease lapsed): the task now runs there.
+    const takeover = [{ runId: 'r2', taskId: 'a', attempt: 1, startedAt: 2000 }];
+    expect(await state.pickup('other', null, takeover)).toEqual([true]);
+    expect((await state.record('r2'))?.tasks[0]).toMatchObject({
+      status: 'running',
+      runnerId: 'other',
+      startedAt: 2000,
+    });
+    expect((await state.record('r2'))?.counts).toMatchObject({ running: 1, queued: 1 });
+    await state.settle([ok('r2', 'a')]);
+    expect(await state.pickup('late', null, takeover)).toEqual([false]);
   });
 
   it('when a task fails with no retries left, its dependants are skipped, independent work goes on, and the run fails', async () => {

@@ -2,13 +2,13 @@ import { setMaxListeners } from 'node:events';
 import type { Logger } from '@mesh/logging';
 import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
 import { sleep, type Assignment, type ConsumedEntry, type RedisStreamConsumer } from '@mesh/mesh-protocol';
-import type { AckWriter } from './ack-writer';
+import type { ReportWriter } from './report-writer';
 import type { Executor, FailureReason } from './executor';
 
 export interface AssignmentRunnerOptions {
   readonly consumer: RedisStreamConsumer<'assignment'>;
   readonly executor: Executor;
-  readonly acks: AckWriter;
+  readonly acks: ReportWriter;
   readonly metrics: EnvRunnerMetrics;
   readonly logger: Logger;
   readonly runnerId: string;
@@ -148,6 +148,15 @@ export class AssignmentRunner {
     this.inFlightCount++;
     this.o.metrics.inFlight.set(this.inFlightCount);
     const a = entry.message;
+    // Picked up: the supervisor marks the task running on this runner (batched with other reports).
+    this.o.acks.started({
+      assignmentId: a.assignmentId,
+      runId: a.runId,
+      workflow: a.workflow,
+      taskId: a.taskId,
+      attempt: a.attempt,
+      startedAt: (this.o.now ?? Date.now)(),
+    });
     // Safe to leave unawaited: the catch below handles every rejection and finally frees the slot.
     void this.o.executor
       .execute(a, this.abandon.signal)

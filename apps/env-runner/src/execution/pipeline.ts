@@ -2,7 +2,7 @@ import type { Logger } from '@mesh/logging';
 import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
 import { GROUPS, RedisStreamConsumer, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 import type { HandlerRegistry } from '../tasks/registry';
-import { AckWriter } from './ack-writer';
+import { ReportWriter } from './report-writer';
 import { AssignmentRunner } from './assignment-runner';
 import { Executor } from './executor';
 
@@ -28,7 +28,7 @@ export interface PipelineOptions {
 /** Wires the consumer, executor, ack writer and runner for one domain. */
 export function createAssignmentPipeline(o: PipelineOptions): {
   runner: AssignmentRunner;
-  acks: AckWriter;
+  acks: ReportWriter;
   consumer: RedisStreamConsumer<'assignment'>;
 } {
   const stream = o.keys.assignments(o.domain);
@@ -50,12 +50,14 @@ export function createAssignmentPipeline(o: PipelineOptions): {
     },
     onError: (err) => o.logger.warn({ err }, 'reading assignments failed; retrying'),
   });
-  const acks = new AckWriter({
+  const acks = new ReportWriter({
     redis: o.redis,
+    runnerId: o.runnerId,
     acksStream: o.keys.acks,
     assignmentsStream: stream,
     group: GROUPS.runners,
-    onError: (err) => o.logger.warn({ err }, 'writing acks failed; retrying'),
+    onError: (err) => o.logger.warn({ err }, 'writing reports failed; retrying'),
+    ...(o.now ? { now: o.now } : {}),
   });
   const runner = new AssignmentRunner({
     consumer,

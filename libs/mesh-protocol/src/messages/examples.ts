@@ -43,6 +43,35 @@ export const PROTOCOL_EXAMPLES: { [F in keyof MessageTypes]: MessageTypes[F] } =
     finishedAt: 1795000000003,
     output: { table: 'orders' },
   },
+  report: {
+    runnerId: 'gpu-node-1',
+    at: 1795000000003,
+    started: [
+      {
+        assignmentId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33:load:1',
+        runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+        workflow: 'etl',
+        taskId: 'load',
+        attempt: 1,
+        startedAt: 1795000000003,
+      },
+    ],
+    acks: [
+      {
+        assignmentId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33:extract:1',
+        runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+        workflow: 'etl',
+        taskId: 'extract',
+        attempt: 1,
+        runnerId: 'gpu-node-1',
+        success: true,
+        latencyMs: 1.25,
+        startedAt: 1795000000002,
+        finishedAt: 1795000000003,
+        output: { table: 'orders' },
+      },
+    ],
+  },
   event: {
     runId: '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
     workflow: 'etl',

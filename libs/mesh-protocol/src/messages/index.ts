@@ -1,6 +1,7 @@
 import { ackSchema, type Ack } from './ack';
 import { assignmentSchema, type Assignment } from './assignment';
 import { deadLetterSchema, type DeadLetter } from './dead-letter';
+import { reportSchema, type RunnerReport } from './report';
 import { runEventSchema, type RunEvent } from './run-event';
 import { submissionSchema, type Submission } from './submission';
 
@@ -9,6 +10,7 @@ export interface MessageTypes {
   submission: Submission;
   assignment: Assignment;
   ack: Ack;
+  report: RunnerReport;
   event: RunEvent;
   dead: DeadLetter;
 }
@@ -20,6 +22,7 @@ export const MESSAGE_SCHEMAS = Object.freeze({
   submission: submissionSchema,
   assignment: assignmentSchema,
   ack: ackSchema,
+  report: reportSchema,
   event: runEventSchema,
   dead: deadLetterSchema,
 });
@@ -30,6 +33,7 @@ export * from './common';
 export * from './submission';
 export * from './assignment';
 export * from './ack';
+export * from './report';
 export * from './run-event';
 export * from './dead-letter';
 export { PROTOCOL_EXAMPLES } from './examples';

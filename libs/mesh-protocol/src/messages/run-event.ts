@@ -3,6 +3,7 @@ import { SCHEMA_DIALECT, attemptSchema, epochMsSchema, nameSchema, runIdSchema, 
 export const RUN_EVENT_TYPES = [
   'run-started',
   'task-dispatched',
+  'task-started',
   'task-succeeded',
   'task-failed',
   'task-retrying',

@@ -1,8 +1,9 @@
 --[[
   pickup: a runner reports that it started tasks of this run. Each `queued` task whose current attempt
-  is the one started becomes `running` on that runner, with its real start time; the runner's
-  hardware is stored once per run. Anything else (a stale attempt, a task already settled or running
-  elsewhere) is left as it is.
+  is the one started becomes `running` on that runner, with its real start time; a task already
+  `running` moves to the runner that reports it (it took the attempt over after the first runner's
+  lease lapsed). The runner's hardware is stored once per run. A stale attempt or a settled task is
+  left as it is.
 
   KEYS: the run's keys, in RUN_KEY_PARTS order (run-keys.ts).
   ARGV: runnerId hardwareJson ('' when unknown), then per task: taskId attempt startedAt
@@ -19,10 +20,13 @@ end
 local started = false
 for i = 3, #ARGV, 3 do
   local task, n, at = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if redis.call('HGET', status, task) == 'queued' and redis.call('HGET', attempt, task) == n then
-    redis.call('HSET', status, task, 'running')
-    redis.call('HINCRBY', meta, 'n:queued', -1)
-    redis.call('HINCRBY', meta, 'n:running', 1)
+  local current = redis.call('HGET', status, task)
+  if (current == 'queued' or current == 'running') and redis.call('HGET', attempt, task) == n then
+    if current == 'queued' then
+      redis.call('HSET', status, task, 'running')
+      redis.call('HINCRBY', meta, 'n:queued', -1)
+      redis.call('HINCRBY', meta, 'n:running', 1)
+    end
     redis.call('HSET', info, task .. '|startedAt', at, task .. '|runnerId', runnerId)
     started = true
     out[#out + 1] = 1

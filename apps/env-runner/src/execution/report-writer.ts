@@ -1,0 +1,124 @@
+import {
+  backoffDelay,
+  encodeEntry,
+  MAX_REPORT_ITEMS,
+  sleep,
+  type Ack,
+  type Redis,
+  type StartedTask,
+} from '@mesh/mesh-protocol';
+
+export interface PendingAck {
+  /** The assignment entry to XACK once the ack is written. */
+  readonly entryId: string;
+  readonly ack: Ack;
+}
+
+export interface ReportWriterOptions {
+  readonly redis: Redis;
+  readonly runnerId: string;
+  readonly acksStream: string;
+  readonly assignmentsStream: string;
+  readonly group: string;
+  readonly onError: (err: Error) => void;
+  readonly now?: () => number;
+}
+
+/**
+ * Tells the supervisor what this runner started and finished, in batches: everything that happened while
+ * one report was being written goes in the next, as one `report` entry on mesh:acks (split past
+ * MAX_REPORT_ITEMS). The acked assignments are XACKed only once their report is written. If Redis is
+ * unreachable, reports wait and are retried with backoff; no ack is dropped (a start that could not be
+ * reported is dropped once its ack is due: the ack says all).
+ */
+export class ReportWriter {
+  private acks: PendingAck[] = [];
+  private starts: StartedTask[] = [];
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private readonly stopping = new AbortController();
+
+  constructor(private readonly o: ReportWriterOptions) {}
+
+  /** Acks not yet written. */
+  get pending(): number {
+    return this.acks.length;
+  }
+
+  push(item: PendingAck): void {
+    this.acks.push(item);
+    this.kick();
+  }
+
+  started(task: StartedTask): void {
+    this.starts.push(task);
+    this.kick();
+  }
+
+  /** Resolves once every queued report is written, or when `signal` aborts (leaving the rest unacked for reclaim). */
+  async flush(signal?: AbortSignal): Promise<void> {
+    signal?.addEventListener('abort', () => this.stopping.abort(), { once: true });
+    while (this.flushing && !this.stopping.signal.aborted)
+      await Promise.race([this.flushing, sleep(50, this.stopping.signal)]);
+  }
+
+  private kick(): void {
+    // drain() never rejects: every failure is reported to onError and retried.
+    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while ((this.acks.length > 0 || this.starts.length > 0) && !this.stopping.signal.aborted) {
+      const acks = this.acks;
+      const done = new Set(acks.map((a) => a.ack.assignmentId));
+      // A start whose ack is in the same report adds nothing the ack does not say.
+      const starts = this.starts.filter((s) => !done.has(s.assignmentId));
+      this.acks = [];
+      this.starts = [];
+      const failed = await this.write(acks, starts);
+      if (failed) {
+        this.acks = acks.concat(this.acks);
+        this.starts = starts.concat(this.starts);
+        await sleep(Math.max(50, backoffDelay(this.failures++, 100, 5000)), this.stopping.signal);
+      } else {
+        this.failures = 0;
+      }
+    }
+  }
+
+  /** Writes the reports, then XACKs the acked entries; true when the reports must be retried. */
+  private async write(acks: PendingAck[], starts: StartedTask[]): Promise<boolean> {
+    const at = (this.o.now ?? Date.now)();
+    try {
+      const pipeline = this.o.redis.pipeline();
+      const n = Math.max(acks.length, starts.length);
+      for (let i = 0; i < n; i += MAX_REPORT_ITEMS) {
+        const report = {
+          runnerId: this.o.runnerId,
+          at,
+          started: starts.slice(i, i + MAX_REPORT_ITEMS),
+          acks: acks.slice(i, i + MAX_REPORT_ITEMS).map((a) => a.ack),
+        };
+        pipeline.xadd(this.o.acksStream, '*', ...encodeEntry('report', report));
+      }
+      const results = (await pipeline.exec()) ?? [];
+      const err = results.find(([e]) => e)?.[0];
+      if (err) throw err;
+    } catch (err) {
+      this.o.onError(err as Error);
+      return true;
+    }
+    if (acks.length === 0) return false;
+    try {
+      const pipeline = this.o.redis.pipeline();
+      for (let i = 0; i < acks.length; i += 1000)
+        pipeline.xack(this.o.assignmentsStream, this.o.group, ...acks.slice(i, i + 1000).map((a) => a.entryId));
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    } catch (err) {
+      // The acks are written; the assignments stay pending and a re-delivery produces a duplicate
+      // ack, which the supervisor ignores.
+      this.o.onError(err as Error);
+    }
+    return false;
+  }
+}

@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MS } from '@mesh/mesh-protocol';
 import { parseInteger, parseList, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
 const ms = (min: number, max: number) => parseInteger(min, max);
@@ -16,7 +17,7 @@ export const ENV_RUNNER_SETTINGS = {
   }),
   claimIdleMs: setting({
     env: 'RUNNER_CLAIM_IDLE_MS',
-    default: '3000',
+    default: String(DEFAULT_LEASE_MS),
     parse: ms(100, 3_600_000),
     doc: 'The lease of an assignment: a runner renews it every quarter of this while it executes the assignment; once it lapses (the runner died or stalled), another runner of the domain takes the assignment over.',
   }),

@@ -134,6 +134,7 @@ void runService({
             const { abandoned } = await runner.stop(config.shutdownGraceMs);
             if (abandoned > 0)
               logger.warn({ abandoned }, 'grace period over; unfinished assignments are left for other runners');
+            acks.dropPickups();
             await acks.flush(AbortSignal.timeout(3000));
             if (acks.pending > 0)
               logger.warn({ pending: acks.pending }, 'acks not written; those assignments will be reclaimed');

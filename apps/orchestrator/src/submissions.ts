@@ -101,9 +101,13 @@ export class SubmissionService {
       hardware: this.o.hardware.latest(),
     };
     try {
-      await this.o.state.create(submission);
-      await this.o.index.add(submission);
-      await this.o.redis.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+      // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
+      const pipeline = this.o.redis.pipeline();
+      this.o.state.createIn(pipeline, submission);
+      this.o.index.addIn(pipeline, submission);
+      pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+      const failed = ((await pipeline.exec()) ?? []).find(([e]) => e)?.[0];
+      if (failed) throw failed;
     } catch (err) {
       // Not queued: leave nothing that claims it was.
       await Promise.allSettled([

@@ -1,3 +1,4 @@
+import { DEFAULT_LEASE_MS } from '@mesh/mesh-protocol';
 import {
   parseInteger,
   SERVICE_SETTINGS,
@@ -51,6 +52,12 @@ export const SUPERVISOR_SETTINGS = {
     default: '20',
     parse: int(1, 10_000),
     doc: 'How often the schedule is checked when idle.',
+  }),
+  leaseMs: setting({
+    env: 'SUPERVISOR_LEASE_MS',
+    default: String(DEFAULT_LEASE_MS),
+    parse: int(100, 3_600_000),
+    doc: "The lease each assignment announces (leaseMs): set it to the runners' RUNNER_CLAIM_IDLE_MS. A worker that never renews leases works for tasks shorter than this.",
   }),
   publishConcurrency: setting({
     env: 'SUPERVISOR_PUBLISH_CONCURRENCY',

@@ -49,7 +49,8 @@ export class Supervisor {
     const now = d.now ?? Date.now;
     const keys = createKeys(c.streamPrefix);
     this.state = new RunState(redis, keys, { finishedTtlMs: c.finishedRunTtlMs, now });
-    const index = new RunIndex(redis, keys, c.finishedRunTtlMs, now);
+    // Runs written straight onto mesh:workflows are indexed here too; the orchestrator's retention prunes.
+    const index = new RunIndex(redis, keys, c.finishedRunTtlMs, now, false);
     const schedule = new Schedule(redis, this.state, keys.schedule);
     const events = new RunEvents(redis, keys.runEvents, now);
     this.router = new TenantRouter(c.tenantDomainMap ?? TenantDomainMap.EMPTY, c.defaultDomain, metrics);
@@ -66,6 +67,7 @@ export class Supervisor {
       redis,
       metrics,
       batchSize: c.batchSize,
+      concurrency: c.publishConcurrency,
       maxAttempts: c.publishMaxAttempts,
       retryBaseMs: c.publishRetryBaseMs,
       retryCapMs: c.publishRetryCapMs,
@@ -84,6 +86,7 @@ export class Supervisor {
       taskRetryBaseMs: c.taskRetryBaseMs,
       taskRetryCapMs: c.taskRetryCapMs,
       dispatchDeadlineMs: c.dispatchDeadlineMs,
+      leaseMs: c.leaseMs,
       missingRecheckBaseMs: Math.min(100, c.missingRecheckCapMs),
       missingRecheckCapMs: c.missingRecheckCapMs,
       now,

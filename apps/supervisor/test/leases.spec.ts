@@ -59,6 +59,27 @@ describe('leased deliveries', () => {
     expect((await acksOf(runId)).every((a) => a.success)).toBe(true);
   });
 
+  it('when a task has a queueTimeoutMs and no runner picks it up in time, it fails with that reason; waiting without one never fails', async () => {
+    await mesh.supervisor('sup-1');
+    await mesh.runner('busy', 'default', { RUNNER_CONCURRENCY: '1' });
+    const runId = await mesh.submit('queue', 'acme', [
+      { id: 'long', kind: 'sleep', payload: { ms: 2000 }, timeoutMs: 60_000 },
+      { id: 'impatient', kind: 'echo', timeoutMs: 60_000, queueTimeoutMs: 300 },
+      { id: 'patient', kind: 'echo', timeoutMs: 60_000 },
+    ]);
+    const finished = await mesh.finished(runId);
+    expect([finished.type, finished.error]).toEqual([
+      'run-failed',
+      'task impatient: not picked up by a runner within 300 ms (queueTimeoutMs)',
+    ]);
+    const record = await mesh.state().record(runId);
+    expect(record?.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['long', 'succeeded'],
+      ['impatient', 'failed'],
+      ['patient', 'succeeded'],
+    ]);
+  });
+
   it('when a runner holding 20 tasks is SIGKILLed, all complete on the other runner within 5 s (default lease), each succeeding once', async () => {
     // Task kind `hold` never finishes on the doomed runner and finishes at once on the survivor, so the doomed
     // runner holds all 20 in flight for as long as the test needs, whatever the machine's load.

@@ -30,9 +30,16 @@ describe('schedule', () => {
 
   it('when a member is parsed, it gives back its entry; a member of another kind is not ours', () => {
     expect(parseMember(memberOf({ runId: 'r-1', taskId: 'a', attempt: 3 }))).toEqual({
+      kind: 'dispatch',
       runId: 'r-1',
       taskId: 'a',
       attempt: 3,
+    });
+    expect(parseMember(memberOf({ kind: 'queue', runId: 'r-1', taskId: 'a', attempt: 1 }))).toEqual({
+      kind: 'queue',
+      runId: 'r-1',
+      taskId: 'a',
+      attempt: 1,
     });
     expect(parseMember('w|r-1|a|1')).toBeUndefined();
   });

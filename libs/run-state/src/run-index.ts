@@ -19,19 +19,26 @@ export class RunIndex {
     private readonly keys: MeshKeys,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    /** Whether adding drops entries older than ttlMs (the orchestrator's retention decides; a supervisor only adds). */
+    private readonly prune = true,
   ) {}
 
   async add(run: { runId: string; workflow: string; submittedAt: number }): Promise<void> {
-    const index = this.keys.workflow(run.workflow, 'runs');
-    const replies =
-      (await this.redis
-        .multi()
-        .zadd(index, run.submittedAt, run.runId)
-        .zremrangebyscore(index, '-inf', this.now() - this.ttlMs)
-        .pexpire(index, this.ttlMs)
-        .exec()) ?? [];
-    const failed = replies.find(([err]) => err)?.[0];
+    const pipeline = this.redis.pipeline();
+    this.addIn(pipeline, run);
+    const failed = ((await pipeline.exec()) ?? []).find(([err]) => err)?.[0];
     if (failed) throw failed;
+  }
+
+  /**
+   * Adds the indexing of a run to a pipeline: entries older than the retention leave, and the index's
+   * expiry only ever grows (PEXPIRE GT), so a writer with a shorter retention never cuts a longer one.
+   */
+  addIn(pipeline: ReturnType<Redis['pipeline']>, run: { runId: string; workflow: string; submittedAt: number }): void {
+    const index = this.keys.workflow(run.workflow, 'runs');
+    pipeline.zadd(index, run.submittedAt, run.runId);
+    if (this.prune) pipeline.zremrangebyscore(index, '-inf', this.now() - this.ttlMs);
+    pipeline.pexpire(index, this.ttlMs, 'GT').pexpire(index, this.ttlMs, 'NX');
   }
 
   async remove(run: { runId: string; workflow: string }): Promise<void> {

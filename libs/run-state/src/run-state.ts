@@ -118,6 +118,18 @@ export class RunState {
 
   /** Stores a submitted run as `queued`; a run that exists is left as it is. */
   async create(s: Submission, rerunOf = ''): Promise<'created' | 'exists'> {
+    const [outcome] = await this.redis.meshRunCreate(this.createArgs(s, rerunOf));
+    return outcome === 'created' ? 'created' : 'exists';
+  }
+
+  /** Adds the create of `s` to a pipeline (its reply is the script's: {'created'|'exists', status}). */
+  createIn(pipeline: ReturnType<Redis['pipeline']>, s: Submission, rerunOf = ''): void {
+    (pipeline as unknown as { meshRunCreate(args: Array<string | number>): void }).meshRunCreate(
+      this.createArgs(s, rerunOf),
+    );
+  }
+
+  private createArgs(s: Submission, rerunOf: string): Array<string | number> {
     const args: Array<string | number> = [
       ...this.runKeys(s.runId),
       s.runId,
@@ -136,8 +148,7 @@ export class RunState {
       args.push(t.id, JSON.stringify(spec), [...new Set(t.dependsOn)].join(','), t.retries);
     }
     // One array argument (ioredis flattens it): a run may have 100,000 tasks, too many to spread into a call.
-    const [outcome] = await this.redis.meshRunCreate(args);
-    return outcome === 'created' ? 'created' : 'exists';
+    return args;
   }
 
   /** A supervisor takes the run: routed to `domain`, its root tasks queued (see start.lua). */

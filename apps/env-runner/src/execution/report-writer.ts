@@ -14,6 +14,13 @@ export interface PendingAck {
   readonly ack: Ack;
 }
 
+/**
+ * How long a task runs before its pickup is reported. A task that finishes sooner is reported once, by its
+ * ack (which carries its start time): fast tasks cost one report instead of two, and their acks are not
+ * queued behind pickups.
+ */
+export const PICKUP_REPORT_DELAY_MS = 25;
+
 export interface ReportWriterOptions {
   readonly redis: Redis;
   readonly runnerId: string;
@@ -34,6 +41,9 @@ export interface ReportWriterOptions {
 export class ReportWriter {
   private acks: PendingAck[] = [];
   private starts: StartedTask[] = [];
+  /** Pickups not reported yet, by assignment id: reported after PICKUP_REPORT_DELAY_MS unless acked first. */
+  private readonly delayed = new Map<string, StartedTask>();
+  private delayTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private readonly stopping = new AbortController();
@@ -46,13 +56,27 @@ export class ReportWriter {
   }
 
   push(item: PendingAck): void {
+    this.delayed.delete(item.ack.assignmentId);
     this.acks.push(item);
     this.kick();
   }
 
   started(task: StartedTask): void {
-    this.starts.push(task);
-    this.kick();
+    this.delayed.set(task.assignmentId, task);
+    this.delayTimer ??= setTimeout(() => {
+      this.delayTimer = undefined;
+      // Everything still running now has run at least about the delay: report it (one timer per batch).
+      this.starts.push(...this.delayed.values());
+      this.delayed.clear();
+      this.kick();
+    }, PICKUP_REPORT_DELAY_MS).unref();
+  }
+
+  /** Forgets pickups not reported yet (at shutdown, once no task runs: they no longer matter). */
+  dropPickups(): void {
+    clearTimeout(this.delayTimer);
+    this.delayTimer = undefined;
+    this.delayed.clear();
   }
 
   /** Resolves once every queued report is written, or when `signal` aborts (leaving the rest unacked for reclaim). */

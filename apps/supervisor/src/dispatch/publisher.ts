@@ -16,6 +16,8 @@ export interface PublisherOptions {
   readonly metrics: Pick<SupervisorMetrics, 'meshDispatch' | 'meshQueueDepth'>;
   /** XADDs per pipelined batch. */
   readonly batchSize: number;
+  /** Pipelined batches in flight at once. */
+  readonly concurrency: number;
   /** Attempts before giving up on one publish. */
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
@@ -43,45 +45,53 @@ export class Publisher {
     try {
       while (pending.length > 0) {
         const again: typeof pending = [];
-        const rounds: Array<Promise<void>> = [];
-        for (let c = 0; c < pending.length; c += this.o.batchSize) {
-          const batch = pending.slice(c, c + this.o.batchSize);
-          rounds.push(
-            this.send(batch.map((p) => p.item)).then((errors) =>
-              batch.forEach((p, k) => {
-                const err = errors[k];
-                p.tries++;
-                if (!err) {
-                  this.o.metrics.meshDispatch.inc({ status: 'success' });
-                  outcomes[p.index] = { ok: true };
-                  this.moveDepth(-1);
-                } else if (p.tries < this.o.maxAttempts) {
-                  this.o.metrics.meshDispatch.inc({ status: 'retry' });
-                  again.push(p);
-                } else {
-                  this.o.metrics.meshDispatch.inc({ status: 'failure' });
-                  outcomes[p.index] = { ok: false, error: err, tries: p.tries };
-                  this.moveDepth(-1);
-                }
-              }),
-            ),
-          );
-        }
-        await Promise.all(rounds);
-        if (again.length > 0) {
-          const tries = Math.max(...again.map((p) => p.tries));
+        const batches: Array<typeof pending> = [];
+        for (let c = 0; c < pending.length; c += this.o.batchSize) batches.push(pending.slice(c, c + this.o.batchSize));
+        // `concurrency` lanes, each sending its batches one after another.
+        const lane = async (): Promise<void> => {
+          for (let batch = batches.shift(); batch; batch = batches.shift())
+            await this.sendBatch(batch, outcomes, again);
+        };
+        await Promise.all(Array.from({ length: Math.min(this.o.concurrency, batches.length) }, lane));
+        pending = again;
+        if (pending.length > 0) {
+          const tries = Math.max(...pending.map((p) => p.tries));
           await sleep(
             Math.max(1, backoffDelay(tries - 1, this.o.retryBaseMs, this.o.retryCapMs, this.o.random)),
             this.o.signal,
           );
           if (this.o.signal.aborted) throw new Error('the supervisor is stopping; unpublished work stays for another');
         }
-        pending = again;
       }
       return outcomes;
     } finally {
       this.moveDepth(-pending.length);
     }
+  }
+
+  /** Sends one batch and records each item's outcome, or queues it in `again` for another try. */
+  private async sendBatch(
+    batch: Array<{ item: PublishItem; index: number; tries: number }>,
+    outcomes: PublishOutcome[],
+    again: Array<{ item: PublishItem; index: number; tries: number }>,
+  ): Promise<void> {
+    const errors = await this.send(batch.map((p) => p.item));
+    batch.forEach((p, k) => {
+      const err = errors[k];
+      p.tries++;
+      if (!err) {
+        this.o.metrics.meshDispatch.inc({ status: 'success' });
+        outcomes[p.index] = { ok: true };
+        this.moveDepth(-1);
+      } else if (p.tries < this.o.maxAttempts) {
+        this.o.metrics.meshDispatch.inc({ status: 'retry' });
+        again.push(p);
+      } else {
+        this.o.metrics.meshDispatch.inc({ status: 'failure' });
+        outcomes[p.index] = { ok: false, error: err, tries: p.tries };
+        this.moveDepth(-1);
+      }
+    });
   }
 
   /** One pipelined round trip; the error of each XADD (undefined when it went out). */

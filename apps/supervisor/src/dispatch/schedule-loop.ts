@@ -2,7 +2,7 @@ import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
 import { sleep } from '@mesh/mesh-protocol';
 import type { RunState } from '@mesh/run-state';
-import type { Coordinator, Dispatchable } from '../runs/coordinator';
+import type { Coordinator, Dispatchable, Settlement } from '../runs/coordinator';
 import { parseMember, type Schedule, type ScheduleEntry } from './schedule';
 
 export interface ScheduleLoopOptions {
@@ -15,14 +15,19 @@ export interface ScheduleLoopOptions {
   readonly batchSize: number;
   /** How long a claimed entry is ours before another supervisor may take it. */
   readonly leaseMs: number;
-  /** How long to wait for due entries when there were none. */
+  /** The shortest wait between rounds when nothing was due. */
   readonly pollMs: number;
+  /**
+   * The longest wait when nothing is due soon (default 1000 ms): entries this supervisor schedules wake it at
+   * once; entries another supervisor schedules are seen within this.
+   */
+  readonly idleMs?: number;
   readonly now: () => number;
 }
 
 /**
  * Publishes scheduled attempts when they are due (retries after their backoff, tasks that waited for a
- * runner), and keeps `supervisor_pending_queue_depth`: ready work not yet with the publisher, that is due
+ * runner), fails attempts still not picked up at their queue deadline (queueTimeoutMs), and keeps `supervisor_pending_queue_depth`: ready work not yet with the publisher, that is due
  * schedule entries and tasks waiting for a runner.
  */
 export class ScheduleLoop {
@@ -56,18 +61,30 @@ export class ScheduleLoop {
         this.o.logger.warn({ err }, 'a schedule round failed; retrying');
         await sleep(this.o.pollMs * 10, this.stopping.signal);
       }
-      if (claimed < this.o.batchSize) await this.pause();
+      if (claimed < this.o.batchSize) await this.pause(await this.untilNextDue());
     }
   }
 
-  private pause(): Promise<void> {
+  /** How long to sleep: until the earliest entry is due, within [pollMs, idleMs]. */
+  private async untilNextDue(): Promise<number> {
+    const idle = this.o.idleMs ?? 1000;
+    try {
+      const next = await this.o.schedule.nextDue();
+      const wait = next === undefined ? idle : next - this.o.now();
+      return Math.min(idle, Math.max(this.o.pollMs, wait));
+    } catch {
+      return this.o.pollMs;
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         this.wakeUp = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.o.pollMs);
+      const timer = setTimeout(done, ms);
       this.wakeUp = done;
     });
   }
@@ -76,18 +93,34 @@ export class ScheduleLoop {
     const now = this.o.now();
     const members = await this.o.schedule.claim(now, this.o.batchSize, this.o.leaseMs);
     if (members.length > 0) {
-      const entries: Array<{ member: string; entry: ScheduleEntry }> = [];
+      const entries: ScheduleEntry[] = [];
       for (const member of members) {
         const entry = parseMember(member);
-        if (entry) entries.push({ member, entry });
+        if (entry) entries.push(entry);
       }
-      const loaded = await this.o.state.load(entries.map((e) => e.entry));
+      const loaded = await this.o.state.load(entries);
       const queued: Dispatchable[] = [];
+      const expired: Settlement[] = [];
       loaded.forEach((l, i) => {
-        if (l)
-          queued.push({ runId: (entries[i] as { entry: ScheduleEntry }).entry.runId, route: l.route, task: l.task });
+        const entry = entries[i] as ScheduleEntry;
+        if (!l) return; // gone, settled, picked up or superseded: nothing to do
+        if (entry.kind === 'queue') {
+          const limit = l.task.spec.queueTimeoutMs ?? 0;
+          expired.push({
+            input: {
+              runId: entry.runId,
+              taskId: entry.taskId,
+              attempt: entry.attempt,
+              success: false,
+              allowRetry: false,
+              error: `not picked up by a runner within ${limit} ms (queueTimeoutMs)`,
+            },
+          });
+        } else {
+          queued.push({ runId: entry.runId, route: l.route, task: l.task });
+        }
       });
-      const { deferred } = await this.o.coordinator.advance({ queued });
+      const { deferred } = await this.o.coordinator.advance({ queued, settlements: expired });
       // Handled, gone or not ours to read: removed. Deferred again: kept with its new due time.
       await this.o.schedule.remove(members.filter((m) => !deferred.has(m)));
     }

@@ -1,12 +1,20 @@
 import type { Redis } from '@mesh/mesh-protocol';
 import type { RunState } from '@mesh/run-state';
 
-/** A task attempt to publish later: after a retry's backoff, or once its domain has a runner. */
+/**
+ * What a schedule entry asks for an attempt: `dispatch` it later (after a retry's backoff, or once its domain
+ * has a runner), or fail it at its `queue` deadline if no runner picked it up by then (queueTimeoutMs).
+ */
+export type ScheduleKind = 'dispatch' | 'queue';
+
 export interface ScheduleEntry {
+  readonly kind?: ScheduleKind;
   readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
 }
+
+const PREFIX: Record<ScheduleKind, string> = { dispatch: 'd', queue: 'q' };
 
 /** Members per ZADD / ZREM: a run's 100,000 tasks go in a pipeline of bounded commands. */
 const CHUNK = 1000;
@@ -15,16 +23,17 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 
-/** `d|runId|taskId|attempt`: run ids and task ids never contain "|". */
+/** `d|runId|taskId|attempt` (or `q|…`): run ids and task ids never contain "|". */
 export function memberOf(e: ScheduleEntry): string {
-  return `d|${e.runId}|${e.taskId}|${e.attempt}`;
+  return `${PREFIX[e.kind ?? 'dispatch']}|${e.runId}|${e.taskId}|${e.attempt}`;
 }
 
 /** The entry of a member, or undefined for one this version does not schedule (it is dropped). */
-export function parseMember(member: string): ScheduleEntry | undefined {
-  const [kind, runId, taskId, attempt] = member.split('|');
-  if (kind !== 'd' || !runId || !taskId || !attempt) return undefined;
-  return { runId, taskId, attempt: Number(attempt) };
+export function parseMember(member: string): (ScheduleEntry & { kind: ScheduleKind }) | undefined {
+  const [k, runId, taskId, attempt] = member.split('|');
+  const kind = k === 'd' ? 'dispatch' : k === 'q' ? 'queue' : undefined;
+  if (!kind || !runId || !taskId || !attempt) return undefined;
+  return { kind, runId, taskId, attempt: Number(attempt) };
 }
 
 /**
@@ -60,6 +69,12 @@ export class Schedule {
     const pipeline = this.redis.pipeline();
     for (let i = 0; i < members.length; i += CHUNK) pipeline.zrem(this.key, ...members.slice(i, i + CHUNK));
     await exec(pipeline);
+  }
+
+  /** When the earliest entry is due (undefined when the schedule is empty). */
+  async nextDue(): Promise<number | undefined> {
+    const [, score] = await this.redis.zrange(this.key, '0', '0', 'WITHSCORES');
+    return score === undefined ? undefined : Number(score);
   }
 
   /** Entries due at or before `now`. */

@@ -34,6 +34,8 @@ export interface CoordinatorOptions {
   readonly taskRetryCapMs: number;
   /** A task with no live runner for its domain fails after waiting this long. */
   readonly dispatchDeadlineMs: number;
+  /** The lease each assignment announces (leaseMs). */
+  readonly leaseMs: number;
   readonly missingRecheckBaseMs: number;
   readonly missingRecheckCapMs: number;
   readonly now: () => number;
@@ -98,6 +100,7 @@ export class Coordinator {
       queued.push(...r.queued.map((task) => ({ runId, route: r.route, task })));
       if (r.outcome === 'duplicate' || r.outcome === 'unknown') {
         if (s.ack && !s.input.replay) this.o.metrics.duplicateAcks.inc();
+        if (s.input.replay && r.outcome === 'duplicate') this.repeatEvents(s, r, workflow, events);
         return;
       }
       if (s.ack) {
@@ -126,6 +129,28 @@ export class Coordinator {
     await this.o.schedule.add(retries);
     if (retries.length > 0) this.o.onScheduled();
     return queued;
+  }
+
+  /**
+   * For an outcome read again after a supervisor died before acking it: the events it caused, since that
+   * supervisor may have died before publishing them (readers see them at least once). Metrics are not
+   * counted again.
+   */
+  private repeatEvents(s: Settlement, r: SettleResult, workflow: string, events: EventBatch): void {
+    const { runId, taskId, attempt } = s.input;
+    if (r.currentAttempt === attempt && (r.taskStatus === 'succeeded' || r.taskStatus === 'failed'))
+      events.add(runId, workflow, r.taskStatus === 'succeeded' ? 'task-succeeded' : 'task-failed', {
+        taskId,
+        attempt,
+        ...(s.input.runnerId ? { runnerId: s.input.runnerId } : {}),
+      });
+    if (r.runStatus === 'succeeded' || r.runStatus === 'failed')
+      events.add(
+        runId,
+        workflow,
+        r.runStatus === 'succeeded' ? 'run-succeeded' : 'run-failed',
+        r.runError ? { error: r.runError } : {},
+      );
   }
 
   /** Counts a finished run in the workflow metrics and adds its run-succeeded / run-failed event. */
@@ -189,7 +214,7 @@ export class Coordinator {
       this.missing.delete(member);
       items.push({
         stream: this.o.keys.assignments(domain),
-        assignment: assignmentOf(d, now),
+        assignment: assignmentOf(d, now, this.o.leaseMs),
         route: d.route.route,
         d,
       });
@@ -197,6 +222,7 @@ export class Coordinator {
     await this.o.schedule.add(later);
     if (later.length > 0) this.o.onScheduled();
     const outcomes = await this.o.publisher.publish(items);
+    const deadlines: Array<{ member: string; at: number }> = [];
     items.forEach((item, i) => {
       const outcome = outcomes[i];
       const { runId, route, task } = item.d;
@@ -210,6 +236,13 @@ export class Coordinator {
           attempt: task.attempt,
           domain: route.domain,
         });
+        // Only tasks that ask for it get a schedule entry: waiting never fails a task by itself.
+        const limit = task.spec.queueTimeoutMs;
+        if (limit !== undefined)
+          deadlines.push({
+            member: memberOf({ kind: 'queue', runId, taskId: task.taskId, attempt: task.attempt }),
+            at: now + limit,
+          });
       } else if (outcome) {
         this.o.logger.error(
           { err: outcome.error, runId, taskId: task.taskId, domain: route.domain, tries: outcome.tries },
@@ -219,6 +252,7 @@ export class Coordinator {
         failed.push(this.failure(item.d, error, true));
       }
     });
+    await this.o.schedule.add(deadlines);
     return { failed, deferred: later.map((l) => l.member) };
   }
 
@@ -229,7 +263,7 @@ export class Coordinator {
   }
 }
 
-function assignmentOf(d: Dispatchable, now: number): Assignment {
+function assignmentOf(d: Dispatchable, now: number, leaseMs: number): Assignment {
   const { task, route } = d;
   return {
     assignmentId: `${d.runId}:${task.taskId}:${task.attempt}`,
@@ -244,5 +278,6 @@ function assignmentOf(d: Dispatchable, now: number): Assignment {
     timeoutMs: task.spec.timeoutMs,
     enqueuedAt: now,
     ...(task.inputs ? { inputs: task.inputs } : {}),
+    leaseMs,
   };
 }

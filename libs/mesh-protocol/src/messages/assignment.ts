@@ -30,7 +30,15 @@ export interface Assignment {
   readonly enqueuedAt: EpochMs;
   /** Additive: the outputs of the task's dependencies, by dependency task id (absent when it has none). */
   readonly inputs?: Record<string, unknown>;
+  /**
+   * Additive: how long the entry stays with its runner without a renewal (XCLAIM … JUSTID) before another
+   * runner may take it over. A worker that never renews still works for tasks shorter than this.
+   */
+  readonly leaseMs?: number;
 }
+
+/** The lease of an assignment when nothing else is configured (RUNNER_CLAIM_IDLE_MS, SUPERVISOR_LEASE_MS). */
+export const DEFAULT_LEASE_MS = 3000;
 
 export const assignmentSchema = {
   $schema: SCHEMA_DIALECT,
@@ -64,5 +72,10 @@ export const assignmentSchema = {
     timeoutMs: timeoutMsSchema,
     enqueuedAt: epochMsSchema,
     inputs: { type: 'object', description: 'The outputs of the dependencies, by dependency task id (additive).' },
+    leaseMs: {
+      type: 'integer',
+      minimum: 1,
+      description: 'How long the entry stays with its runner without a renewal before another may take it (additive).',
+    },
   },
 } as const;

@@ -1,0 +1,90 @@
+import { encodeEntry, decodeEntry, GROUPS, type Assignment } from '@mesh/mesh-protocol';
+import { MeshHarness } from '@mesh/mesh-harness';
+import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+
+let ctx: RedisTestContext;
+let mesh: MeshHarness;
+
+beforeEach(() => {
+  ctx = createRedisTestContext('compat');
+  mesh = new MeshHarness(ctx);
+});
+afterEach(async () => {
+  await mesh.stopAll();
+  await ctx.cleanup();
+});
+
+describe('wire protocol v1 compatibility', () => {
+  it('when a worker written from docs/protocol reads one assignment at a time, acks each alone and never renews a lease, tasks shorter than leaseMs run and the record shows its outputs', async () => {
+    await mesh.supervisor('sup-1');
+    const now = Date.now();
+    const registration = {
+      runnerId: 'v1-worker',
+      domain: 'default',
+      startedAt: now,
+      lastSeen: now,
+      leaseMs: 600_000,
+      hardware: null,
+    };
+    await ctx.redis.hset(mesh.keys.runners, 'v1-worker', JSON.stringify(registration));
+    const runId = await mesh.submit('compat', 'acme', [
+      { id: 'a', kind: 'echo', payload: { n: 1 } },
+      { id: 'b', kind: 'echo', payload: { n: 2 }, dependsOn: ['a'] },
+    ]);
+
+    // The worker of docs/protocol/README.md: XREADGROUP one entry, do the work, XADD one ack, XACK.
+    const worker = ctx.connect('v1-worker');
+    const stream = mesh.keys.assignments('default');
+    await worker.xgroup('CREATE', stream, GROUPS.runners, '0', 'MKSTREAM').catch(() => undefined);
+    const seen: Assignment[] = [];
+    while (seen.length < 2) {
+      const reply = (await worker.call(
+        'XREADGROUP',
+        'GROUP',
+        GROUPS.runners,
+        'v1-worker',
+        'COUNT',
+        1,
+        'BLOCK',
+        200,
+        'STREAMS',
+        stream,
+        '>',
+      )) as Array<[string, Array<[string, string[]]>]> | null;
+      const entry = reply?.[0]?.[1]?.[0];
+      if (!entry) continue;
+      const decoded = decodeEntry('assignment', entry[1]);
+      if (!decoded.ok) throw new Error(decoded.detail);
+      const a = decoded.message;
+      seen.push(a);
+      const startedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 100)); // the work, well within the lease
+      const ack = {
+        assignmentId: a.assignmentId,
+        runId: a.runId,
+        workflow: a.workflow,
+        taskId: a.taskId,
+        attempt: a.attempt,
+        runnerId: 'v1-worker',
+        success: true,
+        latencyMs: Date.now() - startedAt,
+        startedAt,
+        finishedAt: Date.now(),
+        output: { echoed: a.payload, inputs: a.inputs ?? null },
+      };
+      await worker.xadd(mesh.keys.acks, '*', ...encodeEntry('ack', ack));
+      await worker.xack(stream, GROUPS.runners, entry[0]);
+    }
+
+    expect((await mesh.finished(runId)).type).toBe('run-succeeded');
+    expect(seen.map((a) => [a.taskId, a.leaseMs])).toEqual([
+      ['a', 3000],
+      ['b', 3000],
+    ]);
+    const record = await mesh.state().record(runId);
+    expect(record?.tasks.map((t) => [t.id, t.status, t.runnerId, t.output])).toEqual([
+      ['a', 'succeeded', 'v1-worker', { echoed: { n: 1 }, inputs: null }],
+      ['b', 'succeeded', 'v1-worker', { echoed: { n: 2 }, inputs: { a: { echoed: { n: 1 }, inputs: null } } }],
+    ]);
+  });
+});

@@ -106,8 +106,11 @@ export class SubmissionService {
       this.o.state.createIn(pipeline, submission);
       this.o.index.addIn(pipeline, submission);
       pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
-      const failed = ((await pipeline.exec()) ?? []).find(([e]) => e)?.[0];
-      if (failed) throw failed;
+      const replies = (await pipeline.exec()) ?? [];
+      // Once the submission is on mesh:workflows it runs (a supervisor creates and indexes a run it cannot
+      // find), so only a failed XADD refuses it: answering 503 then would invite a second run.
+      const [xaddError] = replies[replies.length - 1] ?? [new Error('no reply to XADD')];
+      if (xaddError) throw xaddError;
     } catch (err) {
       // Not queued: leave nothing that claims it was.
       await Promise.allSettled([

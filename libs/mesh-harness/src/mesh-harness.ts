@@ -100,13 +100,13 @@ export class MeshHarness {
     return runId;
   }
 
-  /** The run events on mesh:run-events, in order, `batch` entries unpacked into the changes they hold. */
+  /** The run events on mesh:run-events, in order, entries that hold several changes unpacked into them. */
   async events(runId?: string): Promise<RunEvent[]> {
     const all = (await this.ctx.redis.xrange(this.keys.runEvents, '-', '+')).flatMap(([, f]) => {
       const d = decodeEntry('event', f);
       if (!d.ok) return [];
       const { runId: id, workflow, events } = d.message;
-      return d.message.type === 'batch' ? (events ?? []).map((e) => ({ runId: id, workflow, ...e })) : [d.message];
+      return events ? events.map((e) => ({ runId: id, workflow, ...e })) : [d.message];
     });
     return runId ? all.filter((e) => e.runId === runId) : all;
   }

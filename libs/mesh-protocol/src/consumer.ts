@@ -132,6 +132,7 @@ export class RedisStreamConsumer<F extends MessageField> {
    * Claims up to `count` (default `batchSize`) entries that other consumers left idle for `claimIdleMs` (XAUTOCLAIM),
    * with their delivery counts. Entries delivered more than `maxDeliveries` times come back in
    * `exhausted`: the caller settles them (e.g. acks the task as failed) and then calls deadLetter().
+   * Never rejects: a failure is reported to onError and gives an empty result.
    */
   async reclaim(count: number = this.o.batchSize): Promise<ReclaimResult<MessageTypes[F]>> {
     const empty = { entries: [], exhausted: [] };
@@ -158,7 +159,14 @@ export class RedisStreamConsumer<F extends MessageField> {
     }
     if (claimed.length === 0) return empty;
 
-    const deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
+    let deliveries: Map<string, number>;
+    try {
+      deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
+    } catch (err) {
+      // Claimed but not counted (e.g. Redis restarting): they stay pending here and are claimed again later.
+      if (!this.closed) this.o.onError?.(err as Error);
+      return empty;
+    }
     const decoded = await this.accept(
       claimed.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: deliveries.get(id) ?? 1 })),
     );

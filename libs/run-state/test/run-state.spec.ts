@@ -182,6 +182,19 @@ describe('run state', () => {
     expect([final?.outcome, final?.runStatus]).toEqual(['applied', 'failed']);
   });
 
+  it('when a task fails once and its retry succeeds, the record shows no error; a late ack of an ended, expired run writes nothing', async () => {
+    await started(submission('r9', [task('a', [], 1)]));
+    await state.settle([bad('r9', 'a', 1)]);
+    expect((await state.record('r9'))?.tasks[0]).toMatchObject({ status: 'queued', attempts: 2, error: 'boom' });
+    await state.settle([ok('r9', 'a', 'fine', 2)]);
+    const record = await state.record('r9');
+    expect(record?.tasks[0]).toMatchObject({ status: 'succeeded', output: 'fine' });
+    expect(record?.tasks[0]?.error).toBeUndefined();
+    await state.discard('r9');
+    await state.settle([ok('r9', 'a', 'late', 2)], () => ({ runnerId: 'r-1' }));
+    expect(await ctx.redis.exists(...state.runKeys('r9'))).toBe(0);
+  });
+
   it('when retrying cannot help, a failure is final even with retries left', async () => {
     await started(submission('r5', [task('a', [], 3)]));
     const [final] = await state.settle([bad('r5', 'a', 1, false)]);

@@ -31,7 +31,7 @@ export class StreamLoop<F extends MessageField> {
   constructor(private readonly o: StreamLoopOptions<F>) {}
 
   start(): void {
-    this.loops = [this.readLoop(), this.reclaimLoop()];
+    this.loops = [this.readLoop(), this.reclaimLoop(), this.renewLoop()];
   }
 
   async stop(): Promise<void> {
@@ -51,11 +51,6 @@ export class StreamLoop<F extends MessageField> {
     while (!this.stopping.signal.aborted) {
       await sleep(this.o.reclaimIntervalMs, this.stopping.signal);
       if (this.stopping.signal.aborted) break;
-      try {
-        await this.o.consumer.renew([...this.inFlight]);
-      } catch (err) {
-        this.o.logger.warn({ err }, 'renewing the lease of entries in progress failed; retrying');
-      }
       const reclaimed = await this.o.consumer.reclaim();
       const entries = reclaimed.entries.filter((e) => !this.inFlight.has(e.id));
       const exhausted = reclaimed.exhausted.filter((e) => !this.inFlight.has(e.id));
@@ -71,6 +66,19 @@ export class StreamLoop<F extends MessageField> {
         } catch (err) {
           this.o.logger.warn({ err }, 'could not dead-letter exhausted entries; retrying later');
         }
+      }
+    }
+  }
+
+  /** Its own beat, so that a long batch in either loop never stops the leases of the other's entries. */
+  private async renewLoop(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      await sleep(this.o.reclaimIntervalMs, this.stopping.signal);
+      if (this.stopping.signal.aborted || this.inFlight.size === 0) continue;
+      try {
+        await this.o.consumer.renew([...this.inFlight]);
+      } catch (err) {
+        this.o.logger.warn({ err }, 'renewing the lease of entries in progress failed; retrying');
       }
     }
   }

@@ -32,6 +32,8 @@ export class AssignmentRunner {
   private slotWaiters: Array<() => void> = [];
   private readonly stopReading = new AbortController();
   private readonly abandon = new AbortController();
+  private readonly renewStop = new AbortController();
+  private renewing: Promise<void> = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
   private readonly idle: Array<() => void> = [];
 
@@ -50,6 +52,7 @@ export class AssignmentRunner {
 
   start(): void {
     this.loops.push(this.readLoop(), this.reclaimLoop());
+    this.renewing = this.renewLoop();
   }
 
   /**
@@ -68,6 +71,8 @@ export class AssignmentRunner {
     graceOver.abort();
     const abandoned = drained ? 0 : this.inFlightCount;
     if (!drained) this.abandon.abort(new Error('runner shutting down'));
+    this.renewStop.abort();
+    await this.renewing;
     return { abandoned };
   }
 
@@ -81,14 +86,23 @@ export class AssignmentRunner {
   }
 
   /**
-   * On every beat: renews the lease of each entry being executed (so no runner, this one included, takes a
-   * long task away while it runs), then reclaims entries whose lease lapsed (their runner died or stalled).
+   * On every beat, renews the lease of each entry being executed, so no runner (this one included) takes a
+   * long task away while it runs. Its own loop: a slow reclaim or give-up never delays a renewal. It goes on
+   * while draining, for the tasks still finishing.
    */
+  private async renewLoop(): Promise<void> {
+    const stopped = this.renewStop.signal;
+    while (!stopped.aborted) {
+      await sleep(this.o.reclaimIntervalMs, stopped);
+      if (!stopped.aborted) await this.renewLeases();
+    }
+  }
+
+  /** On every beat, reclaims entries whose lease lapsed (their runner died or stalled). */
   private async reclaimLoop(): Promise<void> {
     while (!this.draining) {
       await sleep(this.o.reclaimIntervalMs, this.stopReading.signal);
       if (this.draining) break;
-      await this.renewLeases();
       const room = this.o.concurrency - this.inFlightCount;
       if (room <= 0) continue;
       const reclaimed = await this.o.consumer.reclaim(room);

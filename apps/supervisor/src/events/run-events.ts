@@ -2,9 +2,13 @@ import { RUN_EVENTS_MAX_LEN, StreamPublisher, type Redis, type RunEvent, type Ru
 
 type Change = Omit<RunEvent, 'runId' | 'workflow' | 'events'>;
 
+const RUN_LEVEL: ReadonlySet<RunEventType> = new Set(['run-started', 'run-succeeded', 'run-failed']);
+
 /**
  * The changes of one batch of work, grouped by run and published as at most one entry per run on
- * mesh:run-events: a single change as itself, several as one `batch` event that lists them in order.
+ * mesh:run-events: a single change as itself, several as one entry whose `events` list them in order.
+ * That entry's own type is the last run-level change it holds (run-started, run-succeeded, run-failed),
+ * so a reader that knows only the v1 types still sees every run start and end; otherwise it is `batch`.
  */
 export class EventBatch {
   private readonly byRun = new Map<string, { workflow: string; changes: Change[] }>();
@@ -29,8 +33,12 @@ export class EventBatch {
     const out: RunEvent[] = [];
     for (const [runId, { workflow, changes }] of this.byRun) {
       const [only] = changes;
-      if (changes.length === 1 && only) out.push({ runId, workflow, ...only });
-      else out.push({ runId, workflow, type: 'batch', at: this.now(), events: changes });
+      if (changes.length === 1 && only) {
+        out.push({ runId, workflow, ...only });
+        continue;
+      }
+      const runLevel = changes.filter((c) => RUN_LEVEL.has(c.type)).at(-1);
+      out.push({ runId, workflow, ...(runLevel ?? { type: 'batch', at: this.now() }), events: changes });
     }
     return out;
   }

@@ -68,16 +68,20 @@ export class Coordinator {
     queued?: readonly Dispatchable[];
     events?: EventBatch;
   }): Promise<{ deferred: ReadonlySet<string> }> {
-    const events = work.events ?? this.o.events.batch();
+    let events = work.events ?? this.o.events.batch();
     const deferred = new Set<string>();
     let settlements = work.settlements ?? [];
     let queued = [...(work.queued ?? [])];
     // Each round ends tasks for good or defers them, so this ends.
     while (settlements.length > 0 || queued.length > 0) {
       if (settlements.length > 0) queued = queued.concat(await this.apply(settlements, events));
-      const dispatched = await this.dispatch(queued, events);
-      for (const member of dispatched.deferred) deferred.add(member);
-      settlements = dispatched.failed;
+      const plan = await this.plan(queued, events);
+      for (const member of plan.deferred) deferred.add(member);
+      // The run's changes go on the feed before the assignments they lead to, so a reader never sees a
+      // task finish before it was dispatched (one entry per run per round).
+      await this.o.events.publish(events);
+      events = this.o.events.batch();
+      settlements = [...plan.failed, ...(await this.publish(plan.items))];
       queued = [];
     }
     await this.o.events.publish(events);
@@ -85,19 +89,35 @@ export class Coordinator {
   }
 
   private async apply(settlements: readonly Settlement[], events: EventBatch): Promise<Dispatchable[]> {
+    // A failure that may be keepRetry gets its next attempt's schedule entry before the settle that decides it:
+    // if this supervisor dies after settling, the entry is there (one that turns out not needed is dropped).
+    const now0 = this.o.now();
+    const maybeRetries = settlements
+      .filter((s) => !s.input.success && s.input.allowRetry)
+      .map((s) => {
+        const { runId, taskId, attempt } = s.input;
+        const delay = backoffDelay(attempt - 1, this.o.taskRetryBaseMs, this.o.taskRetryCapMs, this.o.random);
+        return {
+          key: `${runId}|${taskId}|${attempt}`,
+          member: memberOf({ runId, taskId, attempt: attempt + 1 }),
+          at: now0 + delay,
+        };
+      });
+    await this.o.schedule.add(maybeRetries);
     await this.o.directory.fresh();
     const results = await this.o.state.settle(
       settlements.map((s) => s.input),
       (runnerId) => this.o.directory.hardwareOfRunner(runnerId),
     );
     const queued: Dispatchable[] = [];
-    const retries: Array<{ member: string; at: number }> = [];
-    const now = this.o.now();
+    const keepRetry = new Set<string>();
     settlements.forEach((s, i) => {
       const r = results[i] as SettleResult;
       const { runId, taskId, attempt } = s.input;
       const workflow = r.route.workflow || s.ack?.workflow || '';
       queued.push(...r.queued.map((task) => ({ runId, route: r.route, task })));
+      // A duplicate may be a replay whose first reading scheduled this retry: its entry stays (stale ones are dropped).
+      if (r.outcome === 'duplicate') keepRetry.add(`${runId}|${taskId}|${attempt}`);
       if (r.outcome === 'duplicate' || r.outcome === 'unknown') {
         if (s.ack && !s.input.replay) this.o.metrics.duplicateAcks.inc();
         if (s.input.replay && r.outcome === 'duplicate') this.repeatEvents(s, r, workflow, events);
@@ -117,8 +137,7 @@ export class Coordinator {
       };
       if (r.outcome === 'retry') {
         events.add(runId, workflow, 'task-retrying', change);
-        const delay = backoffDelay(attempt - 1, this.o.taskRetryBaseMs, this.o.taskRetryCapMs, this.o.random);
-        retries.push({ member: memberOf({ runId, taskId, attempt: r.currentAttempt }), at: now + delay });
+        keepRetry.add(`${runId}|${taskId}|${attempt}`);
         return;
       }
       events.add(runId, workflow, s.input.success ? 'task-succeeded' : 'task-failed', change);
@@ -126,8 +145,8 @@ export class Coordinator {
         events.add(runId, workflow, 'task-skipped', { taskId: skipped, error: `dependency ${taskId} failed` });
       if (r.finishedRun) this.finished(runId, workflow, r, events);
     });
-    await this.o.schedule.add(retries);
-    if (retries.length > 0) this.o.onScheduled();
+    await this.o.schedule.remove(maybeRetries.filter((m) => !keepRetry.has(m.key)).map((m) => m.member));
+    if (maybeRetries.length > 0) this.o.onScheduled();
     return queued;
   }
 
@@ -174,14 +193,15 @@ export class Coordinator {
    * (counted `missing` once per attempt) until a runner comes or the dispatch deadline fails them.
    * Returns the outcomes to settle: attempts past the deadline and publishes given up.
    */
-  private async dispatch(
+  private async plan(
     queued: readonly Dispatchable[],
     events: EventBatch,
-  ): Promise<{ failed: Settlement[]; deferred: string[] }> {
+  ): Promise<{ failed: Settlement[]; deferred: string[]; items: Array<PublishItem & { d: Dispatchable }> }> {
     const failed: Settlement[] = [];
     const later: Array<{ member: string; at: number }> = [];
     const items: Array<PublishItem & { d: Dispatchable }> = [];
     const now = this.o.now();
+    this.forgetStaleMisses(now);
     for (const d of queued) {
       const { taskId, attempt } = d.task;
       const member = memberOf({ runId: d.runId, taskId, attempt });
@@ -218,9 +238,27 @@ export class Coordinator {
         route: d.route.route,
         d,
       });
+      events.add(d.runId, d.route.workflow, 'task-dispatched', { taskId, attempt, domain });
     }
     await this.o.schedule.add(later);
     if (later.length > 0) this.o.onScheduled();
+    return { failed, deferred: later.map((l) => l.member), items };
+  }
+
+  /** Forgets attempts held back long ago: another supervisor published or failed them meanwhile. */
+  private forgetStaleMisses(now: number): void {
+    const horizon = this.o.dispatchDeadlineMs + 4 * this.o.missingRecheckCapMs;
+    for (const [member, miss] of this.missing) if (now - miss.at > horizon) this.missing.delete(member);
+  }
+
+  /**
+   * Publishes the planned assignments; returns the outcomes to settle for publishes given up (the task's
+   * retries apply). A task with queueTimeoutMs gets its queue deadline in the schedule.
+   */
+  private async publish(items: Array<PublishItem & { d: Dispatchable }>): Promise<Settlement[]> {
+    if (items.length === 0) return [];
+    const failed: Settlement[] = [];
+    const now = this.o.now();
     const outcomes = await this.o.publisher.publish(items);
     const deadlines: Array<{ member: string; at: number }> = [];
     items.forEach((item, i) => {
@@ -230,11 +268,6 @@ export class Coordinator {
         this.o.metrics.routedAssignments.inc({
           domain: route.domain,
           route: item.route === 'override' ? 'override' : 'default',
-        });
-        events.add(runId, route.workflow, 'task-dispatched', {
-          taskId: task.taskId,
-          attempt: task.attempt,
-          domain: route.domain,
         });
         // Only tasks that ask for it get a schedule entry: waiting never fails a task by itself.
         const limit = task.spec.queueTimeoutMs;
@@ -253,7 +286,7 @@ export class Coordinator {
       }
     });
     await this.o.schedule.add(deadlines);
-    return { failed, deferred: later.map((l) => l.member) };
+    return failed;
   }
 
   private failure(d: Dispatchable, error: string, allowRetry: boolean): Settlement {

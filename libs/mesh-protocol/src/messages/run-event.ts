@@ -18,9 +18,10 @@ export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 /**
  * Something that happened to a run: the public feed of run changes (for consoles, SSE, integrations),
  * not the run's state, which lives in the run's keys. Written by supervisors to `mesh:run-events`, at most
- * one entry per run per batch of work: one change as itself, several as a `batch` whose `events` hold
- * them in order. Task events carry the task id, attempt and (once a runner acked) the runner id.
- * Readers skip types they do not know.
+ * one entry per run per batch of work: one change as itself, several as one entry whose `events` hold
+ * them in order; that entry's type is the last run-level change among them (run-started, run-succeeded,
+ * run-failed), else `batch`. Task events carry the task id, attempt and (once known) the runner id.
+ * Readers skip types they do not know; a reader of `events` reads every change from it.
  */
 export interface RunEvent {
   readonly runId: string;
@@ -32,7 +33,7 @@ export interface RunEvent {
   readonly attempt?: number;
   readonly domain?: string;
   readonly error?: string;
-  /** For type `batch`: the run's changes in order, each without runId and workflow. */
+  /** When the entry holds several changes: all of them in order, each without runId and workflow. */
   readonly events?: ReadonlyArray<Omit<RunEvent, 'runId' | 'workflow' | 'events'>>;
 }
 
@@ -40,7 +41,8 @@ export const runEventSchema = {
   $schema: SCHEMA_DIALECT,
   $id: 'urn:mesh:protocol:v1:event',
   title: 'RunEvent',
-  description: 'Something that happened to a run: supervisor → orchestrator on mesh:run-events (field "event").',
+  description:
+    'Something that happened to a run: supervisors → any reader of mesh:run-events (field "event"), a public feed.',
   type: 'object',
   required: ['runId', 'workflow', 'type', 'at'],
   properties: {
@@ -55,7 +57,8 @@ export const runEventSchema = {
     error: { type: 'string' },
     events: {
       type: 'array',
-      description: 'For type "batch": the changes, in order, each an event without runId and workflow.',
+      description:
+        'When the entry holds several changes: all of them, in order, each an event without runId and workflow (its own type is the last run-level change among them, else "batch").',
       items: { type: 'object', required: ['type', 'at'], properties: { type: { type: 'string' }, at: epochMsSchema } },
     },
   },

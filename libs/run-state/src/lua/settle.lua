@@ -80,6 +80,7 @@ local function settle(task, n, success, err, allowRetry, out, runnerId, startedA
     move(task, current, 'succeeded')
     redis.call('HINCRBY', meta, 'done', 1)
     redis.call('HSET', info, task .. '|finishedAt', now)
+    redis.call('HDEL', info, task .. '|error')
     if out ~= '' then redis.call('HSET', output, task, out) end
     local ch = redis.call('HGET', children, task)
     if ch then
@@ -135,7 +136,10 @@ local function settle(task, n, success, err, allowRetry, out, runnerId, startedA
   return reply('applied', runStatus, redis.call('HGET', status, task), n, queued, skipped)
 end
 
-for i = 4, 3 + 2 * nRunners, 2 do redis.call('HSETNX', runners, ARGV[i], ARGV[i + 1]) end
+-- Only while the run runs: a late ack must not bring back a key of a run that ended and expired.
+if redis.call('HGET', meta, 'status') == 'running' then
+  for i = 4, 3 + 2 * nRunners, 2 do redis.call('HSETNX', runners, ARGV[i], ARGV[i + 1]) end
+end
 local results = {}
 for i = 4 + 2 * nRunners, #ARGV, 9 do
   results[#results + 1] = settle(ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5],

@@ -1,7 +1,15 @@
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { createKeys, decodeAcksEntry, GROUPS, RedisStreamConsumer, whenReady, type Redis } from '@mesh/mesh-protocol';
+import {
+  createKeys,
+  decodeAcksEntry,
+  GROUPS,
+  RedisStreamConsumer,
+  wasDelivered,
+  whenReady,
+  type Redis,
+} from '@mesh/mesh-protocol';
 import { TenantDomainMap } from '@mesh/config';
 import { RunIndex, RunState } from '@mesh/run-state';
 import { StreamLoop } from '@mesh/service-kit';
@@ -98,6 +106,7 @@ export class Supervisor {
       state: this.state,
       coordinator,
       metrics,
+      delivered: (domain, entryId) => wasDelivered(redis, keys.assignments(domain), GROUPS.runners, entryId),
       logger: logger.child({ component: 'schedule' }),
       batchSize: c.batchSize,
       leaseMs: c.scheduleLeaseMs,

@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('wire protocol v1 compatibility', () => {
-  it('when a worker written from docs/protocol reads one assignment at a time, acks each alone and never renews a lease, tasks shorter than leaseMs run and the record shows its outputs', async () => {
+  it('when a worker written from docs/protocol reads one assignment at a time, acks each alone and never renews a lease, tasks shorter than leaseMs run (queue deadlines too) and the record shows its outputs', async () => {
     await mesh.supervisor('sup-1');
     const now = Date.now();
     const registration = {
@@ -28,7 +28,8 @@ describe('wire protocol v1 compatibility', () => {
     };
     await ctx.redis.hset(mesh.keys.runners, 'v1-worker', JSON.stringify(registration));
     const runId = await mesh.submit('compat', 'acme', [
-      { id: 'a', kind: 'echo', payload: { n: 1 } },
+      // Its queue deadline passes while the worker executes it: taken off the stream, it is not failed.
+      { id: 'a', kind: 'echo', payload: { n: 1 }, queueTimeoutMs: 1000 },
       { id: 'b', kind: 'echo', payload: { n: 2 }, dependsOn: ['a'] },
     ]);
 
@@ -58,7 +59,8 @@ describe('wire protocol v1 compatibility', () => {
       const a = decoded.message;
       seen.push(a);
       const startedAt = Date.now();
-      await new Promise((r) => setTimeout(r, 100)); // the work, well within the lease
+      // The work: well within the lease, and for `a` well past its queue deadline.
+      await new Promise((r) => setTimeout(r, a.taskId === 'a' ? 2500 : 100));
       const ack = {
         assignmentId: a.assignmentId,
         runId: a.runId,

@@ -35,12 +35,9 @@ describe('schedule', () => {
       taskId: 'a',
       attempt: 3,
     });
-    expect(parseMember(memberOf({ kind: 'queue', runId: 'r-1', taskId: 'a', attempt: 1 }))).toEqual({
-      kind: 'queue',
-      runId: 'r-1',
-      taskId: 'a',
-      attempt: 1,
-    });
+    const deadline = { kind: 'queue' as const, runId: 'r-1', taskId: 'a', attempt: 1, domain: 'gpu', entryId: '1-0' };
+    expect(parseMember(memberOf(deadline))).toEqual(deadline);
+    expect(parseMember('q|r-1|a|1')).toBeUndefined();
     expect(parseMember('w|r-1|a|1')).toBeUndefined();
   });
 });

@@ -67,6 +67,31 @@ export const CONSUMER_DEFAULTS = Object.freeze({
 type RawEntry = [id: string, fields: string[] | null];
 
 /**
+ * renew: renews the lease of entries a consumer is still working on, and only of those it still owns. For each
+ * entry pending for this consumer, XCLAIM to itself with min-idle 0 and JUSTID resets its idle time without
+ * counting a delivery; an entry another consumer took over (after this one's lease lapsed) or no longer
+ * pending is left alone, so a stalled consumer that wakes up never takes work back.
+ * KEYS: 1 stream. ARGV: group consumer, then the entry ids. Reply: the ids renewed.
+ */
+const RENEW_LUA = `
+local stream = KEYS[1]
+local group, consumer = ARGV[1], ARGV[2]
+local renewed = {}
+for i = 3, #ARGV do
+  local row = redis.call('XPENDING', stream, group, ARGV[i], ARGV[i], 1, consumer)[1]
+  if row then
+    redis.call('XCLAIM', stream, group, consumer, 0, ARGV[i], 'JUSTID')
+    renewed[#renewed + 1] = ARGV[i]
+  end
+end
+return renewed
+`;
+
+type WithRenew = Redis & {
+  meshRenewLeases(stream: string, group: string, consumer: string, ...ids: string[]): Promise<string[]>;
+};
+
+/**
  * A consumer of one stream in one consumer group, for messages of type `F`. Reads block on their own
  * connection; close() disconnects it, which ends a blocking read at once. Malformed entries are
  * dead-lettered (and acked) as they are read, so callers only ever see valid messages.
@@ -179,14 +204,20 @@ export class RedisStreamConsumer<F extends MessageField> {
   /**
    * Renews the lease of entries this consumer is still working on: XCLAIM to itself with JUSTID resets their
    * idle time (without counting a delivery), so no other consumer reclaims them while they run. Entries that
-   * are no longer pending here (acked, or taken by another consumer after a lapse) are left alone.
+   * are no longer pending here (acked, or taken by another consumer after a lapse) are left alone. Resolves
+   * with the ids renewed.
    */
-  async renew(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0 || this.closed) return;
-    const pipeline = this.o.commands.pipeline();
-    for (let i = 0; i < ids.length; i += 1000)
-      pipeline.call('XCLAIM', this.o.stream, this.o.group, this.o.consumer, 0, ...ids.slice(i, i + 1000), 'JUSTID');
-    for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  async renew(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0 || this.closed) return [];
+    const redis = this.o.commands as WithRenew;
+    if (typeof redis.meshRenewLeases !== 'function')
+      this.o.commands.defineCommand('meshRenewLeases', { numberOfKeys: 1, lua: RENEW_LUA });
+    const renewed: string[] = [];
+    for (let i = 0; i < ids.length; i += 500)
+      renewed.push(
+        ...(await redis.meshRenewLeases(this.o.stream, this.o.group, this.o.consumer, ...ids.slice(i, i + 500))),
+      );
+    return renewed;
   }
 
   /** Acknowledges entries, pipelined in chunks. */
@@ -296,6 +327,22 @@ export class RedisStreamConsumer<F extends MessageField> {
       }
     }
   }
+}
+
+/**
+ * Whether a stream entry was delivered to a consumer of `group`: it is pending there, or the group has read
+ * past it (delivered and acked). Used to tell an assignment a runner took from one still waiting.
+ */
+export async function wasDelivered(redis: Redis, stream: string, group: string, entryId: string): Promise<boolean> {
+  const pending = (await redis.xpending(stream, group, entryId, entryId, 1)) as unknown[];
+  if (pending.length > 0) return true;
+  const groups = (await redis.call('XINFO', 'GROUPS', stream)) as Array<Array<string | number>>;
+  for (const g of groups) {
+    const name = g[g.indexOf('name') + 1];
+    const last = g[g.indexOf('last-delivered-id') + 1];
+    if (name === group && typeof last === 'string') return compareIds(last, entryId) >= 0;
+  }
+  return false;
 }
 
 function compareIds(a: string, b: string): number {

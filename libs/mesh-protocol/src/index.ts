@@ -15,6 +15,7 @@ export { createRedisClient, pingRedis, isNoGroupError, whenReady, type Redis, ty
 export { StreamPublisher } from './publisher';
 export {
   RedisStreamConsumer,
+  wasDelivered,
   CONSUMER_DEFAULTS,
   type ConsumedEntry,
   type ReclaimResult,

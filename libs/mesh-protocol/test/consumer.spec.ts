@@ -205,4 +205,24 @@ describe('stream consumer', () => {
     expect(reader.closed).toBe(true);
     await expect(reader.readBatch()).resolves.toEqual([]);
   });
+
+  it('when a consumer renews its leases, only entries it still owns are renewed, and no delivery is counted', async () => {
+    const stream = `${ctx.prefix}:leases`;
+    const a = consumer('ack', stream, 'a', { claimIdleMs: 100_000 });
+    const b = consumer('ack', stream, 'b');
+    await a.ensureGroup();
+    await new StreamPublisher(ctx.redis).publish(stream, 'ack', [PROTOCOL_EXAMPLES.ack, PROTOCOL_EXAMPLES.ack]);
+    const [first, second] = await a.readBatch();
+    const ids = [first?.id as string, second?.id as string];
+    // b takes the second over (as after a lapsed lease); a stalled and wakes up.
+    await ctx.redis.xclaim(stream, 'g', 'b', 0, ids[1] as string, 'JUSTID');
+    expect(await a.renew(ids)).toEqual([ids[0]]);
+    const rows = (await ctx.redis.xpending(stream, 'g', '-', '+', 10)) as Array<[string, string, number, number]>;
+    expect(rows.map(([id, owner, , deliveries]) => [id, owner, deliveries])).toEqual([
+      [ids[0], 'a', 1],
+      [ids[1], 'b', 1],
+    ]);
+    a.close();
+    b.close();
+  });
 });

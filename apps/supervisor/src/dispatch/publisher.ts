@@ -8,8 +8,10 @@ export interface PublishItem {
   readonly route: string;
 }
 
+/** A publish that went out, with its entry id, or one given up. */
 export type PublishOutcome =
-  { readonly ok: true } | { readonly ok: false; readonly error: Error; readonly tries: number };
+  | { readonly ok: true; readonly entryId: string }
+  | { readonly ok: false; readonly error: Error; readonly tries: number };
 
 export interface PublisherOptions {
   readonly redis: Redis;
@@ -75,32 +77,35 @@ export class Publisher {
     outcomes: PublishOutcome[],
     again: Array<{ item: PublishItem; index: number; tries: number }>,
   ): Promise<void> {
-    const errors = await this.send(batch.map((p) => p.item));
+    const replies = await this.send(batch.map((p) => p.item));
     batch.forEach((p, k) => {
-      const err = errors[k];
+      const reply = replies[k] as Error | string;
       p.tries++;
-      if (!err) {
+      if (typeof reply === 'string') {
         this.o.metrics.meshDispatch.inc({ status: 'success' });
-        outcomes[p.index] = { ok: true };
+        outcomes[p.index] = { ok: true, entryId: reply };
         this.moveDepth(-1);
       } else if (p.tries < this.o.maxAttempts) {
         this.o.metrics.meshDispatch.inc({ status: 'retry' });
         again.push(p);
       } else {
         this.o.metrics.meshDispatch.inc({ status: 'failure' });
-        outcomes[p.index] = { ok: false, error: err, tries: p.tries };
+        outcomes[p.index] = { ok: false, error: reply, tries: p.tries };
         this.moveDepth(-1);
       }
     });
   }
 
-  /** One pipelined round trip; the error of each XADD (undefined when it went out). */
-  private async send(batch: readonly PublishItem[]): Promise<Array<Error | undefined>> {
+  /** One pipelined round trip; per XADD, its entry id, or its error. */
+  private async send(batch: readonly PublishItem[]): Promise<Array<Error | string>> {
     const pipeline = this.o.redis.pipeline();
     for (const item of batch) pipeline.xadd(item.stream, '*', ...encodeEntry('assignment', item.assignment));
     try {
       const results = (await pipeline.exec()) ?? [];
-      return batch.map((_, i) => (results[i] ? (results[i][0] ?? undefined) : new Error('no reply')));
+      return batch.map((_, i) => {
+        const [err, id] = results[i] ?? [new Error('no reply'), null];
+        return err ?? (typeof id === 'string' ? id : new Error('no entry id in the reply'));
+      });
     } catch (err) {
       return batch.map(() => err as Error);
     }

@@ -10,6 +10,8 @@ export interface ScheduleLoopOptions {
   readonly state: RunState;
   readonly coordinator: Coordinator;
   readonly metrics: Pick<SupervisorMetrics, 'pendingQueueDepth'>;
+  /** Whether a runner took the assignment (domain, entry id) off its stream, even if its pickup is not applied yet. */
+  readonly delivered: (domain: string, entryId: string) => Promise<boolean>;
   readonly logger: Logger;
   /** Entries claimed per round. */
   readonly batchSize: number;
@@ -101,9 +103,18 @@ export class ScheduleLoop {
       const loaded = await this.o.state.load(entries);
       const queued: Dispatchable[] = [];
       const expired: Settlement[] = [];
+      // A queue deadline holds only while no runner took the assignment: one taken is running (its pickup
+      // may be on its way, or its worker reports none) and is left to its lease and timeout.
+      const taken = await Promise.all(
+        entries.map((e, i) =>
+          e.kind === 'queue' && loaded[i] && e.domain && e.entryId
+            ? this.o.delivered(e.domain, e.entryId)
+            : Promise.resolve(false),
+        ),
+      );
       loaded.forEach((l, i) => {
         const entry = entries[i] as ScheduleEntry;
-        if (!l) return; // gone, settled, picked up or superseded: nothing to do
+        if (!l || taken[i]) return; // gone, settled, picked up, taken or superseded: nothing to do
         if (entry.kind === 'queue') {
           const limit = l.task.spec.queueTimeoutMs ?? 0;
           expired.push({

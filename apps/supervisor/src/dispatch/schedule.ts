@@ -12,6 +12,9 @@ export interface ScheduleEntry {
   readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** For a queue deadline: the domain and the entry id of the published assignment. */
+  readonly domain?: string;
+  readonly entryId?: string;
 }
 
 const PREFIX: Record<ScheduleKind, string> = { dispatch: 'd', queue: 'q' };
@@ -23,17 +26,19 @@ async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 
-/** `d|runId|taskId|attempt` (or `q|…`): run ids and task ids never contain "|". */
+/** `d|runId|taskId|attempt` (or `q|…|domain|entryId`): run ids, task ids and domains never contain "|". */
 export function memberOf(e: ScheduleEntry): string {
-  return `${PREFIX[e.kind ?? 'dispatch']}|${e.runId}|${e.taskId}|${e.attempt}`;
+  const base = `${PREFIX[e.kind ?? 'dispatch']}|${e.runId}|${e.taskId}|${e.attempt}`;
+  return e.kind === 'queue' ? `${base}|${e.domain ?? ''}|${e.entryId ?? ''}` : base;
 }
 
 /** The entry of a member, or undefined for one this version does not schedule (it is dropped). */
 export function parseMember(member: string): (ScheduleEntry & { kind: ScheduleKind }) | undefined {
-  const [k, runId, taskId, attempt] = member.split('|');
+  const [k, runId, taskId, attempt, domain, entryId] = member.split('|');
   const kind = k === 'd' ? 'dispatch' : k === 'q' ? 'queue' : undefined;
   if (!kind || !runId || !taskId || !attempt) return undefined;
-  return { kind, runId, taskId, attempt: Number(attempt) };
+  if (kind === 'queue' && domain && entryId) return { kind, runId, taskId, attempt: Number(attempt), domain, entryId };
+  return kind === 'queue' ? undefined : { kind, runId, taskId, attempt: Number(attempt) };
 }
 
 /**

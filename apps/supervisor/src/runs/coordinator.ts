@@ -273,7 +273,14 @@ export class Coordinator {
         const limit = task.spec.queueTimeoutMs;
         if (limit !== undefined)
           deadlines.push({
-            member: memberOf({ kind: 'queue', runId, taskId: task.taskId, attempt: task.attempt }),
+            member: memberOf({
+              kind: 'queue',
+              runId,
+              taskId: task.taskId,
+              attempt: task.attempt,
+              domain: route.domain,
+              entryId: outcome.entryId,
+            }),
             at: now + limit,
           });
       } else if (outcome) {

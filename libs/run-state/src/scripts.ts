@@ -3,6 +3,8 @@
 import type { Redis } from '@mesh/mesh-protocol';
 import claimDueLua from './lua/claim-due.lua';
 import createLua from './lua/create.lua';
+import inputsLua from './lua/includes/inputs.lua';
+import moveLua from './lua/includes/move.lua';
 import loadLua from './lua/load.lua';
 import pickupLua from './lua/pickup.lua';
 import settleLua from './lua/settle.lua';
@@ -21,6 +23,18 @@ export interface RunStateCommands {
   meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
 }
 
+/** Helpers several scripts share, spliced in where a script says `-- @include <name>`. */
+const INCLUDES: Readonly<Record<string, string>> = { move: moveLua, inputs: inputsLua };
+
+/** A script with its includes spliced in; an unknown include is a programming error and throws at load. */
+export function withIncludes(lua: string): string {
+  return lua.replace(/^-- @include (\w+)$/gm, (_line, name: string) => {
+    const body = INCLUDES[name];
+    if (body === undefined) throw new Error(`unknown Lua include ${JSON.stringify(name)}`);
+    return body.trimEnd();
+  });
+}
+
 const RUN_SCRIPTS = {
   meshRunCreate: createLua,
   meshRunStart: startLua,
@@ -34,7 +48,7 @@ export function withRunStateCommands(redis: Redis): Redis & RunStateCommands {
   const r = redis as Redis & Partial<RunStateCommands>;
   if (typeof r.meshRunSettle !== 'function') {
     for (const [name, lua] of Object.entries(RUN_SCRIPTS))
-      redis.defineCommand(name, { numberOfKeys: RUN_KEY_PARTS.length, lua });
+      redis.defineCommand(name, { numberOfKeys: RUN_KEY_PARTS.length, lua: withIncludes(lua) });
     redis.defineCommand('meshClaimDue', { numberOfKeys: 1, lua: claimDueLua });
   }
   return r as Redis & RunStateCommands;

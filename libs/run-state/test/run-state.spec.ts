@@ -10,6 +10,7 @@ import {
 } from '@mesh/mesh-protocol';
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
 import { RunState, TASK_STATUSES, RUN_STATUSES, type SettleInput } from '../src';
+import { withIncludes } from '../src/scripts';
 
 let ctx: RedisTestContext;
 let keys: MeshKeys;
@@ -243,11 +244,18 @@ describe('run state', () => {
       /'HSET', status, \w+, '(\w+)'/g,
       /'HSET', meta, 'status', '(\w+)'/g,
     ];
-    const written = readdirSync(dir).flatMap((f) => {
-      const lua = readFileSync(join(dir, f), 'utf8');
-      return patterns.flatMap((p) => [...lua.matchAll(p)].flatMap((m) => m.slice(1).filter((s) => s !== undefined)));
-    });
+    const written = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.lua'))
+      .flatMap((f) => {
+        const lua = readFileSync(join(dir, f), 'utf8');
+        return patterns.flatMap((p) => [...lua.matchAll(p)].flatMap((m) => m.slice(1).filter((s) => s !== undefined)));
+      });
     expect(written.length).toBeGreaterThan(5);
     expect(written.filter((s) => !known.has(s))).toEqual([]);
+  });
+
+  it('when a script names an include, its helper is spliced in; an unknown include fails at load', () => {
+    expect(withIncludes('local x = 1\n-- @include move\nreturn x')).toContain('local function move(task, from, to)');
+    expect(() => withIncludes('-- @include nope')).toThrow('unknown Lua include "nope"');
   });
 });

@@ -9,15 +9,7 @@
 ]]
 local meta, spec, deps, status, attempt, output = KEYS[1], KEYS[2], KEYS[3], KEYS[6], KEYS[7], KEYS[10]
 
-local function inputsOf(task)
-  local list = redis.call('HGET', deps, task)
-  if not list then return '' end
-  local parts = {}
-  for dep in string.gmatch(list, '[^,]+') do
-    parts[#parts + 1] = '"' .. dep .. '":' .. (redis.call('HGET', output, dep) or 'null')
-  end
-  return '{' .. table.concat(parts, ',') .. '}'
-end
+-- @include inputs
 
 local m = redis.call('HMGET', meta, 'status', 'workflow', 'tenant', 'domain', 'route')
 local reply = {m[1] or '', m[2] or '', m[3] or '', m[4] or '', m[5] or ''}

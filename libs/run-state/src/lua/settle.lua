@@ -21,22 +21,9 @@ local meta, spec, deps, children, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], 
 local status, attempt, retries, info, output, runners = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local now, ttl, nRunners = ARGV[1], ARGV[2], tonumber(ARGV[3])
 
-local function move(task, from, to)
-  redis.call('HSET', status, task, to)
-  redis.call('HINCRBY', meta, 'n:' .. from, -1)
-  redis.call('HINCRBY', meta, 'n:' .. to, 1)
-end
+-- @include move
 
--- {"dep":<output>,…} from the stored outputs of the task's dependencies ('' when it has none).
-local function inputsOf(task)
-  local list = redis.call('HGET', deps, task)
-  if not list then return '' end
-  local parts = {}
-  for dep in string.gmatch(list, '[^,]+') do
-    parts[#parts + 1] = '"' .. dep .. '":' .. (redis.call('HGET', output, dep) or 'null')
-  end
-  return '{' .. table.concat(parts, ',') .. '}'
-end
+-- @include inputs
 
 local function addQueued(list, task)
   list[#list + 1] = task

@@ -16,22 +16,9 @@ local now, domain, route, hardware, replay = ARGV[1], ARGV[2], ARGV[3], ARGV[4],
 local runStatus = redis.call('HGET', meta, 'status')
 if not runStatus then return {'missing', '', '', '', '', '', 0} end
 
-local function move(task, from, to)
-  redis.call('HSET', status, task, to)
-  redis.call('HINCRBY', meta, 'n:' .. from, -1)
-  redis.call('HINCRBY', meta, 'n:' .. to, 1)
-end
+-- @include move
 
--- {"dep":<output>,…} from the stored outputs of the task's dependencies ('' when it has none).
-local function inputsOf(task)
-  local list = redis.call('HGET', deps, task)
-  if not list then return '' end
-  local parts = {}
-  for dep in string.gmatch(list, '[^,]+') do
-    parts[#parts + 1] = '"' .. dep .. '":' .. (redis.call('HGET', output, dep) or 'null')
-  end
-  return '{' .. table.concat(parts, ',') .. '}'
-end
+-- @include inputs
 
 local out, outcome = {}, 'unchanged'
 if runStatus == 'queued' then

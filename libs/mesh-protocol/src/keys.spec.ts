@@ -11,7 +11,7 @@ describe('keys', () => {
       'mesh:runners',
       'mesh:assignments:gpu-east',
     ]);
-    expect(GROUPS).toEqual({ supervisor: 'supervisor', runners: 'runners', orchestrator: 'orchestrator' });
+    expect(GROUPS).toEqual({ supervisor: 'supervisor', runners: 'runners' });
   });
 
   it('when a prefix is configured, every name starts with it', () => {

@@ -9,11 +9,10 @@ export const DEFAULT_STREAM_PREFIX = 'mesh';
 /** How many entries mesh:run-events keeps (approximately): it is a feed of changes, not a store. */
 export const RUN_EVENTS_MAX_LEN = 100_000;
 
-/** Consumer groups, one per reading service. */
+/** Consumer groups, one per reading service (mesh:run-events is a feed with no group of Mesh's own). */
 export const GROUPS = Object.freeze({
   supervisor: 'supervisor',
   runners: 'runners',
-  orchestrator: 'orchestrator',
 });
 
 /**
@@ -26,22 +25,20 @@ export interface MeshKeys {
   readonly workflows: string;
   /** Stream: runner → supervisor acks. */
   readonly acks: string;
-  /** Stream: supervisor → orchestrator run events. */
+  /** Stream: supervisors → any reader, the public feed of run changes (capped, no group of Mesh's own). */
   readonly runEvents: string;
   /** Stream: dead letters, for operators. */
   readonly dead: string;
   /** Hash: runner id → registration JSON. */
   readonly runners: string;
-  /** Sorted set: the supervisors' schedule of dispatches and ack deadlines, scored by due time. */
+  /** Sorted set: the supervisors' schedule of attempts that wait (retries, missing runners, queue deadlines), by due time. */
   readonly schedule: string;
   /** Stream: supervisor → runners of one domain. */
   assignments(domain: string): string;
   /** A key of one run's state, in the run's hash slot. */
   run(runId: string, part: string): string;
-  /** A key prefix for one workflow's records (orchestrator). */
+  /** A key of one workflow (its run index). */
   workflow(workflow: string, part: string): string;
-  /** A key of one run's record (orchestrator), in the run's hash slot. */
-  record(runId: string, part: string): string;
   /** An idempotency key's entry (orchestrator), by the SHA-256 of the client's key. */
   idempotency(digest: string): string;
 }
@@ -66,11 +63,6 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
       if (runId === '' || /[{}]/.test(runId))
         throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
       return `${prefix}:run:{${runId}}:${part}`;
-    },
-    record(runId: string, part: string): string {
-      if (runId === '' || /[{}]/.test(runId))
-        throw new RangeError(`run id ${JSON.stringify(runId)} cannot be a hash tag`);
-      return `${prefix}:record:{${runId}}:${part}`;
     },
     idempotency(digest: string): string {
       return `${prefix}:idempotency:${digest}`;

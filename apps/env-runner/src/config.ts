@@ -19,7 +19,7 @@ export const ENV_RUNNER_SETTINGS = {
     env: 'RUNNER_CLAIM_IDLE_MS',
     default: String(DEFAULT_LEASE_MS),
     parse: ms(100, 3_600_000),
-    doc: 'The lease of an assignment: a runner renews it every quarter of this while it executes the assignment; once it lapses (the runner died or stalled), another runner of the domain takes the assignment over.',
+    doc: 'The lease of an assignment: a runner renews it every fifth of this while it executes the assignment; once it lapses (the runner died or stalled), another runner of the domain takes the assignment over.',
   }),
   maxDeliveries: setting({
     env: 'RUNNER_MAX_DELIVERIES',

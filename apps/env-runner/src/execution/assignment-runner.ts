@@ -16,6 +16,8 @@ export interface AssignmentRunnerOptions {
   readonly concurrency: number;
   /** How often to look for entries abandoned by dead peers, in ms. */
   readonly reclaimIntervalMs: number;
+  /** How often to renew the leases of the entries being executed, in ms (a fraction of the lease). */
+  readonly renewIntervalMs: number;
   readonly maxDeliveries: number;
   readonly now?: () => number;
 }
@@ -92,8 +94,12 @@ export class AssignmentRunner {
    */
   private async renewLoop(): Promise<void> {
     const stopped = this.renewStop.signal;
+    const now = this.o.now ?? Date.now;
+    // Fixed rate: a slow renewal (a loaded machine, a slow Redis) does not push the next one later.
+    let next = now() + this.o.renewIntervalMs;
     while (!stopped.aborted) {
-      await sleep(this.o.reclaimIntervalMs, stopped);
+      await sleep(Math.max(0, next - now()), stopped);
+      next = Math.max(next + this.o.renewIntervalMs, now());
       if (!stopped.aborted) await this.renewLeases();
     }
   }

@@ -74,6 +74,8 @@ export function createAssignmentPipeline(o: PipelineOptions): {
     concurrency: o.concurrency,
     // Look for abandoned work a few times per claim timeout, so it restarts soon after it is claimable.
     reclaimIntervalMs: Math.max(20, Math.floor(o.claimIdleMs / 4)),
+    // Five chances per lease: a runner starved of CPU for a while still renews before its lease lapses.
+    renewIntervalMs: Math.max(20, Math.floor(o.claimIdleMs / 5)),
     maxDeliveries: o.maxDeliveries,
     ...(o.now ? { now: o.now } : {}),
   });

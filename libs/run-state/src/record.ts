@@ -92,6 +92,26 @@ export interface RunHashes {
   readonly order: string;
 }
 
+/** The `info` hash regrouped by task: one pass over its "taskId|field" entries. */
+function infoByTask(info: Record<string, string>): Map<string, Record<string, string>> {
+  const byTask = new Map<string, Record<string, string>>();
+  for (const key in info) {
+    const bar = key.lastIndexOf('|');
+    const id = key.slice(0, bar);
+    let fields = byTask.get(id);
+    if (!fields) byTask.set(id, (fields = {}));
+    fields[key.slice(bar + 1)] = info[key] as string;
+  }
+  return byTask;
+}
+
+/** A spec's kind without parsing the whole spec (its payload may be large): specs are written as {"kind":…}. */
+function kindOf(specJson: string | undefined): string {
+  if (specJson === undefined) return '';
+  const match = /^\{"kind":"([^"\\]*)"/.exec(specJson);
+  return match ? (match[1] as string) : (parseJson<{ kind?: string }>(specJson, {}).kind ?? '');
+}
+
 /** Renders a run's state into its record, tasks in submission order. */
 export function renderRecord(h: RunHashes): RunRecord {
   const summary = renderSummary(h.meta);
@@ -99,27 +119,28 @@ export function renderRecord(h: RunHashes): RunRecord {
   for (const [id, json] of Object.entries(h.runners))
     runners[id] = parseJson<HardwareSnapshot>(json, { runnerId: id } as HardwareSnapshot);
   const ids = h.order === '' ? [] : h.order.split(',');
+  const info = infoByTask(h.info);
   const tasks = ids.map((id): TaskRecord => {
-    const f = (field: string): string | undefined => h.info[`${id}|${field}`];
+    const f = info.get(id) ?? {};
     const status = (h.status[id] ?? 'pending') as TaskStatus;
-    const spec = parseJson<{ kind?: string }>(h.spec[id], {});
-    const runnerId = f('runnerId');
-    const waitingFor =
-      status === 'pending' && h.deps[id] ? h.deps[id].split(',').filter((d) => h.status[d] !== 'succeeded') : undefined;
-    return {
+    const task: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
       id,
-      kind: spec.kind ?? '',
+      kind: kindOf(h.spec[id]),
       status,
       attempts: status === 'pending' || status === 'skipped' ? 0 : Number(h.attempt[id] ?? 1),
-      ...(summary.domain ? { domain: summary.domain } : {}),
-      ...(runnerId ? { runnerId } : {}),
-      ...(h.output[id] !== undefined ? { output: parseJson<unknown>(h.output[id], null) } : {}),
-      ...(f('error') ? { error: f('error') } : {}),
-      ...(waitingFor && waitingFor.length > 0 ? { waitingFor } : {}),
-      ...(f('queuedAt') ? { queuedAt: num(f('queuedAt')) } : {}),
-      ...(f('startedAt') ? { startedAt: num(f('startedAt')) } : {}),
-      ...(f('finishedAt') ? { finishedAt: num(f('finishedAt')) } : {}),
     };
+    if (summary.domain) task.domain = summary.domain;
+    if (f['runnerId']) task.runnerId = f['runnerId'];
+    if (h.output[id] !== undefined) task.output = parseJson<unknown>(h.output[id], null);
+    if (f['error']) task.error = f['error'];
+    if (status === 'pending' && h.deps[id]) {
+      const waitingFor = h.deps[id].split(',').filter((d) => h.status[d] !== 'succeeded');
+      if (waitingFor.length > 0) task.waitingFor = waitingFor;
+    }
+    if (f['queuedAt']) task.queuedAt = num(f['queuedAt']);
+    if (f['startedAt']) task.startedAt = num(f['startedAt']);
+    if (f['finishedAt']) task.finishedAt = num(f['finishedAt']);
+    return task;
   });
   return { ...summary, hardware: parseJson(h.meta['hardware'], {}), runners, tasks };
 }

@@ -1,22 +1,11 @@
 import { encodeEntry, decodeEntry, GROUPS, type Assignment } from '@mesh/mesh-protocol';
-import { MeshHarness } from '@mesh/mesh-harness';
-import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+import { useMesh } from '@mesh/mesh-harness';
 
-let ctx: RedisTestContext;
-let mesh: MeshHarness;
-
-beforeEach(() => {
-  ctx = createRedisTestContext('compat');
-  mesh = new MeshHarness(ctx);
-});
-afterEach(async () => {
-  await mesh.stopAll();
-  await ctx.cleanup();
-});
+const t = useMesh('compat');
 
 describe('wire protocol v1 compatibility', () => {
   it('when a worker written from docs/protocol reads one assignment at a time, acks each alone and never renews a lease, tasks shorter than leaseMs run (queue deadlines too) and the record shows its outputs', async () => {
-    await mesh.supervisor('sup-1');
+    await t.mesh.supervisor('sup-1');
     const now = Date.now();
     const registration = {
       runnerId: 'v1-worker',
@@ -26,16 +15,16 @@ describe('wire protocol v1 compatibility', () => {
       leaseMs: 600_000,
       hardware: null,
     };
-    await ctx.redis.hset(mesh.keys.runners, 'v1-worker', JSON.stringify(registration));
-    const runId = await mesh.submit('compat', 'acme', [
+    await t.ctx.redis.hset(t.mesh.keys.runners, 'v1-worker', JSON.stringify(registration));
+    const runId = await t.mesh.submit('compat', 'acme', [
       // Its queue deadline passes while the worker executes it: taken off the stream, it is not failed.
       { id: 'a', kind: 'echo', payload: { n: 1 }, queueTimeoutMs: 1000 },
       { id: 'b', kind: 'echo', payload: { n: 2 }, dependsOn: ['a'] },
     ]);
 
     // The worker of docs/protocol/README.md: XREADGROUP one entry, do the work, XADD one ack, XACK.
-    const worker = ctx.connect('v1-worker');
-    const stream = mesh.keys.assignments('default');
+    const worker = t.ctx.connect('v1-worker');
+    const stream = t.mesh.keys.assignments('default');
     await worker.xgroup('CREATE', stream, GROUPS.runners, '0', 'MKSTREAM').catch(() => undefined);
     const seen: Assignment[] = [];
     while (seen.length < 2) {
@@ -74,16 +63,16 @@ describe('wire protocol v1 compatibility', () => {
         finishedAt: Date.now(),
         output: { echoed: a.payload, inputs: a.inputs ?? null },
       };
-      await worker.xadd(mesh.keys.acks, '*', ...encodeEntry('ack', ack));
+      await worker.xadd(t.mesh.keys.acks, '*', ...encodeEntry('ack', ack));
       await worker.xack(stream, GROUPS.runners, entry[0]);
     }
 
-    expect((await mesh.finished(runId)).type).toBe('run-succeeded');
+    expect((await t.mesh.finished(runId)).type).toBe('run-succeeded');
     expect(seen.map((a) => [a.taskId, a.leaseMs])).toEqual([
       ['a', 3000],
       ['b', 3000],
     ]);
-    const record = await mesh.state().record(runId);
+    const record = await t.mesh.state().record(runId);
     expect(record?.tasks.map((t) => [t.id, t.status, t.runnerId, t.output])).toEqual([
       ['a', 'succeeded', 'v1-worker', { echoed: { n: 1 }, inputs: null }],
       ['b', 'succeeded', 'v1-worker', { echoed: { n: 2 }, inputs: { a: { echoed: { n: 1 }, inputs: null } } }],

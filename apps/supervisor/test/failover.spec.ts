@@ -1,40 +1,29 @@
-import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
-import { MeshHarness } from '@mesh/mesh-harness';
+import { useMesh } from '@mesh/mesh-harness';
 
-let ctx: RedisTestContext;
-let mesh: MeshHarness;
-
-beforeEach(() => {
-  ctx = createRedisTestContext('supervisor-failover');
-  mesh = new MeshHarness(ctx);
-});
-afterEach(async () => {
-  await mesh.stopAll();
-  await ctx.cleanup();
-});
+const t = useMesh('supervisor-failover');
 
 describe('two supervisors', () => {
   it('when one of two supervisors is killed mid-run, the other takes over its work and every run ends', async () => {
-    const doomed = await mesh.supervisor('sup-a');
-    await mesh.supervisor('sup-b');
-    await mesh.runner('cpu-1', 'default', { RUNNER_CONCURRENCY: '16' });
+    const doomed = await t.mesh.supervisor('sup-a');
+    await t.mesh.supervisor('sup-b');
+    await t.mesh.runner('cpu-1', 'default', { RUNNER_CONCURRENCY: '16' });
     const chain = [
       { id: 's1', kind: 'sleep', payload: { ms: 150 } },
       { id: 's2', kind: 'sleep', payload: { ms: 150 }, dependsOn: ['s1'] },
       { id: 's3', kind: 'sleep', payload: { ms: 150 }, dependsOn: ['s2'] },
     ];
     const runs: string[] = [];
-    for (let i = 0; i < 10; i++) runs.push(await mesh.submit('chain', `tenant-${i}`, chain));
+    for (let i = 0; i < 10; i++) runs.push(await t.mesh.submit('chain', `tenant-${i}`, chain));
     // Both supervisors are busy with these runs; kill one without warning.
     await new Promise((r) => setTimeout(r, 200));
     await doomed.stop('SIGKILL');
-    for (let i = 0; i < 5; i++) runs.push(await mesh.submit('chain', `late-${i}`, chain));
+    for (let i = 0; i < 5; i++) runs.push(await t.mesh.submit('chain', `late-${i}`, chain));
 
-    const outcomes = await Promise.all(runs.map((id) => mesh.finished(id)));
+    const outcomes = await Promise.all(runs.map((id) => t.mesh.finished(id)));
     expect(outcomes.map((e) => e.type)).toEqual(runs.map(() => 'run-succeeded'));
     // Each run ran each task to success exactly once as far as its record goes.
     for (const id of runs) {
-      const succeeded = (await mesh.events(id)).filter((e) => e.type === 'task-succeeded').map((e) => e.taskId);
+      const succeeded = (await t.mesh.events(id)).filter((e) => e.type === 'task-succeeded').map((e) => e.taskId);
       expect(new Set(succeeded)).toEqual(new Set(['s1', 's2', 's3']));
     }
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionTask } from '@mesh/mesh-protocol';
 import { RunState } from '@mesh/run-state';
 import {
+  createRedisTestContext,
   eventually,
   startServiceProcess,
   TEST_DEADLINE_MS,
@@ -131,6 +132,31 @@ export class MeshHarness {
   async stopAll(): Promise<void> {
     await Promise.all(this.procs.map((p) => p.stop('SIGTERM')));
   }
+}
+
+/**
+ * A fresh test context and mesh harness for each test (its own key prefix), stopped and cleaned after it.
+ * Read `ctx` and `mesh` inside tests.
+ */
+export function useMesh(label: string): { readonly ctx: RedisTestContext; readonly mesh: MeshHarness } {
+  let ctx: RedisTestContext;
+  let mesh: MeshHarness;
+  beforeEach(() => {
+    ctx = createRedisTestContext(label);
+    mesh = new MeshHarness(ctx);
+  });
+  afterEach(async () => {
+    await mesh.stopAll();
+    await ctx.cleanup();
+  });
+  return {
+    get ctx() {
+      return ctx;
+    },
+    get mesh() {
+      return mesh;
+    },
+  };
 }
 
 /** The value of one series in an exposition (0 when absent). */

@@ -50,15 +50,14 @@ export class RunnerDirectory {
 
   /** Re-reads the registry when the cached view is older than refreshMs. */
   async fresh(): Promise<void> {
-    await this.liveIn('');
+    const now = (this.o.now ?? Date.now)();
+    if (now - this.readAt < this.o.refreshMs) return;
+    this.refreshing ??= this.refresh(now).finally(() => (this.refreshing = undefined));
+    await this.refreshing;
   }
 
   private async liveIn(domain: string): Promise<RunnerRegistration[]> {
-    const now = (this.o.now ?? Date.now)();
-    if (now - this.readAt >= this.o.refreshMs) {
-      this.refreshing ??= this.refresh(now).finally(() => (this.refreshing = undefined));
-      await this.refreshing;
-    }
+    await this.fresh();
     return this.live.get(domain) ?? [];
   }
 

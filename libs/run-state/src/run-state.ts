@@ -242,11 +242,14 @@ export class RunState {
     return results;
   }
 
-  /** For attempts taken from the schedule: their spec and inputs while still queued (undefined when gone). */
+  /**
+   * For attempts taken from the schedule: their spec and inputs while still queued; `early` for the next
+   * attempt of a task whose current one is not settled yet (ask again later); undefined when gone.
+   */
   async load(
     items: ReadonlyArray<{ runId: string; taskId: string; attempt: number }>,
-  ): Promise<Array<LoadedTask | undefined>> {
-    const loaded: Array<LoadedTask | undefined> = new Array(items.length).fill(undefined);
+  ): Promise<Array<LoadedTask | 'early' | undefined>> {
+    const loaded: Array<LoadedTask | 'early' | undefined> = new Array(items.length).fill(undefined);
     await this.perRun(items, (runId, chunk) => {
       const args: Array<string | number> = [...this.runKeys(runId)];
       for (const i of chunk)
@@ -258,6 +261,7 @@ export class RunState {
           const route = routeOf(reply, 1);
           chunk.forEach((i, k) => {
             const at = 5 + k * 3;
+            if (Number(reply[at]) === 2) loaded[i] = 'early';
             if (Number(reply[at]) !== 1) return;
             const item = items[i] as { taskId: string; attempt: number };
             loaded[i] = {

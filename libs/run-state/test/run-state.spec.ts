@@ -163,6 +163,8 @@ describe('run state', () => {
 
   it('when a task with retries fails, it is queued again with the next attempt; a late outcome of the old attempt is a duplicate; the last failure is final', async () => {
     await started(submission('r4', [task('a', [], 1)]));
+    // A retry scheduled before the failure that calls for it is settled is early, not gone.
+    expect(await state.load([{ runId: 'r4', taskId: 'a', attempt: 2 }])).toEqual(['early']);
     const [retry] = await state.settle([bad('r4', 'a', 1)]);
     expect([retry?.outcome, retry?.taskStatus, retry?.currentAttempt, retry?.queued]).toEqual([
       'retry',
@@ -181,6 +183,7 @@ describe('run state', () => {
     expect(await state.load([{ runId: 'r4', taskId: 'a', attempt: 1 }])).toEqual([undefined]);
     const [final] = await state.settle([bad('r4', 'a', 2)]);
     expect([final?.outcome, final?.runStatus]).toEqual(['applied', 'failed']);
+    expect(await state.load([{ runId: 'r4', taskId: 'a', attempt: 3 }])).toEqual([undefined]);
   });
 
   it('when a task fails once and its retry succeeds, the record shows no error; a late ack of an ended, expired run writes nothing', async () => {

@@ -5,10 +5,13 @@ import type { RunState } from '@mesh/run-state';
 import type { Coordinator, Dispatchable, Settlement } from '../runs/coordinator';
 import { parseMember, type Schedule, type ScheduleEntry } from './schedule';
 
+/** What the loop needs of the coordinator: it hands over due attempts and expired deadlines. */
+export type ScheduleCoordinator = Pick<Coordinator, 'advance' | 'waitingForRunner'>;
+
 export interface ScheduleLoopOptions {
   readonly schedule: Schedule;
   readonly state: RunState;
-  readonly coordinator: Coordinator;
+  readonly coordinator: ScheduleCoordinator;
   readonly metrics: Pick<SupervisorMetrics, 'pendingQueueDepth'>;
   /** Whether a runner took the assignment (domain, entry id) off its stream, even if its pickup is not applied yet. */
   readonly delivered: (domain: string, entryId: string) => Promise<boolean>;
@@ -24,6 +27,12 @@ export interface ScheduleLoopOptions {
    * once; entries another supervisor schedules are seen within this.
    */
   readonly idleMs?: number;
+  /**
+   * How soon an early attempt is looked at again (default 100 ms): a retry the supervisor scheduled before
+   * settling the failure that calls for it. Its settle follows within milliseconds, or, if that supervisor
+   * died, once another takes over its unacked report.
+   */
+  readonly earlyRecheckMs?: number;
   readonly now: () => number;
 }
 
@@ -95,25 +104,30 @@ export class ScheduleLoop {
     const now = this.o.now();
     const members = await this.o.schedule.claim(now, this.o.batchSize, this.o.leaseMs);
     if (members.length > 0) {
-      const entries: ScheduleEntry[] = [];
+      const entries: Array<ScheduleEntry & { member: string }> = [];
       for (const member of members) {
         const entry = parseMember(member);
-        if (entry) entries.push(entry);
+        if (entry) entries.push({ ...entry, member });
       }
       const loaded = await this.o.state.load(entries);
       const queued: Dispatchable[] = [];
       const expired: Settlement[] = [];
+      const early: Array<{ member: string; at: number }> = [];
       // A queue deadline holds only while no runner took the assignment: one taken is running (its pickup
       // may be on its way, or its worker reports none) and is left to its lease and timeout.
       const taken = await Promise.all(
         entries.map((e, i) =>
-          e.kind === 'queue' && loaded[i] && e.domain && e.entryId
+          e.kind === 'queue' && typeof loaded[i] === 'object' && e.domain && e.entryId
             ? this.o.delivered(e.domain, e.entryId)
             : Promise.resolve(false),
         ),
       );
       loaded.forEach((l, i) => {
-        const entry = entries[i] as ScheduleEntry;
+        const entry = entries[i] as ScheduleEntry & { member: string };
+        if (l === 'early') {
+          if (entry.kind !== 'queue') early.push({ member: entry.member, at: now + (this.o.earlyRecheckMs ?? 100) });
+          return;
+        }
         if (!l || taken[i]) return; // gone, settled, picked up, taken or superseded: nothing to do
         if (entry.kind === 'queue') {
           const limit = l.task.spec.queueTimeoutMs ?? 0;
@@ -132,8 +146,10 @@ export class ScheduleLoop {
         }
       });
       const { deferred } = await this.o.coordinator.advance({ queued, settlements: expired });
-      // Handled, gone or not ours to read: removed. Deferred again: kept with its new due time.
-      await this.o.schedule.remove(members.filter((m) => !deferred.has(m)));
+      // Early: looked at again soon. Deferred: kept with its new due time. Handled, gone or not ours: removed.
+      await this.o.schedule.add(early);
+      const kept = new Set([...deferred, ...early.map((e) => e.member)]);
+      await this.o.schedule.remove(members.filter((m) => !kept.has(m)));
     }
     this.o.metrics.pendingQueueDepth.set(
       (await this.o.schedule.due(this.o.now())) + this.o.coordinator.waitingForRunner,

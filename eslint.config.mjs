@@ -50,7 +50,14 @@ export default [
   },
   {
     // Type-aware rules: each linted file must be in its project's tsconfig.json (src/ and test/).
-    files: ['apps/*/src/**/*.ts', 'apps/*/test/**/*.ts', 'libs/*/src/**/*.ts', 'libs/*/test/**/*.ts', 'tools/**/*.ts'],
+    files: [
+      'apps/*/src/**/*.ts',
+      'apps/*/test/**/*.ts',
+      'libs/*/src/**/*.ts',
+      'libs/*/test/**/*.ts',
+      'tools/**/*.ts',
+      'tests/**/*.ts',
+    ],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -71,6 +78,7 @@ export default [
       'libs/testing/src/**/*.ts',
       'libs/mesh-harness/src/**/*.ts',
       'tools/**/*.ts',
+      'tests/**/*.ts',
     ],
     rules: {
       'no-restricted-properties': 'off',

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { MetricDefinition, MetricSet } from './definitions';
 import type { EnumLabel } from './labels';
-import { LabelGuard, type OverflowHandler } from './label-guard';
+import { LabelGuard, type InvalidHandler, type OverflowHandler } from './label-guard';
 
 type LabelValue<S> = S extends EnumLabel<infer V> ? V : string;
 export type LabelsOf<D extends MetricDefinition> = { [K in keyof D['labels']]: LabelValue<D['labels'][K]> };
@@ -12,6 +12,12 @@ type WithLabels<L, F extends (...a: never[]) => unknown> = keyof L extends never
 
 export interface CounterHandle<L> {
   inc: WithLabels<L, (value?: number) => void>;
+  /**
+   * Creates the series at 0 if it is not there yet, so `rate()` sees its first increase. Counters whose
+   * labels are all closed sets get every series at registration; call this for label values known at
+   * start (the kinds a runner executes, the domains a supervisor routes to).
+   */
+  zero: WithLabels<L, () => void>;
 }
 export interface GaugeHandle<L> {
   set: WithLabels<L, (value: number) => void>;
@@ -33,13 +39,22 @@ export type Instrument<D extends MetricDefinition> = D['type'] extends 'counter'
 export type Metrics<S extends MetricSet> = { readonly [K in keyof S]: Instrument<S[K]> };
 
 export interface RegisterOptions {
-  /** Called when a name or text label reaches its distinct-value cap and a value is folded into `_other`. */
+  /**
+   * Called the first time a name or text label of a metric reaches its distinct-value cap; that value and
+   * later new ones are folded into `_other`.
+   */
   onLabelOverflow?: OverflowHandler;
+  /**
+   * Called the first time a label of a metric is given a value it cannot hold (malformed, id-shaped, outside
+   * its enum, missing), recorded as `_invalid`, or a label it does not declare, dropped. Default: nothing.
+   */
+  onLabelInvalid?: InvalidHandler;
 }
 
 /**
  * Registers every metric of `set` on `registry` (never the global one) and returns typed handles
- * that validate label values before they reach prom-client.
+ * that map label values through a LabelGuard before they reach prom-client: a handle never throws
+ * on a label value. Every series of a counter whose labels are all enums starts at 0.
  */
 export function registerMetrics<S extends MetricSet>(
   registry: Registry,
@@ -48,7 +63,11 @@ export function registerMetrics<S extends MetricSet>(
 ): Metrics<S> {
   const out: Record<string, unknown> = {};
   for (const [key, def] of Object.entries(set)) {
-    out[key] = instrument(registry, def, new LabelGuard(def.name, def.labels, options.onLabelOverflow));
+    out[key] = instrument(
+      registry,
+      def,
+      new LabelGuard(def.name, def.labels, options.onLabelOverflow, options.onLabelInvalid),
+    );
   }
   return Object.freeze(out) as Metrics<S>;
 }
@@ -66,7 +85,8 @@ function instrument(registry: Registry, def: MetricDefinition, guard: LabelGuard
   switch (def.type) {
     case 'counter': {
       const c = new Counter(common);
-      return { inc: call((l, v: number = 1) => c.inc(l, v)) };
+      if (labeled) for (const labels of enumCombinations(def)) c.inc(labels, 0);
+      return { inc: call((l, v: number = 1) => c.inc(l, v)), zero: call((l) => c.inc(l, 0)) };
     }
     case 'gauge': {
       const g = new Gauge(common);
@@ -82,4 +102,14 @@ function instrument(registry: Registry, def: MetricDefinition, guard: LabelGuard
       return { observe: call((l, v: number) => h.observe(l, v)) };
     }
   }
+}
+
+/** Every combination of the metric's label values when all its labels are enums; none otherwise. */
+function enumCombinations(def: MetricDefinition): Array<Record<string, string>> {
+  let combos: Array<Record<string, string>> = [{}];
+  for (const [label, spec] of Object.entries(def.labels)) {
+    if (spec.kind !== 'enum') return [];
+    combos = combos.flatMap((c) => spec.values.map((v) => ({ ...c, [label]: v })));
+  }
+  return combos;
 }

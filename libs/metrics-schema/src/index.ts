@@ -11,7 +11,14 @@ export {
   type MetricSet,
   type MetricType,
 } from './definitions';
-export { OVERFLOW_LABEL_VALUE, type LabelSpec, type EnumLabel, type NameLabel, type TextLabel } from './labels';
+export {
+  INVALID_LABEL_VALUE,
+  OVERFLOW_LABEL_VALUE,
+  type LabelSpec,
+  type EnumLabel,
+  type NameLabel,
+  type TextLabel,
+} from './labels';
 export {
   registerMetrics,
   type Metrics,
@@ -22,7 +29,8 @@ export {
   type GaugeHandle,
   type HistogramHandle,
 } from './factory';
-export { LabelGuard } from './label-guard';
+export { LabelGuard, type InvalidHandler, type OverflowHandler } from './label-guard';
+export { initialiseEnvRunnerMetrics, initialiseSupervisorMetrics } from './initialise';
 
 import type { Registry } from 'prom-client';
 import {

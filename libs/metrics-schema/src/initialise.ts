@@ -1,0 +1,27 @@
+import type { EnvRunnerMetrics, SupervisorMetrics } from './index';
+import { ENV_RUNNER_METRICS, SUPERVISOR_METRICS } from './definitions';
+
+/*
+ * Label values known at start are created at 0, so `rate()` and `increase()` see the first event instead
+ * of a series that appears already at 1. Counters whose labels are all enums are created at registration;
+ * these functions add the series whose name labels a service knows from its configuration.
+ */
+
+/** Creates every outcome series of each task kind the runner executes. Call once at start-up. */
+export function initialiseEnvRunnerMetrics(metrics: EnvRunnerMetrics, known: { kinds: readonly string[] }): void {
+  for (const kind of known.kinds) {
+    metrics.assignmentsProcessed.zero({ kind });
+    for (const reason of ENV_RUNNER_METRICS.assignmentsFailed.labels.reason.values)
+      metrics.assignmentsFailed.zero({ kind, reason });
+  }
+}
+
+/**
+ * Creates the routing series of each domain the supervisor knows at start (its default domain and the
+ * domains of its tenant overrides). Call once at start-up, and again after the tenant map is reloaded.
+ */
+export function initialiseSupervisorMetrics(metrics: SupervisorMetrics, known: { domains: readonly string[] }): void {
+  for (const domain of known.domains)
+    for (const route of SUPERVISOR_METRICS.routedAssignments.labels.route.values)
+      metrics.routedAssignments.zero({ domain, route });
+}

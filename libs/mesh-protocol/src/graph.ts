@@ -1,7 +1,8 @@
 import type { SubmissionTask } from './messages';
 
 /**
- * Checks a task graph before anything runs: unique task ids, dependencies that exist (and are not
+ * Checks a task graph before anything runs (in time linear in tasks + dependencies: it runs on the
+ * request path, so a large graph must not hold the event loop): unique task ids, dependencies that exist (and are not
  * the task itself), and no cycles. Returns every problem found, in a stable order.
  */
 export function graphProblems(tasks: ReadonlyArray<Pick<SubmissionTask, 'id' | 'dependsOn'>>): string[] {
@@ -31,9 +32,14 @@ export function topologicalOrder(tasks: ReadonlyArray<Pick<SubmissionTask, 'id' 
 
 function kahn(tasks: ReadonlyArray<Pick<SubmissionTask, 'id' | 'dependsOn'>>): string[] {
   const remaining = new Map(tasks.map((t) => [t.id, new Set(t.dependsOn).size]));
+  // Appended in place: copying a task's list on each insert made a star of n tasks cost n² (issue 11).
   const children = new Map<string, string[]>();
   for (const t of tasks)
-    for (const dep of new Set(t.dependsOn)) children.set(dep, [...(children.get(dep) ?? []), t.id]);
+    for (const dep of new Set(t.dependsOn)) {
+      const list = children.get(dep);
+      if (list) list.push(t.id);
+      else children.set(dep, [t.id]);
+    }
   const queue = tasks.filter((t) => remaining.get(t.id) === 0).map((t) => t.id);
   const order: string[] = [];
   for (let i = 0; i < queue.length; i++) {

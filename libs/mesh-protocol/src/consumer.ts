@@ -101,7 +101,6 @@ export class RedisStreamConsumer<F extends MessageField> {
     Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError' | 'decode'>;
   private readonly closing = new AbortController();
   private failures = 0;
-  private claimCursor = '0-0';
 
   constructor(
     private readonly field: F,
@@ -154,46 +153,54 @@ export class RedisStreamConsumer<F extends MessageField> {
   }
 
   /**
-   * Claims up to `count` (default `batchSize`) entries that other consumers left idle for `claimIdleMs` (XAUTOCLAIM),
-   * with their delivery counts. Entries delivered more than `maxDeliveries` times come back in
-   * `exhausted`: the caller settles them (e.g. acks the task as failed) and then calls deadLetter().
-   * Never rejects: a failure is reported to onError and gives an empty result.
+   * Claims up to `count` (default `batchSize`) entries that other consumers left idle for `claimIdleMs`, with their
+   * delivery counts. Entries delivered more than `maxDeliveries` times come back in `exhausted`: the caller settles
+   * them (e.g. acks the task as failed) and then calls deadLetter(). Never rejects: a failure is reported to
+   * onError and gives an empty result.
+   *
+   * The counts are read (XPENDING … IDLE) before anything is claimed (XCLAIM, which counts a delivery), so a
+   * refused or failed command claims nothing: an outage never pushes entries towards the delivery limit.
    */
   async reclaim(count: number = this.o.batchSize): Promise<ReclaimResult<MessageTypes[F]>> {
     const empty = { entries: [], exhausted: [] };
     if (this.closed || count < 1) return empty;
-    let claimed: RawEntry[];
+    let claimed: Array<RawEntry | null>;
+    let deliveries: Map<string, number>;
     try {
-      const reply = (await this.o.commands.call(
-        'XAUTOCLAIM',
+      const idle = (await this.o.commands.call(
+        'XPENDING',
+        this.o.stream,
+        this.o.group,
+        'IDLE',
+        this.o.claimIdleMs,
+        '-',
+        '+',
+        count,
+      )) as Array<[string, string, number, number]>;
+      if (idle.length === 0) return empty;
+      // Claimed now, so delivered once more than XPENDING said.
+      deliveries = new Map(idle.map(([id, , , n]) => [id, Number(n) + 1]));
+      // Min-idle again: an entry another consumer claimed meanwhile (its idle time reset) is left to it.
+      claimed = (await this.o.commands.call(
+        'XCLAIM',
         this.o.stream,
         this.o.group,
         this.o.consumer,
         this.o.claimIdleMs,
-        this.claimCursor,
-        'COUNT',
-        count,
-      )) as [string, RawEntry[], string[]?];
-      this.claimCursor = reply[0];
-      claimed = reply[1].filter((e) => e[1] !== null);
+        ...idle.map(([id]) => id),
+      )) as Array<RawEntry | null>;
     } catch (err) {
       if (this.closed) return empty;
       if (isNoGroupError(err)) await this.ensureGroup().catch((e: Error) => this.o.onError?.(e));
       else this.o.onError?.(err as Error);
       return empty;
     }
-    if (claimed.length === 0) return empty;
-
-    let deliveries: Map<string, number>;
-    try {
-      deliveries = await this.deliveryCounts(claimed.map(([id]) => id));
-    } catch (err) {
-      // Claimed but not counted (e.g. Redis restarting): they stay pending here and are claimed again later.
-      if (!this.closed) this.o.onError?.(err as Error);
-      return empty;
-    }
+    // A Redis before 7 answers nil for an entry deleted (trimmed) while pending: drop it from the pending list.
+    const present = claimed.filter((e): e is [string, string[]] => e !== null && e[1] !== null);
+    const deleted = claimed.flatMap((e) => (e !== null && e[1] === null ? [e[0]] : []));
+    if (deleted.length > 0) await this.ack(deleted).catch((e: Error) => this.o.onError?.(e));
     const decoded = await this.accept(
-      claimed.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: deliveries.get(id) ?? 1 })),
+      present.map(([id, fields]) => ({ id, fields, deliveries: deliveries.get(id) ?? 1 })),
     );
     const entries: ConsumedEntry<MessageTypes[F]>[] = [];
     const exhausted: ConsumedEntry<MessageTypes[F]>[] = [];
@@ -297,20 +304,6 @@ export class RedisStreamConsumer<F extends MessageField> {
       }
     }
     return good;
-  }
-
-  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
-    const sorted = [...ids].sort(compareIds);
-    const rows = (await this.o.commands.call(
-      'XPENDING',
-      this.o.stream,
-      this.o.group,
-      sorted[0] as string,
-      sorted[sorted.length - 1] as string,
-      ids.length * 2 + 100,
-      this.o.consumer,
-    )) as Array<[string, string, number, number]>;
-    return new Map(rows.map(([id, , , count]) => [id, Number(count)]));
   }
 
   private async recover(err: unknown): Promise<void> {

@@ -1,0 +1,79 @@
+import Redis from 'ioredis';
+import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
+import { createKeys, PROTOCOL_EXAMPLES, RedisStreamConsumer, StreamPublisher, type MeshKeys } from '../src';
+import { createAclUser, type AclUser } from './acl-user';
+
+let ctx: RedisTestContext;
+let keys: MeshKeys;
+let user: AclUser;
+const opened: Redis[] = [];
+
+beforeEach(async () => {
+  ctx = createRedisTestContext('refusals');
+  keys = createKeys(ctx.prefix);
+  user = await createAclUser(ctx.prefix);
+});
+afterEach(async () => {
+  for (const c of opened.splice(0)) c.disconnect();
+  await user.remove();
+  await ctx.cleanup();
+});
+
+/** A connection as the test's ACL user, whose commands the test denies and allows. */
+function asUser(): Redis {
+  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  opened.push(client);
+  return client;
+}
+
+describe('stream consumer under Redis refusals', () => {
+  it('when XPENDING is refused while reclaiming, the entries are neither lost nor pushed towards the delivery limit', async () => {
+    const stream = keys.assignments('d1');
+    const errors: Error[] = [];
+    const dying = new RedisStreamConsumer('assignment', {
+      blocking: ctx.connect('dying-blocking'),
+      commands: ctx.redis,
+      stream,
+      group: 'g',
+      consumer: 'dying',
+      deadStream: keys.dead,
+      blockMs: 100,
+    });
+    const survivor = new RedisStreamConsumer('assignment', {
+      blocking: asUser(),
+      commands: asUser(),
+      stream,
+      group: 'g',
+      consumer: 'survivor',
+      deadStream: keys.dead,
+      blockMs: 100,
+      claimIdleMs: 20,
+      maxDeliveries: 2,
+      onError: (err) => errors.push(err),
+    });
+    await dying.ensureGroup();
+    const [id] = await new StreamPublisher(ctx.redis).publish(stream, 'assignment', [PROTOCOL_EXAMPLES.assignment]);
+    await eventually(async () => ((await dying.readBatch()).length ? true : undefined));
+    dying.close();
+
+    await user.deny('xpending');
+    // Several reclaim rounds while the refusal lasts: each reports the error and hands out nothing.
+    await eventually(async () => {
+      const r = await survivor.reclaim();
+      expect(r).toEqual({ entries: [], exhausted: [] });
+      return errors.length >= 3 ? true : undefined;
+    });
+    expect(errors.every((e) => e.message.startsWith('NOPERM'))).toBe(true);
+
+    await user.allow('xpending');
+    const back = await eventually(async () => {
+      const r = await survivor.reclaim();
+      return r.entries.length + r.exhausted.length > 0 ? r : undefined;
+    });
+    // Delivered once to the dead consumer and once now: under the limit of 2, so it is work, not a give-up.
+    expect(back.exhausted).toEqual([]);
+    expect(back.entries.map((e) => [e.id, e.deliveries])).toEqual([[id, 2]]);
+    survivor.close();
+  });
+});

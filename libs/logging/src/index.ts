@@ -1,2 +1,3 @@
-export { createLogger, type Logger, type LoggerConfig } from './logger';
+export { createLogger, DEFAULT_REPEAT_INTERVAL_MS, type Logger, type LoggerConfig } from './logger';
 export { createScrubber, REDACTED, REDACTED_PATHS } from './redact';
+export { isRedisConnectionError, isRedisError } from './redis-errors';

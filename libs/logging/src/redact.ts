@@ -19,6 +19,7 @@ export const REDACTED_PATHS = [
 export const REDACTED = '[REDACTED]';
 
 const URL_CREDENTIALS = /\b(rediss?|https?|amqps?|postgres(?:ql)?):\/\/([^:/@\s"'\\]*):([^@\s"'\\]+)@/gi;
+const QUERY_PASSWORD = /([?&](?:password|pass|pwd|token|secret)=)[^&#\s"'\\]+/gi;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g;
 
 function escapeRegExp(text: string): string {
@@ -26,7 +27,7 @@ function escapeRegExp(text: string): string {
 }
 
 /**
- * Builds a scrubber for serialized log lines: masks passwords in URLs, bearer tokens, and every
+ * Builds a scrubber for serialized log lines: masks passwords in URLs (user:password@ and ?password=), bearer tokens, and every
  * known secret value (as given, and as JSON-escaped), so a secret inside an error message or a
  * free-text field is caught too.
  */
@@ -47,7 +48,10 @@ export function createScrubber(secrets: readonly string[] = []): (line: string) 
         )
       : undefined;
   return (line) => {
-    let out = line.replace(URL_CREDENTIALS, `$1://$2:${REDACTED}@`).replace(BEARER, `$1${REDACTED}`);
+    let out = line
+      .replace(URL_CREDENTIALS, `$1://$2:${REDACTED}@`)
+      .replace(QUERY_PASSWORD, `$1${REDACTED}`)
+      .replace(BEARER, `$1${REDACTED}`);
     if (known) out = out.replace(known, REDACTED);
     return out;
   };

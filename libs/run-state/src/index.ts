@@ -20,6 +20,7 @@ export {
   type SettleResult,
   type PickupInput,
   type LoadedTask,
+  type AbandonResult,
   type RunStateOptions,
 } from './run-state';
 export {

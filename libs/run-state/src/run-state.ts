@@ -84,6 +84,18 @@ export interface LoadedTask {
   readonly task: QueuedTask;
 }
 
+/** What abandon() did to a run whose submission could not be processed. */
+export interface AbandonResult {
+  /** ended: the run ended now; abandoned: tasks failed, some still running; unchanged: it had ended; missing. */
+  readonly outcome: 'ended' | 'abandoned' | 'unchanged' | 'missing';
+  readonly runStatus: RunStatus | '';
+  readonly workflow: string;
+  readonly submittedAt: number;
+  readonly runError?: string;
+  /** The tasks it failed (those not started yet). */
+  readonly failed: string[];
+}
+
 export interface RunStateOptions {
   /** How long a finished run's keys are kept. */
   readonly finishedTtlMs: number;
@@ -275,6 +287,23 @@ export class RunState {
     return loaded;
   }
 
+  /**
+   * Ends what no supervisor could carry through: every task of the run not started yet fails with `error`,
+   * and the run ends `failed` once no task is left running (see abandon.lua).
+   */
+  async abandon(runId: string, error: string): Promise<AbandonResult> {
+    const reply = await this.redis.meshRunAbandon([...this.runKeys(runId), this.now(), this.o.finishedTtlMs, error]);
+    const [outcome, runStatus, workflow, submittedAt, runError, n] = reply;
+    return {
+      outcome: outcome as AbandonResult['outcome'],
+      runStatus: runStatus as RunStatus | '',
+      workflow: String(workflow ?? ''),
+      submittedAt: Number(submittedAt ?? 0),
+      ...(runError ? { runError: String(runError) } : {}),
+      failed: reply.slice(6, 6 + Number(n ?? 0)).map(String),
+    };
+  }
+
   /** Deletes every key of a run (one whose submission could not be published). */
   async discard(runId: string): Promise<void> {
     await this.redis.unlink(...this.runKeys(runId));
@@ -283,6 +312,19 @@ export class RunState {
   /** Claims up to `limit` due members of a sorted-set schedule, leasing them until `leaseUntil`. */
   claimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]> {
     return this.redis.meshClaimDue(schedule, now, limit, leaseUntil);
+  }
+
+  /**
+   * The ready work of a sorted-set schedule (see depth.lua): due dispatch members, plus the `held` members
+   * (held back for a runner) that wait for a later check; and which held members are gone from it.
+   */
+  async scheduleDepth(
+    schedule: string,
+    now: number,
+    held: readonly string[],
+  ): Promise<{ ready: number; gone: string[] }> {
+    const reply = await this.redis.meshScheduleDepth(schedule, now, ...held);
+    return { ready: Number(reply[0] ?? 0), gone: reply.slice(1).map(String) };
   }
 
   async meta(runId: string): Promise<Record<string, string>> {

@@ -1,8 +1,10 @@
 // eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the *.lua declaration must reach every project that compiles this file
 /// <reference path="./lua.d.ts" />
 import type { Redis } from '@mesh/mesh-protocol';
+import abandonLua from './lua/abandon.lua';
 import claimDueLua from './lua/claim-due.lua';
 import createLua from './lua/create.lua';
+import depthLua from './lua/depth.lua';
 import inputsLua from './lua/includes/inputs.lua';
 import moveLua from './lua/includes/move.lua';
 import loadLua from './lua/load.lua';
@@ -20,7 +22,9 @@ export interface RunStateCommands {
   meshRunPickup(args: Arg[]): Promise<number[]>;
   meshRunSettle(args: Arg[]): Promise<Array<string | number>>;
   meshRunLoad(args: Arg[]): Promise<Array<string | number>>;
+  meshRunAbandon(args: Arg[]): Promise<Array<string | number>>;
   meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
+  meshScheduleDepth(schedule: string, now: number, ...held: string[]): Promise<Array<string | number>>;
 }
 
 /** Helpers several scripts share, spliced in where a script says `-- @include <name>`. */
@@ -41,6 +45,7 @@ const RUN_SCRIPTS = {
   meshRunPickup: pickupLua,
   meshRunSettle: settleLua,
   meshRunLoad: loadLua,
+  meshRunAbandon: abandonLua,
 } as const;
 
 /** Defines the scripts on `redis` once (EVALSHA, falling back to EVAL) and returns it typed. */
@@ -50,6 +55,7 @@ export function withRunStateCommands(redis: Redis): Redis & RunStateCommands {
     for (const [name, lua] of Object.entries(RUN_SCRIPTS))
       redis.defineCommand(name, { numberOfKeys: RUN_KEY_PARTS.length, lua: withIncludes(lua) });
     redis.defineCommand('meshClaimDue', { numberOfKeys: 1, lua: claimDueLua });
+    redis.defineCommand('meshScheduleDepth', { numberOfKeys: 1, lua: depthLua });
   }
   return r as Redis & RunStateCommands;
 }

@@ -238,6 +238,63 @@ describe('run state', () => {
     expect(start.queued).toHaveLength(MAX_TASKS_PER_RUN);
   });
 
+  it('when a queued run is abandoned, every task fails with the reason and the run ends failed; again, nothing changes', async () => {
+    await state.create(submission('ra', [task('a'), task('b', ['a'])]));
+    clock = 1500;
+    const ended = await state.abandon('ra', 'submission given up after 6 deliveries (delivery limit)');
+    expect(ended).toEqual({
+      outcome: 'ended',
+      runStatus: 'failed',
+      workflow: PROTOCOL_EXAMPLES.submission.workflow,
+      submittedAt: 900,
+      runError: 'submission given up after 6 deliveries (delivery limit)',
+      failed: ['a', 'b'],
+    });
+    const record = await state.record('ra');
+    expect(record).toMatchObject({ status: 'failed', finishedAt: 1500, error: ended.runError });
+    expect(record?.tasks.map((t) => [t.id, t.status, t.error])).toEqual([
+      ['a', 'failed', ended.runError],
+      ['b', 'failed', ended.runError],
+    ]);
+    expect(record?.counts).toMatchObject({ pending: 0, failed: 2 });
+    expect(await ctx.redis.pttl(keys.run('ra', 'meta'))).toBeGreaterThan(0);
+    expect((await state.abandon('ra', 'again')).outcome).toBe('unchanged');
+    expect((await state.abandon('nope', 'x')).outcome).toBe('missing');
+  });
+
+  it('when a running run is abandoned, tasks not started fail, a running task still settles, and then the run ends failed', async () => {
+    await started(submission('rb', [task('a'), task('b'), task('c', ['a'])]));
+    await state.pickup('r-1', null, [{ runId: 'rb', taskId: 'a', attempt: 1, startedAt: 1 }]);
+    const abandoned = await state.abandon('rb', 'given up');
+    expect([abandoned.outcome, abandoned.runStatus, abandoned.failed]).toEqual(['abandoned', 'running', ['b', 'c']]);
+    const [last] = await state.settle([ok('rb', 'a')]);
+    expect([last?.outcome, last?.queued, last?.runStatus, last?.finishedRun]).toEqual(['applied', [], 'failed', true]);
+    expect((await state.record('rb'))?.error).toBe('given up');
+  });
+
+  it('when the schedule holds due and later entries, its depth counts due dispatches and held waits, never queue deadlines', async () => {
+    const schedule = `${ctx.prefix}:schedule`;
+    await ctx.redis.zadd(
+      schedule,
+      10,
+      'd|r|a|1',
+      20,
+      'd|r|b|1',
+      10,
+      'q|r|c|1|d|1-0',
+      500,
+      'd|r|held|1',
+      600,
+      'd|r|retry|2',
+    );
+    // Due now (15): a. Held back for a runner: held (due later) and gone (no longer there). b and retry are not ready.
+    expect(await state.scheduleDepth(schedule, 15, ['d|r|held|1', 'd|r|gone|1'])).toEqual({
+      ready: 2,
+      gone: ['d|r|gone|1'],
+    });
+    expect(await state.scheduleDepth(schedule, 1000, [])).toEqual({ ready: 4, gone: [] });
+  });
+
   it('when the scripts are read, every status they write belongs to the one vocabulary', () => {
     const dir = join(__dirname, '..', 'src', 'lua');
     const known = new Set<string>([...TASK_STATUSES, ...RUN_STATUSES]);

@@ -1,3 +1,4 @@
+import { isSecretSetting } from './load-config';
 import type { SettingSpec } from './setting';
 
 /** A readable list of settings for `--help` and the configuration reference. */
@@ -11,7 +12,7 @@ export function describeSettings(spec: SettingSpec): string {
           ? s.required
             ? ' (required)'
             : ''
-          : s.secret
+          : isSecretSetting(s)
             ? ''
             : ` (default: ${JSON.stringify(s.default)})`;
       return `  ${names}${def}\n      ${s.doc}`;

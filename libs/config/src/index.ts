@@ -1,5 +1,5 @@
 export { setting, type Setting, type SettingSpec, type ConfigOf } from './setting';
-export { loadConfig, secretsOf, type ConfigSource } from './load-config';
+export { loadConfig, secretsOf, isSecretSetting, type ConfigSource } from './load-config';
 export { describeSettings } from './describe';
 export {
   parseListenAddress,
@@ -11,9 +11,16 @@ export {
   parseList,
   parseStreamPrefix,
   parseRedisUrl,
+  REDIS_MAX_DB,
   type ListenAddress,
   type RedisUrl,
 } from './parsers';
 export { TenantDomainMap } from './tenant-domain-map';
-export { SHARED_SETTINGS, TENANT_DOMAIN_MAP_SETTING, DEFAULT_REDIS_URL, LOG_LEVELS } from './shared-settings';
+export {
+  SHARED_SETTINGS,
+  TENANT_DOMAIN_MAP_SETTING,
+  DEFAULT_REDIS_URL,
+  DEFAULT_REDIS_TIMEOUT_MS,
+  LOG_LEVELS,
+} from './shared-settings';
 export { SERVICE_SETTINGS, DEFAULT_DOMAIN, type ServiceName } from './service-settings';

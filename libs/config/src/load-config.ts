@@ -1,5 +1,5 @@
 import { ConfigError } from '@mesh/errors';
-import type { ConfigOf, SettingSpec } from './setting';
+import type { ConfigOf, Setting, SettingSpec } from './setting';
 
 export interface ConfigSource {
   /** Usually process.env; only main.ts reads it. */
@@ -17,6 +17,7 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
   const problems: string[] = [];
   const flags = parseArgv(source.argv ?? [], spec, problems);
   const out: Record<string, unknown> = {};
+  const secretTexts: string[] = [];
 
   for (const [key, setting] of Object.entries(spec)) {
     const fromFlag = setting.flag === undefined ? undefined : flags.get(setting.flag);
@@ -32,15 +33,18 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
       out[key] = undefined;
       continue;
     }
+    if (isSecretSetting(setting) && raw !== setting.default) secretTexts.push(raw);
     try {
       out[key] = setting.parse(raw);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      problems.push(`${origin}: ${setting.secret ? 'is invalid' : message}`);
+      problems.push(`${origin}: ${isSecretSetting(setting) ? 'is invalid' : message}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as ConfigOf<S>;
+  const config = Object.freeze(out) as ConfigOf<S>;
+  rawSecrets.set(config, secretTexts);
+  return config;
 }
 
 /** Every secret value the loaded config holds, for the logger to redact. */
@@ -49,10 +53,24 @@ export function secretsOf<S extends SettingSpec>(spec: S, config: ConfigOf<S>): 
   for (const [key, setting] of Object.entries(spec)) {
     const value = (config as Record<string, unknown>)[key];
     if (value === undefined) continue;
-    if (setting.secret && typeof value === 'string') secrets.push(value);
+    if (isSecretSetting(setting) && typeof value === 'string') secrets.push(value);
     if (setting.secretsOf) secrets.push(...setting.secretsOf(value));
   }
-  return secrets.filter((s) => s.length > 0);
+  // The text of every secret setting, and its parts (a token map's tokens), whatever it parsed into.
+  for (const raw of rawSecrets.get(config) ?? [])
+    secrets.push(raw, ...raw.split(/[\s,;=]+/).filter((p) => p.length >= 8));
+  return [...new Set(secrets.filter((s) => s.length > 0))];
+}
+
+/** The raw text of each loaded config's secret settings, for secretsOf. */
+const rawSecrets = new WeakMap<object, readonly string[]>();
+
+/** Names that say a setting holds a secret, whether or not it is declared `secret` (e.g. REDIS_PASSWORD). */
+const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY)/i;
+
+/** A setting whose value must never be echoed or logged: declared secret, or named like one. */
+export function isSecretSetting(setting: Setting<unknown>): boolean {
+  return setting.secret === true || SECRET_NAME.test(setting.env);
 }
 
 function parseArgv(argv: readonly string[], spec: SettingSpec, problems: string[]): Map<string, string> {

@@ -37,6 +37,31 @@ describe('parseRedisUrl', () => {
   it.each(['http://host:6379', 'redis://host:6379/abc'])('when given %s, it is refused', (raw) => {
     expect(() => parseRedisUrl(raw)).toThrow();
   });
+
+  it.each([
+    ['redis://h:6379/99', 'database 99 is out of range (0-15)'],
+    ['redis://h:6379/16', 'database 16 is out of range (0-15)'],
+    ['redis://h:6379?db=42', 'database 42 is out of range (0-15)'],
+    ['redis://h:6379?family=6&tls=yes', 'query parameter "tls" is not supported'],
+  ])('when given %s, it is refused with the rule', (raw, problem) => {
+    expect(() => parseRedisUrl(raw)).toThrow(problem);
+  });
+
+  it('when the database is in range, it is kept', () => {
+    expect(parseRedisUrl('redis://h:6379/15')).toMatchObject({ db: 15 });
+    expect(parseRedisUrl('redis://h:6379?db=3')).toMatchObject({ db: 3 });
+    expect(parseRedisUrl('redis://h:6379')).toMatchObject({ db: 0 });
+  });
+
+  it.each([
+    ['redis://h:6379/0?password=canary-q', 'redis://h:6379/0?password=***'],
+    ['redis://:canary-q@h:6379', 'redis://:***@h:6379'],
+    ['redis://user:canary-q@h:6379', 'redis://user:***@h:6379'],
+  ])('when the password is given as in %s, it is a secret and the display masks it', (raw, display) => {
+    const url = parseRedisUrl(raw);
+    expect(url.password).toBe('canary-q');
+    expect(url.display).toBe(display);
+  });
 });
 
 describe('small parsers', () => {

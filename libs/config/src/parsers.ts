@@ -69,10 +69,19 @@ export function parseList(raw: string): readonly string[] {
 export interface RedisUrl {
   readonly url: string;
   readonly tls: boolean;
+  /** The password, from `user:password@` or `?password=`; a secret that logs mask. */
   readonly password: string | undefined;
+  /** The database index (0 unless `/<db>` or `?db=` says otherwise). */
+  readonly db: number;
   /** The URL with the password masked, safe for logs. */
   readonly display: string;
 }
+
+/** Databases a stock Redis has (`databases 16`): a higher index is refused before anything connects. */
+export const REDIS_MAX_DB = 15;
+
+/** Query parameters the Redis client understands that Mesh accepts; any other is refused, naming it. */
+const REDIS_URL_PARAMS = new Set(['password', 'username', 'db', 'family']);
 
 export function parseRedisUrl(raw: string): RedisUrl {
   let url: URL;
@@ -84,10 +93,23 @@ export function parseRedisUrl(raw: string): RedisUrl {
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
     throw new Error(`scheme ${url.protocol} is not redis: or rediss:`);
   if (url.hostname === '') throw new Error('has no host');
-  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d{1,2}$/.test(url.pathname))
-    throw new Error('database must be a number (/0 … /15)');
-  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  for (const name of url.searchParams.keys())
+    if (!REDIS_URL_PARAMS.has(name))
+      throw new Error(
+        `query parameter ${JSON.stringify(name)} is not supported (only ${[...REDIS_URL_PARAMS].join(', ')})`,
+      );
+  if (url.pathname !== '' && url.pathname !== '/' && !/^\/\d+$/.test(url.pathname))
+    throw new Error(`database must be a number (/0 … /${REDIS_MAX_DB})`);
+  const dbText = url.searchParams.get('db') ?? (url.pathname.length > 1 ? url.pathname.slice(1) : '0');
+  if (!/^\d+$/.test(dbText)) throw new Error(`database must be a number (0 … ${REDIS_MAX_DB})`);
+  const db = Number(dbText);
+  if (db > REDIS_MAX_DB) throw new Error(`database ${db} is out of range (0-${REDIS_MAX_DB})`);
+  // The client takes ?password= over none in the user info, as ioredis does.
+  const fromUserInfo = url.password === '' ? undefined : decodeURIComponent(url.password);
+  const password = fromUserInfo ?? (url.searchParams.get('password') || undefined);
   const display = new URL(url.href);
   if (display.password !== '') display.password = '***';
-  return Object.freeze({ url: raw, tls: url.protocol === 'rediss:', password, display: display.href });
+  let shown = display.href;
+  if (display.searchParams.has('password')) shown = shown.replace(/([?&]password=)[^&#]*/, '$1***');
+  return Object.freeze({ url: raw, tls: url.protocol === 'rediss:', password, db, display: shown });
 }

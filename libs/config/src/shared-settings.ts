@@ -1,9 +1,11 @@
 import { DEFAULT_STREAM_PREFIX } from '@mesh/mesh-protocol';
-import { parseEnum, parseRedisUrl, parseStreamPrefix } from './parsers';
+import { parseEnum, parseInteger, parseRedisUrl, parseStreamPrefix } from './parsers';
 import { setting } from './setting';
 import { TenantDomainMap } from './tenant-domain-map';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+/** How long Redis may leave a connection's handshake or a command unanswered, in ms, unless REDIS_TIMEOUT_MS says. */
+export const DEFAULT_REDIS_TIMEOUT_MS = 10_000;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** Settings every Mesh service reads. */
@@ -13,7 +15,13 @@ export const SHARED_SETTINGS = {
     default: DEFAULT_REDIS_URL,
     parse: parseRedisUrl,
     secretsOf: (v) => (v.password ? [v.password] : []),
-    doc: 'Redis to use: redis://[user:password@]host:port[/db], or rediss:// for TLS.',
+    doc: 'Redis to use: redis://[user:password@]host:port[/db] (db 0-15; ?password= works too), or rediss:// for TLS.',
+  }),
+  redisNoReplyTimeoutMs: setting({
+    env: 'REDIS_TIMEOUT_MS',
+    default: String(DEFAULT_REDIS_TIMEOUT_MS),
+    parse: parseInteger(100, 600_000),
+    doc: 'How long Redis may leave a new connection or a command unanswered (a blocking read: its block time plus this) before the connection is dropped, logged and made again.',
   }),
   streamPrefix: setting({
     env: 'MESH_STREAM_PREFIX',

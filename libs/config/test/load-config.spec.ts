@@ -131,4 +131,30 @@ describe('loadConfig', () => {
     expect(text).toContain('REDIS_URL (default: "redis://127.0.0.1:6379")');
     expect(text).toContain('TEST_TOKEN\n');
   });
+
+  it('when a setting is named like a password, token or secret, its value is masked in logs and never echoed in errors', () => {
+    const spec = {
+      ...SHARED_SETTINGS,
+      redisPassword: setting({ env: 'TEST_REDIS_PASSWORD', parse: (raw: string) => raw, doc: 'A password.' }),
+      tokens: setting({
+        env: 'TEST_API_TOKENS',
+        parse: (raw: string) => {
+          if (!raw.includes('=')) throw new Error(`${JSON.stringify(raw)} is not token=tenant`);
+          return raw;
+        },
+        doc: 'Tokens.',
+      }),
+    };
+    const config = loadConfig(spec, {
+      env: { TEST_REDIS_PASSWORD: 'canary-pw-1', REDIS_URL: 'redis://h:1/0?password=canary-pw-2' },
+    });
+    expect(secretsOf(spec, config)).toEqual(expect.arrayContaining(['canary-pw-1', 'canary-pw-2']));
+    const problems = problemsOf(() => loadConfig(spec, { env: { TEST_API_TOKENS: 'canary-tok-3' } }));
+    expect(problems).toEqual(['TEST_API_TOKENS: is invalid']);
+  });
+
+  it('when REDIS_URL names a database out of range, start-up is refused naming REDIS_URL without echoing the URL', () => {
+    const problems = problemsOf(() => loadConfig(SPEC, { env: { REDIS_URL: 'redis://:canary-pw@h:1/99' } }));
+    expect(problems).toEqual(['REDIS_URL: database 99 is out of range (0-15)']);
+  });
 });

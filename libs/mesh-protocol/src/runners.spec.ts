@@ -21,6 +21,24 @@ describe('runner registry', () => {
     ]);
   });
 
+  it('when a registration is malformed (a domain no stream can be named after, null, no lastSeen), it is skipped and reported', () => {
+    const malformed: Array<[string, string]> = [];
+    const regs = parseRunnerRegistry(
+      {
+        good: JSON.stringify({ domain: 'gpu', lastSeen: 1 }),
+        spaced: JSON.stringify({ domain: 'gpu east', lastSeen: 1 }),
+        braces: JSON.stringify({ domain: '{x}', lastSeen: 1 }),
+        nul: 'null',
+        array: '[]',
+        stale: JSON.stringify({ domain: 'gpu', lastSeen: 'yesterday' }),
+      },
+      (runnerId, problem) => malformed.push([runnerId, problem]),
+    );
+    expect(regs.map((r) => r.runnerId)).toEqual(['good']);
+    expect(malformed.map(([id]) => id)).toEqual(['spaced', 'braces', 'nul', 'array', 'stale']);
+    expect(malformed[0]?.[1]).toMatch(/^domain "gpu east" is not a name/);
+  });
+
   it('when a lease has passed, the runner is not live; without its own lease the default applies', () => {
     const [a, b] = parseRunnerRegistry({
       a: JSON.stringify({ domain: 'gpu', lastSeen: 10, leaseMs: 5 }),

@@ -1,5 +1,6 @@
 import type { MeshKeys } from './keys';
 import type { EpochMs, HardwareSnapshot } from './messages/common';
+import { meshNameProblem } from './names';
 import type { Redis } from './redis';
 
 /**
@@ -19,31 +20,57 @@ export interface RunnerRegistration {
   readonly hardware: HardwareSnapshot | null;
 }
 
-/** The registrations in an HGETALL of `mesh:runners`; malformed entries are skipped. */
-export function parseRunnerRegistry(all: Readonly<Record<string, string>>): RunnerRegistration[] {
+/**
+ * The registrations in an HGETALL of `mesh:runners`. A malformed entry (not JSON, no domain or lastSeen, a
+ * domain that is not a Mesh name, so no stream could be named after it) is skipped and reported to
+ * `onMalformed`: one bad registration never stops a reader.
+ */
+export function parseRunnerRegistry(
+  all: Readonly<Record<string, string>>,
+  onMalformed?: (runnerId: string, problem: string) => void,
+): RunnerRegistration[] {
   const out: RunnerRegistration[] = [];
   for (const [runnerId, json] of Object.entries(all)) {
-    try {
-      const r = JSON.parse(json) as Partial<RunnerRegistration>;
-      if (typeof r.domain !== 'string' || typeof r.lastSeen !== 'number') continue;
-      out.push({
-        ...r,
-        runnerId,
-        domain: r.domain,
-        lastSeen: r.lastSeen,
-        startedAt: Number(r.startedAt ?? r.lastSeen),
-        hardware: r.hardware ?? null,
-      });
-    } catch {
-      // not JSON: skipped
+    const problem = registrationProblem(json);
+    if (problem) {
+      onMalformed?.(runnerId, problem);
+      continue;
     }
+    const r = JSON.parse(json) as Partial<RunnerRegistration> & { domain: string; lastSeen: number };
+    out.push({
+      ...r,
+      runnerId,
+      domain: r.domain,
+      lastSeen: r.lastSeen,
+      startedAt: Number(r.startedAt ?? r.lastSeen),
+      hardware: r.hardware ?? null,
+    });
   }
   return out;
 }
 
+function registrationProblem(json: string): string | undefined {
+  let r: unknown;
+  try {
+    r = JSON.parse(json);
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return 'not a JSON object';
+  const { domain, lastSeen } = r as { domain?: unknown; lastSeen?: unknown };
+  if (typeof lastSeen !== 'number' || !Number.isFinite(lastSeen)) return 'lastSeen is not a number';
+  if (typeof domain !== 'string') return 'domain is not a string';
+  const bad = meshNameProblem(domain);
+  return bad ? `domain ${bad}` : undefined;
+}
+
 /** Every registration in `mesh:runners` (one HGETALL); rejects when Redis does. */
-export async function readRunnerRegistry(redis: Redis, keys: MeshKeys): Promise<RunnerRegistration[]> {
-  return parseRunnerRegistry(await redis.hgetall(keys.runners));
+export async function readRunnerRegistry(
+  redis: Redis,
+  keys: MeshKeys,
+  onMalformed?: (runnerId: string, problem: string) => void,
+): Promise<RunnerRegistration[]> {
+  return parseRunnerRegistry(await redis.hgetall(keys.runners), onMalformed);
 }
 
 /** Whether a registration's lease still holds at `now`. */

@@ -2,17 +2,24 @@ import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
 import {
   isLiveRunner,
-  readRunnerRegistry,
+  parseRunnerRegistry,
   type MeshKeys,
   type Redis,
   type HardwareSnapshot,
   type RunnerRegistration,
 } from '@mesh/mesh-protocol';
 
+/** Deletes a registration only if it is still the one read: a runner that heartbeat meanwhile keeps its entry. */
+const REMOVE_UNCHANGED_LUA = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 /**
  * Which domains have a live runner, read from `mesh:runners` (a runner is live while its last
  * heartbeat is younger than its lease). Cached for `refreshMs` so dispatching does not read the
- * registry per task; exports `supervisor_runners_online{domain}`.
+ * registry per task; exports `supervisor_runners_online{domain}`. A runner silent for longer than its
+ * lease is gone: its registration is removed, so the registry holds the runners that exist.
  */
 export class RunnerDirectory {
   private live = new Map<string, RunnerRegistration[]>();
@@ -67,18 +74,23 @@ export class RunnerDirectory {
   }
 
   private async refresh(now: number): Promise<void> {
-    let registry: RunnerRegistration[];
+    let raw: Record<string, string>;
     try {
-      registry = await readRunnerRegistry(this.o.redis, this.o.keys);
+      raw = await this.o.redis.hgetall(this.o.keys.runners);
     } catch (err) {
       this.o.logger.warn({ err }, 'cannot read the runner registry; keeping the last view');
       return;
     }
+    const registry = parseRunnerRegistry(raw);
     const live = new Map<string, RunnerRegistration[]>();
+    const silent: RunnerRegistration[] = [];
     // Registered runners only (a runner that deregistered is forgotten), so this never outgrows the registry.
     this.hardwareById = new Map(registry.flatMap((r) => (r.hardware ? [[r.runnerId, r.hardware] as const] : [])));
     for (const r of registry) {
-      if (!isLiveRunner(r, now, this.o.defaultLeaseMs)) continue;
+      if (!isLiveRunner(r, now, this.o.defaultLeaseMs)) {
+        silent.push(r);
+        continue;
+      }
       const list = live.get(r.domain);
       if (list) list.push(r);
       else live.set(r.domain, [r]);
@@ -87,5 +99,27 @@ export class RunnerDirectory {
     this.readAt = now;
     this.o.metrics.runnersOnline.reset();
     for (const [domain, runners] of live) this.o.metrics.runnersOnline.set({ domain }, runners.length);
+    if (silent.length > 0) await this.remove(silent, raw);
+  }
+
+  /** Removes the registrations of runners silent for longer than their lease (each only if unchanged since read). */
+  private async remove(silent: readonly RunnerRegistration[], raw: Readonly<Record<string, string>>): Promise<void> {
+    try {
+      const pipeline = this.o.redis.pipeline();
+      for (const r of silent)
+        pipeline.eval(REMOVE_UNCHANGED_LUA, 1, this.o.keys.runners, r.runnerId, raw[r.runnerId] ?? '');
+      const replies = (await pipeline.exec()) ?? [];
+      silent.forEach((r, i) => {
+        const [err, removed] = replies[i] ?? [];
+        if (err) throw err;
+        if (Number(removed) === 1)
+          this.o.logger.info(
+            { runnerId: r.runnerId, domain: r.domain, lastSeen: r.lastSeen },
+            'runner silent for longer than its lease; registration removed',
+          );
+      });
+    } catch (err) {
+      this.o.logger.warn({ err }, 'cannot remove silent runner registrations; will retry');
+    }
   }
 }

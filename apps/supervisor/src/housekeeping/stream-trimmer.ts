@@ -34,9 +34,21 @@ export class StreamTrimmer {
     await this.loop;
   }
 
-  /** One pass over every stream; resolves with the entries removed. */
+  /**
+   * One pass over every stream; resolves with the entries removed. A malformed runner registration is skipped
+   * (and logged with how many there are), and a stream that cannot be trimmed is logged and passed over: one bad
+   * entry or stream never stops the others from being trimmed.
+   */
   async trimOnce(): Promise<number> {
-    const registered = (await readRunnerRegistry(this.o.redis, this.o.keys)).map((r) => r.domain);
+    const malformed: Array<{ runnerId: string; problem: string }> = [];
+    const registered = (
+      await readRunnerRegistry(this.o.redis, this.o.keys, (runnerId, problem) => malformed.push({ runnerId, problem }))
+    ).map((r) => r.domain);
+    if (malformed.length > 0)
+      this.o.logger.warn(
+        { malformed: malformed.length, examples: malformed.slice(0, 5) },
+        'malformed runner registrations skipped',
+      );
     const domains = new Set([...registered, ...this.o.domains()]);
     const streams: Array<[string, StreamLabel]> = [
       [this.o.keys.workflows, 'workflows'],
@@ -45,10 +57,15 @@ export class StreamTrimmer {
       ...[...domains].map((d): [string, StreamLabel] => [this.o.keys.assignments(d), 'assignments']),
     ];
     let removed = 0;
+    let failed = 0;
     for (const [stream, label] of streams) {
-      const n = await trimAcknowledged(this.o.redis, stream);
-      if (n > 0) this.o.metrics.streamTrimmed.inc({ stream: label }, n);
-      removed += n;
+      try {
+        const n = await trimAcknowledged(this.o.redis, stream);
+        if (n > 0) this.o.metrics.streamTrimmed.inc({ stream: label }, n);
+        removed += n;
+      } catch (err) {
+        if (++failed === 1) this.o.logger.warn({ err, stream: label }, 'cannot trim a stream; trimming the others');
+      }
     }
     return removed;
   }

@@ -64,6 +64,17 @@ describe('compose files', () => {
     expect(runner?.ports).toBeUndefined();
   });
 
+  it('when docker-compose runs from the repository root without -f, the root .env gives it the full mesh, and every mesh/* image in each compose file is built from the repo', () => {
+    const r = spawnSync('docker-compose', ['config'], { cwd: ROOT, encoding: 'utf8' });
+    expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({ status: 0, stderr: '' });
+    const { services } = parse(r.stdout) as { services: Record<string, Service> };
+    expect(Object.keys(services).sort()).toEqual(Object.keys(resolved('docker/compose.yaml').services).sort());
+    for (const file of COMPOSE_FILES)
+      for (const [name, svc] of Object.entries(resolved(file).services))
+        if (svc.image?.startsWith('mesh/'))
+          expect({ file, name, build: Boolean(svc.build) }).toEqual({ file, name, build: true });
+  });
+
   it('when Redis is read, it persists with AOF and never evicts', () => {
     const cmd = resolved('docker/compose.yaml').services['redis']?.command?.join(' ');
     expect(cmd).toContain('--appendonly yes');

@@ -86,7 +86,7 @@ interface Domain {
 }
 interface CiValues {
   redis: { url: string; password?: string; existingSecret?: string; clusterNodes?: string[] };
-  api?: { adminToken?: string; tenantTokens?: { tenant: string; token: string }[] };
+  api?: { adminToken?: string; existingSecret?: string; tenantTokens?: { tenant: string; token: string }[] };
   supervisor?: { tenantDomainMap?: Record<string, string> };
   keda?: { enabled?: boolean };
   monitoring?: { enabled?: boolean; labels?: Record<string, string> };
@@ -341,6 +341,30 @@ describe('the Helm chart deploy/helm/mesh', () => {
         }
         expect(url.replace(/^(rediss?:\/\/)[^@]*@/, '$1')).toBe(values.redis.url);
       }
+    },
+  );
+
+  it.each(CI_FILES)(
+    'when rendered with %s, the orchestrator takes MESH_API_TOKEN and MESH_API_TOKENS from a Secret, which the chart fills with an admin token when none is given',
+    (file) => {
+      // Without any token the orchestrator listens on loopback only, where probes and Services never reach it.
+      const values = ciValues(file);
+      const objects = objectsOf(file);
+      const orchestrator = pod(find(objects, 'Deployment', 'mesh-orchestrator')).containers[0];
+      const admin = env(orchestrator, 'MESH_API_TOKEN')?.valueFrom?.secretKeyRef;
+      const tenants = env(orchestrator, 'MESH_API_TOKENS')?.valueFrom?.secretKeyRef;
+      expect(admin?.name).toBeDefined();
+      expect(tenants?.name).toBe(admin?.name);
+      const own = objects.find((o) => o.kind === 'Secret' && o.metadata.name === admin?.name);
+      if (values.api?.existingSecret !== undefined) {
+        expect(own).toBeUndefined();
+        return;
+      }
+      const decoded = (key: string): string => Buffer.from(own?.data?.[key] ?? '', 'base64').toString('utf8');
+      if (values.api?.adminToken) expect(decoded('admin-token')).toBe(values.api.adminToken);
+      else if (!values.api?.tenantTokens) expect(decoded('admin-token')).toMatch(/^[A-Za-z0-9]{40}$/);
+      for (const { tenant, token } of values.api?.tenantTokens ?? [])
+        expect(decoded('tenant-tokens').split(',')).toContain(`${token}=${tenant}`);
     },
   );
 

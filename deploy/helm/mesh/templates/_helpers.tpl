@@ -93,11 +93,7 @@ redis-password
 {{- end -}}
 
 {{- define "mesh.apiSecretName" -}}
-{{- if .Values.api.existingSecret -}}
-{{- .Values.api.existingSecret -}}
-{{- else if or .Values.api.adminToken .Values.api.tenantTokens -}}
-{{- printf "%s-api" (include "mesh.fullname" .) -}}
-{{- end -}}
+{{- default (printf "%s-api" (include "mesh.fullname" .)) .Values.api.existingSecret -}}
 {{- end -}}
 
 {{/* The parts of redis.url: scheme, host:port and database index. */}}

@@ -1,7 +1,11 @@
 import { Registry } from 'prom-client';
 import { formatListenAddress } from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
-import { createEnvRunnerHardwareMetrics, createEnvRunnerMetrics } from '@mesh/metrics-schema';
+import {
+  createEnvRunnerHardwareMetrics,
+  createEnvRunnerMetrics,
+  initialiseEnvRunnerMetrics,
+} from '@mesh/metrics-schema';
 import { createKeys, createRedisClient, whenReady } from '@mesh/mesh-protocol';
 import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { createApp } from './app';
@@ -50,7 +54,11 @@ void runService({
     const metrics = createEnvRunnerMetrics(registry, {
       onLabelOverflow: (metric, label) =>
         logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+      onLabelInvalid: (metric, label, reason) =>
+        logger.warn({ metric, label, reason }, 'metric label value refused; such values are recorded as _invalid'),
     });
+    // Every outcome of every kind starts at 0, so rate() sees the first failure.
+    initialiseEnvRunnerMetrics(metrics, { kinds: handlers.kinds() });
 
     const registration = new RunnerRegistration({
       redis,

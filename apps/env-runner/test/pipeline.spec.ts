@@ -134,6 +134,26 @@ describe('assignment pipeline', () => {
     await p.runner.stop(1000);
   });
 
+  it('when an assignment kind is shaped like a UUID, it is acked as an unknown kind, counted under _other, and the runner goes on', async () => {
+    const p = pipeline({ claimIdleMs: 100, maxDeliveries: 2 });
+    await p.consumer.ensureGroup();
+    p.runner.start();
+    const kind = '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33';
+    await rawAssignment({ assignmentId: 'uuid:t:1', kind });
+    await rawAssignment({ assignmentId: 'uuid:t2:1', kind: 'echo', payload: 'after' });
+    const done = await eventually(ackCount(2));
+    expect(Object.fromEntries(done.map((a) => [a.assignmentId, [a.success, a.error ?? a.output]]))).toEqual({
+      'uuid:t:1': [false, `unknown task kind "${kind}" (this runner has: sleep, echo, fail)`],
+      'uuid:t2:1': [true, 'after'],
+    });
+    await eventually(async () => ((await pending()) === 0 ? true : undefined));
+    const text = await p.registry.metrics();
+    expect(text).toContain('env_runner_assignments_failed_total{kind="_other",reason="unknown_kind"} 1');
+    expect(text).toContain('env_runner_assignments_processed_total{kind="_other"} 1');
+    expect(text).not.toContain(kind);
+    await p.runner.stop(1000);
+  });
+
   it('when a runner died holding an assignment, this runner reclaims it after the claim timeout and acks it', async () => {
     const p = pipeline({ claimIdleMs: 100 });
     await p.consumer.ensureGroup();

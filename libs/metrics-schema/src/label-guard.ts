@@ -64,6 +64,8 @@ export class LabelGuard {
       seen.set(value, value);
       return value;
     }
+    // A caller may fold values itself (e.g. kinds a runner does not execute are `_other`).
+    if (value === OVERFLOW_LABEL_VALUE || value === INVALID_LABEL_VALUE) return value;
     if (value.length > MAX_VALUE_LENGTH) return this.invalid(label, `is longer than ${MAX_VALUE_LENGTH} characters`);
     const pattern = spec.kind === 'name' ? NAME_PATTERN : TEXT_PATTERN;
     if (!pattern.test(value)) return this.invalid(label, 'is malformed');

@@ -130,6 +130,26 @@ describe('label validation', () => {
     expect(reports.sort()).toEqual(['invalid test_hostile_total/kind', 'overflow test_hostile_total/kind']);
   });
 
+  it('when a caller passes _other or _invalid itself, the value is kept and takes no place under the cap', async () => {
+    const registry = new Registry();
+    const m = registerMetrics(registry, {
+      c: {
+        name: 'test_folded_total',
+        type: 'counter',
+        help: 'a capped test counter',
+        labels: { kind: { kind: 'name', maxValues: 1 } },
+      },
+    });
+    m.c.inc({ kind: OVERFLOW_LABEL_VALUE });
+    m.c.inc({ kind: INVALID_LABEL_VALUE });
+    m.c.inc({ kind: 'echo' });
+    expect(await valueOf(registry, 'test_folded_total')).toEqual([
+      { labels: { kind: OVERFLOW_LABEL_VALUE }, value: 1 },
+      { labels: { kind: INVALID_LABEL_VALUE }, value: 1 },
+      { labels: { kind: 'echo' }, value: 1 },
+    ]);
+  });
+
   it('when a name label reaches its cap, further values are folded into _other and reported once', async () => {
     const registry = new Registry();
     const overflow: string[] = [];

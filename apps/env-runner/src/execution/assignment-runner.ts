@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { Logger } from '@mesh/logging';
-import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
+import { OVERFLOW_LABEL_VALUE, type EnvRunnerMetrics } from '@mesh/metrics-schema';
 import { sleep, type Assignment, type ConsumedEntry, type RedisStreamConsumer } from '@mesh/mesh-protocol';
 import type { ReportWriter } from './report-writer';
 import type { Executor, FailureReason } from './executor';
@@ -19,8 +19,13 @@ export interface AssignmentRunnerOptions {
   /** How often to renew the leases of the entries being executed, in ms (a fraction of the lease). */
   readonly renewIntervalMs: number;
   readonly maxDeliveries: number;
+  /** The kinds this runner executes: metric labels name these, any other kind is counted as `_other`. */
+  readonly kinds: readonly string[];
   readonly now?: () => number;
 }
+
+/** Pause after an unexpected failure in a loop, so a persistent fault cannot spin. */
+const LOOP_FAILURE_PAUSE_MS = 200;
 
 /**
  * Reads assignments of one domain, runs up to `concurrency` at once, and hands each outcome to the
@@ -38,10 +43,12 @@ export class AssignmentRunner {
   private renewing: Promise<void> = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
   private readonly idle: Array<() => void> = [];
+  private readonly kinds: ReadonlySet<string>;
 
   constructor(private readonly o: AssignmentRunnerOptions) {
     // Every assignment in flight listens on this signal: as many listeners as the concurrency allows.
     setMaxListeners(0, this.abandon.signal);
+    this.kinds = new Set(o.kinds);
   }
 
   get inFlight(): number {
@@ -82,8 +89,12 @@ export class AssignmentRunner {
     while (!this.draining) {
       await this.freeSlot();
       if (this.draining) break;
-      const batch = await this.o.consumer.readBatch(this.o.concurrency - this.inFlightCount);
-      for (const entry of batch) this.launch(entry);
+      try {
+        const batch = await this.o.consumer.readBatch(this.o.concurrency - this.inFlightCount);
+        for (const entry of batch) this.launch(entry);
+      } catch (err) {
+        await this.survive(err, 'reading assignments');
+      }
     }
   }
 
@@ -111,11 +122,29 @@ export class AssignmentRunner {
       if (this.draining) break;
       const room = this.o.concurrency - this.inFlightCount;
       if (room <= 0) continue;
-      const reclaimed = await this.o.consumer.reclaim(room);
-      for (const entry of reclaimed.entries) if (!this.running.has(entry.id)) this.launch(entry);
-      const exhausted = reclaimed.exhausted.filter((e) => !this.running.has(e.id));
-      if (exhausted.length > 0) await this.giveUp(exhausted);
+      try {
+        const reclaimed = await this.o.consumer.reclaim(room);
+        for (const entry of reclaimed.entries) if (!this.running.has(entry.id)) this.launch(entry);
+        const exhausted = reclaimed.exhausted.filter((e) => !this.running.has(e.id));
+        if (exhausted.length > 0) await this.giveUp(exhausted);
+      } catch (err) {
+        await this.survive(err, 'reclaiming assignments');
+      }
     }
+  }
+
+  /**
+   * The loops' last line of defence: nothing that happens to one entry or one Redis call may end the
+   * process (its loops are not awaited until stop()). Logs, pauses briefly, and lets the loop go on.
+   */
+  private async survive(err: unknown, what: string): Promise<void> {
+    this.o.logger.error({ err }, `${what} failed unexpectedly; going on`);
+    await sleep(LOOP_FAILURE_PAUSE_MS, this.stopReading.signal);
+  }
+
+  /** The kind as a metric label: one of this runner's kinds, or `_other` (kinds come from messages). */
+  private kindLabel(kind: string): string {
+    return this.kinds.has(kind) ? kind : OVERFLOW_LABEL_VALUE;
   }
 
   private async renewLeases(): Promise<void> {
@@ -148,7 +177,7 @@ export class AssignmentRunner {
           error,
         },
       });
-      this.o.metrics.assignmentsFailed.inc({ kind: e.message.kind, reason: 'delivery_limit' });
+      this.o.metrics.assignmentsFailed.inc({ kind: this.kindLabel(e.message.kind), reason: 'delivery_limit' });
     }
     await this.o.acks.flush();
     try {
@@ -182,8 +211,9 @@ export class AssignmentRunner {
       .execute(a, this.abandon.signal)
       .then(({ ack, reason }) => {
         if (this.abandon.signal.aborted) return;
-        this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
+        // The ack first: whatever happens while recording, the assignment is settled.
         this.o.acks.push({ entryId: entry.id, ack });
+        this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
       })
       .catch((err: unknown) =>
         // E.g. a loaded handler's validate() that throws: no ack, so the entry stays pending and is redelivered.
@@ -208,9 +238,10 @@ export class AssignmentRunner {
     reason: FailureReason | undefined,
     deliveries: number,
   ): void {
-    this.o.metrics.assignmentsProcessed.inc({ kind: a.kind });
-    this.o.metrics.assignmentLatency.observe({ kind: a.kind }, latencyMs / 1000);
-    if (!success && reason) this.o.metrics.assignmentsFailed.inc({ kind: a.kind, reason });
+    const kind = this.kindLabel(a.kind);
+    this.o.metrics.assignmentsProcessed.inc({ kind });
+    this.o.metrics.assignmentLatency.observe({ kind }, latencyMs / 1000);
+    if (!success && reason) this.o.metrics.assignmentsFailed.inc({ kind, reason });
     this.o.logger.info(
       {
         assignmentId: a.assignmentId,

@@ -56,6 +56,23 @@ describe('executor', () => {
     ]);
   });
 
+  it("when a handler's validate() throws on a payload, the ack fails as an invalid payload and nothing rejects", async () => {
+    const picky = new Executor({
+      runnerId: 'runner-1',
+      handlers: new HandlerRegistry([
+        {
+          kind: 'picky',
+          validate: (p) => [(p as { deep: { field: string } }).deep.field],
+          run: async () => null,
+        },
+      ]),
+      outputLimitBytes: 200,
+    });
+    const { ack, reason } = await picky.execute(assignment({ kind: 'picky', payload: {} }));
+    expect([ack.success, reason]).toEqual([false, 'invalid_payload']);
+    expect(ack.error).toMatch(/^invalid payload for picky: validate\(\) threw: .*undefined/);
+  });
+
   it('when a task outlasts timeoutMs, the ack is a timeout failure', async () => {
     const { ack, reason } = await executor.execute(
       assignment({ kind: 'sleep', payload: { ms: 10_000 }, timeoutMs: 20 }),

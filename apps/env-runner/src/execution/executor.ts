@@ -59,7 +59,13 @@ export class Executor {
         error: `unknown task kind ${JSON.stringify(a.kind)} (this runner has: ${this.o.handlers.kinds().join(', ')})`,
         reason: 'unknown_kind',
       });
-    const problems = handler.validate?.(a.payload) ?? [];
+    let problems: readonly string[];
+    try {
+      problems = handler.validate?.(a.payload) ?? [];
+    } catch (err) {
+      // A loaded handler's validate() that throws on some payload fails that task, not the runner.
+      problems = [`validate() threw: ${err instanceof Error ? err.message : String(err)}`];
+    }
     if (problems.length > 0)
       return done(false, { error: `invalid payload for ${a.kind}: ${problems.join('; ')}`, reason: 'invalid_payload' });
 

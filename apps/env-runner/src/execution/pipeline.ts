@@ -77,6 +77,7 @@ export function createAssignmentPipeline(o: PipelineOptions): {
     // Five chances per lease: a runner starved of CPU for a while still renews before its lease lapses.
     renewIntervalMs: Math.max(20, Math.floor(o.claimIdleMs / 5)),
     maxDeliveries: o.maxDeliveries,
+    kinds: o.handlers.kinds(),
     ...(o.now ? { now: o.now } : {}),
   });
   return { runner, acks, consumer };

@@ -2,13 +2,15 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
-import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
-import { requireBearer } from './http/auth';
-import { requestMetrics } from './http/request-metrics';
 import type { RunIndex, RunState } from '@mesh/run-state';
+import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
+import { ApiTokens } from './auth/api-tokens';
+import { authenticate } from './auth/authenticate';
+import { errorHeaders } from './http/error-headers';
+import { requestMetrics } from './http/request-metrics';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflow';
-import type { SubmissionService } from './submissions';
+import type { SubmissionService } from './submissions/submission-service';
 
 export interface OrchestratorAppDeps {
   readonly registry: Registry;
@@ -18,8 +20,11 @@ export interface OrchestratorAppDeps {
   readonly submissions: SubmissionService;
   readonly state: RunState;
   readonly index: RunIndex;
-  readonly apiToken?: string | undefined;
+  /** The API's tokens (MESH_API_TOKEN, MESH_API_TOKENS); none configured: the API is open (loopback only). */
+  readonly tokens?: ApiTokens;
   readonly bodyLimitBytes: number;
+  /** How long a read waits for Redis before answering 503 (default 2000 ms). */
+  readonly redisTimeoutMs?: number;
   readonly isDraining?: () => boolean;
 }
 
@@ -32,12 +37,16 @@ export function createApp(deps: OrchestratorAppDeps): Express {
     ...(deps.isDraining ? { isDraining: deps.isDraining } : {}),
   });
   app.get('/metrics', metricsHandler(deps.registry));
-  const auth = requireBearer(deps.apiToken, () => deps.metrics.submissionsRejected.inc({ reason: 'unauthorized' }));
-  app.use('/workflow', auth);
-  app.use('/workflows', requireBearer(deps.apiToken));
+  const tokens = deps.tokens ?? new ApiTokens([]);
+  app.use(
+    '/workflow',
+    authenticate(tokens, () => deps.metrics.submissionsRejected.inc({ reason: 'unauthorized' })),
+  );
+  app.use('/workflows', authenticate(tokens));
   app.use(
     workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
   );
-  app.use(runRoutes(deps.state, deps.index));
+  app.use(runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000));
+  app.use(errorHeaders());
   return finishApp(app, deps.logger);
 }

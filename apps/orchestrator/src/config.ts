@@ -1,4 +1,5 @@
 import { parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { MIN_TOKEN_LENGTH } from './auth/api-tokens';
 
 const int = parseInteger;
 
@@ -6,14 +7,19 @@ const int = parseInteger;
 export const ORCHESTRATOR_SETTINGS = {
   ...SHARED_SETTINGS,
   listen: SERVICE_SETTINGS.orchestrator.listen,
+  // Both are read as text here and checked by tokensFromConfig at start-up: the loader hides a secret
+  // setting's parse message ("is invalid"), and these checks must state the rule (never the value).
   apiToken: setting({
     env: 'MESH_API_TOKEN',
     secret: true,
-    parse: (raw: string) => {
-      if (raw.length < 16) throw new Error('must be at least 16 characters');
-      return raw;
-    },
-    doc: 'When set, POST /workflow and the run endpoints need "Authorization: Bearer <token>".',
+    parse: (raw: string) => raw,
+    doc: `The admin token (at least ${MIN_TOKEN_LENGTH} characters): "Authorization: Bearer <token>" submits for any tenant and reads every run.`,
+  }),
+  apiTokens: setting({
+    env: 'MESH_API_TOKENS',
+    secret: true,
+    parse: (raw: string) => raw,
+    doc: 'Tenant tokens: "token=tenant,…" or "@/path/to/file"; a tenant\'s token submits and reads only its own runs ("*" as tenant: an admin token).',
   }),
   orchestratorId: SERVICE_SETTINGS.orchestrator.orchestratorId,
   bodyLimitBytes: setting({
@@ -39,6 +45,18 @@ export const ORCHESTRATOR_SETTINGS = {
     default: '2000',
     parse: int(10, 60_000),
     doc: 'A request whose Redis work takes longer answers 503 instead of hanging.',
+  }),
+  maxQueuedRuns: setting({
+    env: 'ORCHESTRATOR_MAX_QUEUED_RUNS',
+    default: '10000',
+    parse: int(1, 10_000_000),
+    doc: 'Runs waiting in "queued" over all tenants at which POST /workflow answers 429 with Retry-After.',
+  }),
+  maxQueuedRunsPerTenant: setting({
+    env: 'ORCHESTRATOR_MAX_QUEUED_RUNS_PER_TENANT',
+    default: '1000',
+    parse: int(1, 10_000_000),
+    doc: 'Runs waiting in "queued" for one tenant at which its POST /workflow answers 429 with Retry-After.',
   }),
   runnerRefreshMs: setting({
     env: 'ORCHESTRATOR_RUNNER_REFRESH_MS',

@@ -1,13 +1,16 @@
 import { Registry } from 'prom-client';
-import { formatListenAddress } from '@mesh/config';
+import { formatListenAddress, type ListenAddress } from '@mesh/config';
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
 import { createKeys } from '@mesh/mesh-protocol';
 import { RunIndex, RunState } from '@mesh/run-state';
 import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
+import { Admission } from './admission/admission';
 import { createApp } from './app';
+import { ApiTokens } from './auth/api-tokens';
+import { listenAddressFor } from './auth/loopback';
 import { ORCHESTRATOR_SETTINGS } from './config';
 import { RunnerHardware } from './hardware/runner-hardware';
-import { SubmissionService } from './submissions';
+import { SubmissionService } from './submissions/submission-service';
 
 // runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
 void runService({
@@ -18,6 +21,13 @@ void runService({
   async start(config, rootLogger) {
     const logger = rootLogger.child({ orchestratorId: config.orchestratorId });
     const keys = createKeys(config.streamPrefix);
+    const tokens = ApiTokens.fromConfig(config);
+    const address: ListenAddress = listenAddressFor(config.listen, tokens.configured);
+    if (!tokens.configured)
+      logger.warn(
+        { listen: formatListenAddress(address), configured: formatListenAddress(config.listen) },
+        'no API token is configured (MESH_API_TOKENS, MESH_API_TOKEN): the API answers on loopback only; set a token to serve other hosts',
+      );
     const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger);
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry);
@@ -38,6 +48,12 @@ void runService({
       metrics,
       idempotencyTtlMs: config.idempotencyTtlMs,
       redisTimeoutMs: config.redisTimeoutMs,
+      admission: new Admission({
+        redis,
+        keys,
+        maxQueuedRuns: config.maxQueuedRuns,
+        maxQueuedRunsPerTenant: config.maxQueuedRunsPerTenant,
+      }),
     });
     let draining = false;
 
@@ -50,20 +66,23 @@ void runService({
         submissions,
         state,
         index,
-        apiToken: config.apiToken,
+        tokens,
         bodyLimitBytes: config.bodyLimitBytes,
+        redisTimeoutMs: config.redisTimeoutMs,
         isDraining: () => draining,
       }),
-      config.listen,
+      address,
     );
     logger.info(
       {
-        listen: formatListenAddress(config.listen),
+        listen: formatListenAddress(address),
         port: (server.address() as { port: number }).port,
         redis: config.redis.display,
         streamPrefix: config.streamPrefix,
-        auth: config.apiToken ? 'bearer' : 'none',
+        auth: tokens.configured ? 'bearer' : 'none',
         recordTtlMs: config.recordTtlMs,
+        maxQueuedRuns: config.maxQueuedRuns,
+        maxQueuedRunsPerTenant: config.maxQueuedRunsPerTenant,
       },
       'listening',
     );

@@ -1,19 +1,8 @@
-import { Writable } from 'node:stream';
 import request from 'supertest';
-import { Registry } from 'prom-client';
-import { createLogger } from '@mesh/logging';
-import { createOrchestratorMetrics } from '@mesh/metrics-schema';
-import { createKeys, createRedisClient, decodeEntry, pingRedis, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
-import { createRedisTestContext, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
-import { createApp } from '../src/app';
-import { RunIndex, RunState } from '@mesh/run-state';
-import { RunnerHardware } from '../src/hardware/runner-hardware';
-import { SubmissionService } from '../src/submissions';
+import { createRedisClient, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
+import { buildOrchestrator, queuedSubmissions, workflowBody as body } from './support/orchestrator-app';
 
-const logger = createLogger({
-  service: 'orchestrator',
-  destination: new Writable({ write: (_c, _e, done) => done() }),
-});
 const TOKEN = 'a-very-secret-token-0123';
 
 let ctx: RedisTestContext;
@@ -21,61 +10,15 @@ let keys: MeshKeys;
 
 beforeEach(() => {
   ctx = createRedisTestContext('orchestrator');
-  keys = createKeys(ctx.prefix);
+  keys = buildOrchestrator(ctx).keys;
 });
 afterEach(() => ctx.cleanup());
 
 function build(opts: { token?: string; bodyLimitBytes?: number; redis?: Redis; redisTimeoutMs?: number } = {}) {
-  const redis = opts.redis ?? ctx.redis;
-  const registry = new Registry();
-  const metrics = createOrchestratorMetrics(registry);
-  const state = new RunState(redis, keys, { finishedTtlMs: 60_000 });
-  const index = new RunIndex(redis, keys, 60_000);
-  const hardware = new RunnerHardware({ redis, keys, refreshMs: 0, logger });
-  // Each submission one millisecond after the last, so newest-first order is the order of submission.
-  let clock = Date.now();
-  const submissions = new SubmissionService({
-    redis,
-    keys,
-    state,
-    index,
-    hardware,
-    metrics,
-    idempotencyTtlMs: 60_000,
-    redisTimeoutMs: opts.redisTimeoutMs ?? TEST_DEADLINE_MS,
-    now: () => clock++,
-  });
-  const app = createApp({
-    registry,
-    metrics,
-    logger,
-    redisReady: () => pingRedis(redis, 200),
-    submissions,
-    state,
-    index,
-    apiToken: opts.token,
-    bodyLimitBytes: opts.bodyLimitBytes ?? 1024 * 1024,
-  });
-  return { app, registry, state };
+  return buildOrchestrator(ctx, opts);
 }
 
-const body = (over: Record<string, unknown> = {}) => ({
-  workflow: 'etl',
-  tenant: 'acme',
-  tasks: [
-    { id: 'extract', kind: 'echo', payload: { t: 1 } },
-    { id: 'load', kind: 'sleep', payload: { ms: 5 }, dependsOn: ['extract'], retries: 2 },
-  ],
-  ...over,
-});
-
-async function queued() {
-  return (await ctx.redis.xrange(keys.workflows, '-', '+')).map(([, f]) => {
-    const d = decodeEntry('submission', f);
-    if (!d.ok) throw new Error(d.detail);
-    return d.message;
-  });
-}
+const queued = () => queuedSubmissions(ctx, keys);
 
 describe('POST /workflow', () => {
   it('when the body is valid, the answer is 202 only after the submission is on mesh:workflows, with the latest runner hardware relayed', async () => {
@@ -234,7 +177,7 @@ describe('POST /workflow', () => {
     const other = await request(app)
       .post('/workflow')
       .set('idempotency-key', 'order-42')
-      .send(body({ tenant: 'globex' }));
+      .send(body({ tasks: [{ id: 'extract', kind: 'echo', payload: { t: 2 } }] }));
     expect([other.status, other.body.error.code]).toEqual([422, 'MESH_IDEMPOTENCY_CONFLICT']);
   });
 

@@ -9,7 +9,7 @@ import { createOrchestratorMetrics, ORCHESTRATOR_ROUTES } from '@mesh/metrics-sc
 import { workflowRequestSchema } from '@mesh/mesh-protocol';
 import { createApp } from '../src/app';
 import type { RunIndex, RunState } from '@mesh/run-state';
-import type { SubmissionService } from '../src/submissions';
+import type { SubmissionService } from '../src/submissions/submission-service';
 
 const doc = parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.yaml'), 'utf8')) as {
   paths: Record<string, Record<string, unknown>>;

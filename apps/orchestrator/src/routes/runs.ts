@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import { NotFoundError, ValidationError } from '@mesh/errors';
 import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
+import { principalOf, tenantScope } from '../auth/authenticate';
+import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
 import {
   isRunStatus,
@@ -9,6 +11,7 @@ import {
   type RunIndex,
   type RunState,
   type RunStatus,
+  type RunSummary,
 } from '@mesh/run-state';
 
 export const DEFAULT_PAGE = 20;
@@ -35,18 +38,59 @@ function listQuery(req: Request): { limit: number; cursor?: string; status?: Run
 }
 
 /**
- * `GET /workflows/{id}/runs` (summaries, newest first, cursor pagination, status filter) and
- * `GET /workflows/{id}/runs/{runId}` (the whole record), both read from the runs' own state.
+ * A list cursor that resumes after `run`: RunIndex's cursor is the run's index entry (score, the
+ * submission time, and run id) as base64url JSON; RunIndex.list checks it with isValidCursor.
  */
-export function runRoutes(state: RunState, index: RunIndex): Router {
+function cursorAfter(run: RunSummary): string {
+  return Buffer.from(JSON.stringify([run.submittedAt, run.runId])).toString('base64url');
+}
+
+/** How many index pages one tenant-scoped list call reads at most before answering with a cursor. */
+const TENANT_SCANS = 5;
+
+/**
+ * `GET /workflows/{id}/runs` (summaries, newest first, cursor pagination, status filter) and
+ * `GET /workflows/{id}/runs/{runId}` (the whole record), both read from the runs' own state. A list reads
+ * each run's `meta` hash only, never its tasks. A tenant's token sees only its tenant's runs: another
+ * tenant's run is a 404, exactly like a run that does not exist, so existence never leaks.
+ */
+export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: number): Router {
   const router = Router();
   router.get('/workflows/:id/runs', routeLabel('GET /workflows/{id}/runs'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
     const query = listQuery(req);
-    if (!isMeshName(workflow) || !(await index.known(workflow)))
-      throw new NotFoundError(`no runs of workflow ${JSON.stringify(workflow)}`);
-    const { runs, nextCursor } = await index.list(workflow, query);
-    res.json({ workflow, runs, nextCursor });
+    const tenant = tenantScope(principalOf(res));
+    const unknown = () => new NotFoundError(`no runs of workflow ${JSON.stringify(workflow)}`);
+    if (!isMeshName(workflow)) throw unknown();
+    const page = await redisCall(redisTimeoutMs, async () => {
+      if (!(await index.known(workflow))) return undefined;
+      if (tenant === undefined) return index.list(workflow, query);
+      // Pages of the index filtered to the tenant: short pages are fine, the cursor says where to go on.
+      const runs: RunSummary[] = [];
+      let cursor = query.cursor;
+      for (let scans = 0; scans < TENANT_SCANS; scans++) {
+        const next = await index.list(workflow, {
+          ...query,
+          limit: MAX_PAGE,
+          ...(cursor !== undefined ? { cursor } : {}),
+        });
+        for (const run of next.runs) {
+          if (run.tenant !== tenant) continue;
+          runs.push(run);
+          if (runs.length === query.limit) {
+            const last = run === next.runs[next.runs.length - 1];
+            return { runs, nextCursor: last ? next.nextCursor : cursorAfter(run) };
+          }
+        }
+        if (next.nextCursor === null) return { runs, nextCursor: null };
+        cursor = next.nextCursor;
+      }
+      return { runs, nextCursor: cursor ?? null };
+    });
+    // A tenant with no run of this workflow is told the same as for an unknown workflow.
+    if (!page || (tenant !== undefined && !query.cursor && page.runs.length === 0 && page.nextCursor === null))
+      throw unknown();
+    res.json({ workflow, runs: page.runs, nextCursor: page.nextCursor });
   });
   router.get(
     '/workflows/:id/runs/:runId',
@@ -54,8 +98,11 @@ export function runRoutes(state: RunState, index: RunIndex): Router {
     async (req: Request, res: Response) => {
       const workflow = req.params['id'] as string;
       const runId = req.params['runId'] as string;
-      const record = RUN_ID_PATTERN.test(runId) ? await state.record(runId) : undefined;
-      if (!record || record.workflow !== workflow)
+      const tenant = tenantScope(principalOf(res));
+      const record = RUN_ID_PATTERN.test(runId)
+        ? await redisCall(redisTimeoutMs, () => state.record(runId))
+        : undefined;
+      if (!record || record.workflow !== workflow || (tenant !== undefined && record.tenant !== tenant))
         throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
       res.json(record);
     },

@@ -1,0 +1,139 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '@mesh/errors';
+import { isMeshName } from '@mesh/mesh-protocol';
+
+/** The shortest token accepted (MESH_API_TOKEN and every MESH_API_TOKENS entry). */
+export const MIN_TOKEN_LENGTH = 16;
+
+/** In MESH_API_TOKENS, this tenant makes a token an admin token. */
+export const ADMIN_TENANT = '*';
+
+/** Who a request acts as: an admin (every tenant) or one tenant. */
+export type Principal = { readonly kind: 'admin' } | { readonly kind: 'tenant'; readonly tenant: string };
+
+export interface TokenEntry {
+  readonly token: string;
+  readonly principal: Principal;
+}
+
+/** Why a token is refused, without its text (errors must never echo a secret). */
+export function tokenProblem(token: string): string | undefined {
+  if (token.length < MIN_TOKEN_LENGTH) return `must be at least ${MIN_TOKEN_LENGTH} characters`;
+  if (/\s/.test(token)) return 'must not contain white space';
+  return undefined;
+}
+
+/** MESH_API_TOKEN: the admin token. */
+export function parseAdminToken(raw: string): string {
+  const problem = tokenProblem(raw);
+  if (problem) throw new Error(problem);
+  return raw;
+}
+
+/**
+ * MESH_API_TOKENS: `token=tenant,token=tenant,…`, or `@/path/to/file` holding the same entries, one or
+ * more a line (`#` starts a comment). A tenant is a Mesh name, or `*` for an admin token. Messages name
+ * the entry by its position, never by its token.
+ */
+export function parseTenantTokens(raw: string): readonly TokenEntry[] {
+  let text = raw;
+  let where = 'entry';
+  if (raw.startsWith('@')) {
+    const path = raw.slice(1);
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
+        cause: err,
+      });
+    }
+    where = `${path}: entry`;
+  }
+  const items = text
+    .split('\n')
+    .map((line) => line.replace(/#.*$/, ''))
+    .flatMap((line) => line.split(','))
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  if (items.length === 0) throw new Error('has no token=tenant entry');
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const entries = items.flatMap((item, i): TokenEntry[] => {
+    const eq = item.lastIndexOf('=');
+    const token = eq < 0 ? '' : item.slice(0, eq).trim();
+    const tenant = eq < 0 ? '' : item.slice(eq + 1).trim();
+    const bad =
+      eq < 0
+        ? 'is not token=tenant'
+        : tokenProblem(token)
+          ? `token ${tokenProblem(token)}`
+          : tenant !== ADMIN_TENANT && !isMeshName(tenant)
+            ? // Not echoed: a token written in the wrong place would land in the error.
+              'has a tenant that is not a name (letters, digits, "_", "." and "-", at most 64) nor "*"'
+            : seen.has(token)
+              ? 'repeats a token'
+              : undefined;
+    seen.add(token);
+    if (bad) {
+      problems.push(`${where} ${i + 1} ${bad}`);
+      return [];
+    }
+    return [{ token, principal: tenant === ADMIN_TENANT ? { kind: 'admin' } : { kind: 'tenant', tenant } }];
+  });
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  return Object.freeze(entries);
+}
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * The configured tokens, kept as SHA-256 digests. A presented token is compared with every one of them
+ * with timingSafeEqual over the fixed-length digests, without stopping at a match, so neither which token
+ * matched nor any token's content or length shows in the time taken.
+ */
+export class ApiTokens {
+  private readonly entries: ReadonlyArray<{ digest: Buffer; principal: Principal }>;
+
+  constructor(entries: readonly TokenEntry[]) {
+    this.entries = entries.map((e) => ({ digest: digest(e.token), principal: e.principal }));
+  }
+
+  /**
+   * From the settings: MESH_API_TOKEN (the admin token) and MESH_API_TOKENS. Every problem of both is
+   * reported in one ConfigError (start-up refused, exit 2) that states the rule and never a token.
+   */
+  static fromConfig(config: { apiToken?: string | undefined; apiTokens?: string | undefined }): ApiTokens {
+    const problems: string[] = [];
+    const entries: TokenEntry[] = [];
+    const read = (env: string, parse: () => readonly TokenEntry[]): void => {
+      try {
+        entries.push(...parse());
+      } catch (err) {
+        problems.push(`${env}: ${(err as Error).message}`);
+      }
+    };
+    if (config.apiToken !== undefined)
+      read('MESH_API_TOKEN', () => [
+        { token: parseAdminToken(config.apiToken as string), principal: { kind: 'admin' } },
+      ]);
+    if (config.apiTokens !== undefined) read('MESH_API_TOKENS', () => parseTenantTokens(config.apiTokens as string));
+    if (problems.length > 0) throw new ConfigError(problems);
+    return new ApiTokens(entries);
+  }
+
+  /** False when no token is configured: the API is open, and must then listen on loopback only. */
+  get configured(): boolean {
+    return this.entries.length > 0;
+  }
+
+  /** Who `presented` acts as, or undefined for an unknown token. */
+  principalOf(presented: string): Principal | undefined {
+    const given = digest(presented);
+    let found: Principal | undefined;
+    for (const e of this.entries) {
+      if (timingSafeEqual(given, e.digest) && found === undefined) found = e.principal;
+    }
+    return found;
+  }
+}

@@ -1,0 +1,239 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { MeshError, UnavailableError, ValidationError } from '@mesh/errors';
+import type { OrchestratorMetrics } from '@mesh/metrics-schema';
+import {
+  DEFAULT_TASK_TIMEOUT_MS,
+  encodeEntry,
+  validateWorkflowRequest,
+  type MeshKeys,
+  type Redis,
+  type Submission,
+  type WorkflowRequest,
+} from '@mesh/mesh-protocol';
+import type { RunIndex, RunState } from '@mesh/run-state';
+import type { Admission } from '../admission/admission';
+import { ForbiddenError } from '../auth/errors';
+import type { RunnerHardware } from '../hardware/runner-hardware';
+import { canonicalJson, jsonDepth, MAX_BODY_DEPTH } from './canonical-json';
+import { IdempotencyKeys, type IdempotencyEntry } from './idempotency';
+
+/** The same Idempotency-Key came with a different body. */
+export class IdempotencyConflictError extends MeshError {
+  constructor() {
+    super('MESH_IDEMPOTENCY_CONFLICT', 'this Idempotency-Key was used for a different submission', { status: 422 });
+  }
+}
+
+/** At most this many problems are listed in one 400 (a body of 100,000 bad tasks gets a short answer). */
+export const MAX_PROBLEMS_LISTED = 100;
+
+export interface Accepted {
+  readonly runId: string;
+  readonly workflow: string;
+  /** True when an Idempotency-Key matched an earlier submission. */
+  readonly replay: boolean;
+}
+
+export interface SubmitOptions {
+  readonly idempotencyKey?: string | undefined;
+  /** The only tenant the caller may submit for (a tenant's token); undefined: any (an admin token). */
+  readonly tenant?: string | undefined;
+}
+
+export interface SubmissionServiceOptions {
+  readonly redis: Redis;
+  readonly keys: MeshKeys;
+  readonly state: RunState;
+  readonly index: RunIndex;
+  readonly hardware: RunnerHardware;
+  readonly metrics: OrchestratorMetrics;
+  readonly idempotencyTtlMs: number;
+  readonly redisTimeoutMs: number;
+  /** Bounds the runs waiting in `queued` (429 at the limit); none when absent. */
+  readonly admission?: Admission;
+  readonly now?: () => number;
+  readonly newRunId?: () => string;
+}
+
+/**
+ * Accepts workflow submissions: validates them, creates the run (`queued`, readable at once), indexes it
+ * under its workflow and publishes it on mesh:workflows with the latest runner hardware. Resolves only
+ * once the submission is in Redis; any Redis trouble (down, or slower than redisTimeoutMs) is an
+ * UnavailableError, never a hang. An Idempotency-Key only ever answers with a run that exists: one whose
+ * first writer died before queueing it is written and queued by the replay.
+ */
+export class SubmissionService {
+  private readonly idempotency: IdempotencyKeys;
+
+  constructor(private readonly o: SubmissionServiceOptions) {
+    this.idempotency = new IdempotencyKeys(o.redis, o.keys, o.idempotencyTtlMs);
+  }
+
+  async submit(body: unknown, options: SubmitOptions = {}): Promise<Accepted> {
+    const claimed = (body as { tenant?: unknown } | null)?.tenant;
+    if (options.tenant !== undefined && typeof claimed === 'string' && claimed !== options.tenant) {
+      this.o.metrics.submissionsRejected.inc({ reason: 'unauthorized' });
+      throw new ForbiddenError('this token may submit only for its own tenant');
+    }
+    const request = this.validate(body);
+    try {
+      return await this.withTimeout(this.accept(request, options.idempotencyKey));
+    } catch (err) {
+      if (err instanceof MeshError && err.status !== 503) {
+        if (err.status === 429) this.o.metrics.submissionsRejected.inc({ reason: 'unavailable' });
+        throw err;
+      }
+      this.o.metrics.submissionsRejected.inc({ reason: 'unavailable' });
+      throw err instanceof UnavailableError
+        ? err
+        : new UnavailableError('Redis is unavailable; the submission was not accepted', err);
+    }
+  }
+
+  private validate(body: unknown): WorkflowRequest {
+    const depth = jsonDepth(body, MAX_BODY_DEPTH);
+    const checked =
+      depth > MAX_BODY_DEPTH
+        ? { ok: false as const, problems: [`(root): nests deeper than ${MAX_BODY_DEPTH} levels`] }
+        : validateWorkflowRequest(body);
+    if (checked.ok) return checked.value;
+    this.o.metrics.submissionsRejected.inc({ reason: 'invalid' });
+    const listed = checked.problems.slice(0, MAX_PROBLEMS_LISTED);
+    if (checked.problems.length > listed.length)
+      listed.push(`… and ${checked.problems.length - listed.length} more problems`);
+    throw new ValidationError('the submission is invalid', listed, 'MESH_SUBMISSION_INVALID');
+  }
+
+  private async accept(request: WorkflowRequest, idempotencyKey?: string): Promise<Accepted> {
+    const tasks = normalizedTasks(request);
+    // Compared in a canonical form: the same submission with keys in another order, or defaults
+    // spelled out, is the same submission.
+    const digest = createHash('sha256')
+      .update(canonicalJson({ workflow: request.workflow, tenant: request.tenant, tasks }))
+      .digest('hex');
+    const key =
+      idempotencyKey === undefined
+        ? undefined
+        : this.idempotency.keyOf(request.tenant, request.workflow, idempotencyKey);
+    for (let attempt = 0; ; attempt++) {
+      if (key !== undefined) {
+        const earlier = await this.idempotency.get(key);
+        if (earlier) {
+          if (earlier.digest !== digest) throw new IdempotencyConflictError();
+          const replayed = await this.replay(key, earlier, request, tasks);
+          if (replayed) return replayed;
+          // The key's run is gone (its retention ended): the key is forgotten and this is a new submission.
+        }
+      }
+      await this.o.admission?.check(request.tenant);
+      const runId = (this.o.newRunId ?? randomUUID)();
+      if (key !== undefined && !(await this.idempotency.claim(key, runId, digest))) {
+        // Another request claimed the key meanwhile: answer with its run.
+        if (attempt < 2) continue;
+        throw new UnavailableError('the Idempotency-Key is contended; retry with the same key');
+      }
+      await this.queue(runId, request, tasks, key, digest);
+      this.o.metrics.submissionsAccepted.inc();
+      return { runId, workflow: request.workflow, replay: false };
+    }
+  }
+
+  /**
+   * The run of an Idempotency-Key that was claimed before: answered when it exists; written and queued
+   * now when its first writer never finished (it died, or a write failed). Undefined when the run was
+   * queued once and is gone since (expired): the caller treats the submission as new.
+   */
+  private async replay(
+    key: string,
+    earlier: IdempotencyEntry,
+    request: WorkflowRequest,
+    tasks: Submission['tasks'],
+  ): Promise<Accepted | undefined> {
+    const accepted = { runId: earlier.runId, workflow: request.workflow, replay: true };
+    const exists = (await this.o.redis.exists(this.o.keys.run(earlier.runId, 'meta'))) === 1;
+    if (earlier.state === 'queued') {
+      if (exists) return accepted;
+      await this.idempotency.forget(key, earlier);
+      return undefined;
+    }
+    // Pending: the first writer may have died before, during or after its writes, or may still be at
+    // them. Writing the run again leaves an existing one as it is, and a second copy of the submission
+    // on mesh:workflows is harmless (a supervisor starts a run once), so queue it again.
+    await this.queue(earlier.runId, request, tasks, key, earlier.digest);
+    return accepted;
+  }
+
+  /** Creates, indexes and queues the run in one round trip; on failure leaves no run that claims to be queued. */
+  private async queue(
+    runId: string,
+    request: WorkflowRequest,
+    tasks: Submission['tasks'],
+    key: string | undefined,
+    digest: string,
+  ): Promise<void> {
+    await this.o.hardware.refresh();
+    const submission: Submission = {
+      runId,
+      workflow: request.workflow,
+      tenant: request.tenant,
+      tasks,
+      submittedAt: (this.o.now ?? Date.now)(),
+      hardware: this.o.hardware.latest(),
+    };
+    try {
+      // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
+      const pipeline = this.o.redis.pipeline();
+      this.o.state.createIn(pipeline, submission);
+      this.o.index.addIn(pipeline, submission);
+      this.o.admission?.addIn(pipeline, submission);
+      pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+      const replies = (await pipeline.exec()) ?? [];
+      // Once the submission is on mesh:workflows it runs (a supervisor creates and indexes a run it cannot
+      // find), so only a failed XADD refuses it: answering 503 then would invite a second run.
+      const [xaddError] = replies[replies.length - 1] ?? [new Error('no reply to XADD')];
+      if (xaddError) throw xaddError;
+    } catch (err) {
+      // Not queued: leave nothing that claims it was. An Idempotency-Key stays pending, so a retry with
+      // it writes and queues this same run id.
+      await Promise.allSettled([
+        this.o.state.discard(runId),
+        this.o.index.remove(submission),
+        ...(this.o.admission ? [this.o.admission.remove(submission)] : []),
+      ]);
+      throw err;
+    }
+    // Best effort: a key left pending only makes a replay queue the run again, which is harmless.
+    if (key !== undefined) await this.idempotency.markQueued(key, runId, digest).catch(() => undefined);
+  }
+
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new UnavailableError(
+              `Redis did not answer within ${this.o.redisTimeoutMs} ms; the run may still be queued, so retry with the same Idempotency-Key`,
+            ),
+          ),
+        this.o.redisTimeoutMs,
+      );
+    });
+    // The work goes on after a timeout; its own failure then has nobody to tell.
+    work.catch(() => undefined);
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** The request's tasks as they go on the wire, with every default filled in. */
+function normalizedTasks(request: WorkflowRequest): Submission['tasks'] {
+  return request.tasks.map((t) => ({
+    id: t.id,
+    kind: t.kind,
+    payload: t.payload ?? null,
+    dependsOn: [...new Set(t.dependsOn ?? [])],
+    retries: t.retries ?? 0,
+    timeoutMs: t.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
+    ...(t.queueTimeoutMs !== undefined ? { queueTimeoutMs: t.queueTimeoutMs } : {}),
+  }));
+}

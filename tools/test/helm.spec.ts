@@ -71,7 +71,7 @@ interface K8sObject {
   spec?: {
     replicas?: number;
     selector?: { matchLabels?: Record<string, string> };
-    template?: { metadata?: { annotations?: Record<string, string> }; spec: PodSpec };
+    template?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec: PodSpec };
     scaleTargetRef?: { name: string };
     minReplicaCount?: number;
     triggers?: Trigger[];
@@ -365,6 +365,42 @@ describe('the Helm chart deploy/helm/mesh', () => {
       else if (!values.api?.tenantTokens) expect(decoded('admin-token')).toMatch(/^[A-Za-z0-9]{40}$/);
       for (const { tenant, token } of values.api?.tenantTokens ?? [])
         expect(decoded('tenant-tokens').split(',')).toContain(`${token}=${tenant}`);
+    },
+  );
+
+  it.each(CI_FILES)(
+    'when rendered with %s, every Service, PodDisruptionBudget and monitor selects exactly the pods it is meant for',
+    (file) => {
+      const objects = objectsOf(file);
+      const pods = objects
+        .filter((o) => o.kind === 'Deployment')
+        .map((d) => ({ name: d.metadata.name, labels: d.spec?.template?.metadata?.labels ?? {} }));
+      const selected = (selector: Record<string, string> | undefined): string[] =>
+        pods
+          .filter((p) => Object.entries(selector ?? {}).every(([k, v]) => p.labels[k] === v))
+          .map((p) => p.name)
+          .sort();
+      for (const o of objects) {
+        if (o.kind === 'Service')
+          expect(selected(o.spec?.selector as unknown as Record<string, string>)).toEqual([o.metadata.name]);
+        if (o.kind === 'PodDisruptionBudget')
+          expect(selected(o.spec?.selector?.matchLabels)).toEqual([o.metadata.name]);
+        if (o.kind === 'ServiceMonitor') {
+          const services = objects.filter(
+            (s) =>
+              s.kind === 'Service' &&
+              Object.entries(o.spec?.selector?.matchLabels ?? {}).every(([k, v]) => s.metadata.labels?.[k] === v),
+          );
+          expect(services.map((s) => s.metadata.name)).toEqual([o.metadata.name]);
+        }
+        if (o.kind === 'PodMonitor')
+          expect(selected(o.spec?.selector?.matchLabels)).toEqual(
+            pods
+              .map((p) => p.name)
+              .filter((n) => n.startsWith('mesh-runner-'))
+              .sort(),
+          );
+      }
     },
   );
 

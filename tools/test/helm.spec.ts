@@ -526,6 +526,14 @@ describe('the Helm chart deploy/helm/mesh', () => {
     }
   });
 
+  it('when a domain is listed twice, rendering fails naming it', () => {
+    const file = join(workDir, 'twice-values.yaml');
+    writeFileSync(file, JSON.stringify({ runners: { domains: [1, 2].map((n) => ({ name: 'gpu', concurrency: n })) } }));
+    const r = helm('template', 'mesh', CHART, '-f', file);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('runners.domains: domain "gpu" is listed twice');
+  });
+
   it('when a grace period is set below the drain grace, rendering fails naming it', () => {
     const r = helm('template', 'mesh', CHART, '--set', 'supervisor.terminationGracePeriodSeconds=3');
     expect(r.status).not.toBe(0);

@@ -1,5 +1,6 @@
 import { DEFAULT_LEASE_MS } from '@mesh/mesh-protocol';
-import { parseInteger, parseList, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { parseExecAllow } from './tasks/exec-policy';
+import { parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 
 const ms = (min: number, max: number) => parseInteger(min, max);
 
@@ -66,8 +67,8 @@ export const ENV_RUNNER_SETTINGS = {
   execAllow: setting({
     env: 'RUNNER_EXEC_ALLOW',
     default: '',
-    parse: (raw: string) => (raw.trim() === '' ? [] : parseList(raw)),
-    doc: 'Commands the exec task kind may run, comma-separated (empty: exec is off).',
+    parse: parseExecAllow,
+    doc: 'What the exec task kind may run: a JSON array of {command, args, rest} (argument patterns), or @ and the path of a file holding one; bare comma-separated names allow those commands with no arguments (empty: exec is off). See docs/exec.md.',
   }),
   handlersModule: setting({
     env: 'RUNNER_HANDLERS_MODULE',

@@ -45,6 +45,12 @@ void runService({
       throw new ConfigError([(err as Error).message]);
     }
     if (manifest) logger.info({ manifest, file: config.servicesFile }, 'mesh manifest');
+    const bare = config.execAllow.filter((r) => r.legacy).map((r) => r.command);
+    if (bare.length > 0)
+      logger.warn(
+        { commands: bare },
+        'RUNNER_EXEC_ALLOW names commands without argument patterns: they run with no arguments (see docs/exec.md)',
+      );
 
     const keys = createKeys(config.streamPrefix);
     const { redis, ready } = connectRedis(config.redis.url, `env-runner:${config.runnerId}`, logger);

@@ -75,6 +75,66 @@ describe('env runner process', () => {
     ]);
   });
 
+  it('when RUNNER_EXEC_ALLOW names a command with argument patterns, only calls whose arguments match run; others are acked as failures saying why', async () => {
+    const allow = JSON.stringify([{ command: 'echo', args: ['^hello-[a-z]+$'] }]);
+    const runner = await startServiceProcess('env-runner', d.env('exec', { RUNNER_EXEC_ALLOW: allow }));
+    try {
+      await d.publish(1, { kind: 'exec', payload: { command: 'echo', args: ['hello-mesh'] }, assignmentId: 'ok' });
+      await d.publish(1, { kind: 'exec', payload: { command: 'echo', args: ['$(id)'] }, assignmentId: 'arg' });
+      await d.publish(1, { kind: 'exec', payload: { command: 'sh', args: ['-c', 'id'] }, assignmentId: 'cmd' });
+      const done = await eventually(async () => ((await d.acks()).length >= 3 ? d.acks() : undefined));
+      const byId = Object.fromEntries(done.map((a) => [a.assignmentId, a]));
+      expect([byId['ok']?.success, (byId['ok']?.output as { stdout?: string })?.stdout]).toEqual([
+        true,
+        'hello-mesh\n',
+      ]);
+      expect([byId['arg']?.success, byId['arg']?.error]).toEqual([
+        false,
+        'invalid payload for exec: payload.args are not allowed for "echo" by RUNNER_EXEC_ALLOW: argument 1 "$(id)" does not match ^hello-[a-z]+$',
+      ]);
+      expect([byId['cmd']?.success, byId['cmd']?.error]).toEqual([
+        false,
+        'invalid payload for exec: payload.command "sh" is not on this runner\'s allow-list (RUNNER_EXEC_ALLOW)',
+      ]);
+    } finally {
+      await runner.stop();
+    }
+  });
+
+  it('when RUNNER_EXEC_ALLOW holds a bad pattern, start-up stops with one line naming the entry', async () => {
+    const result = await runServiceToExit(
+      'env-runner',
+      d.env('exec', { RUNNER_EXEC_ALLOW: '[{"command":"tar","args":["[a-"]}]' }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('RUNNER_EXEC_ALLOW: entry 1 (tar): args[0] is not a valid regular expression');
+  });
+
+  it('when RUNNER_EXEC_ALLOW uses the old bare-name form, those commands run without arguments and start-up warns', async () => {
+    const runner = await startServiceProcess('env-runner', d.env('legacy', { RUNNER_EXEC_ALLOW: 'date,echo' }));
+    try {
+      await d.publish(1, { kind: 'exec', payload: { command: 'echo', args: [] }, assignmentId: 'bare' });
+      await d.publish(1, { kind: 'exec', payload: { command: 'echo', args: ['x'] }, assignmentId: 'with-arg' });
+      const done = await eventually(async () => ((await d.acks()).length >= 2 ? d.acks() : undefined));
+      const byId = Object.fromEntries(done.map((a) => [a.assignmentId, [a.success, a.error]]));
+      expect(byId).toEqual({
+        bare: [true, undefined],
+        'with-arg': [
+          false,
+          'invalid payload for exec: payload.args are not allowed for "echo" by RUNNER_EXEC_ALLOW: takes no arguments, got 1',
+        ],
+      });
+      expect(runner.records.find((r) => String(r['msg']).startsWith('RUNNER_EXEC_ALLOW names commands'))).toMatchObject(
+        {
+          commands: ['date', 'echo'],
+        },
+      );
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('when MESH_DOMAIN is not a name, start-up stops naming it', async () => {
     const result = await runServiceToExit('env-runner', { ...d.env('x'), MESH_DOMAIN: 'gpu:east' });
     expect(result.code).toBe(2);

@@ -3,10 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Assignment } from '@mesh/mesh-protocol';
 import { createExecHandler } from './exec';
+import { parseExecAllow } from './exec-policy';
 import { TaskFailure } from './handler';
 
 const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin' };
-const exec = createExecHandler({ allow: ['echo', 'sh', 'env', 'head'], outputLimitBytes: 1024, env });
+// Each command with the arguments these tests pass; see exec-policy.spec.ts for the allow-list itself.
+const allow = parseExecAllow(
+  JSON.stringify([
+    { command: 'echo', rest: '.*' },
+    { command: 'sh', args: ['-c', '.+'] },
+    { command: 'env' },
+    { command: 'head', args: ['-c', '\\d+', '/dev/zero'] },
+  ]),
+);
+const exec = createExecHandler({ allow, outputLimitBytes: 1024, env });
 const ctx = (signal = new AbortController().signal) => ({ signal, assignment: {} as Assignment, timeoutMs: 5000 });
 
 describe('exec task', () => {
@@ -17,6 +27,15 @@ describe('exec task', () => {
     expect(exec.validate?.({ command: '/bin/echo', args: [] })).toHaveLength(1);
     expect(exec.validate?.({ command: 'echo', args: 'hi' })).toEqual(['payload.args must be an array of strings']);
     expect(exec.validate?.({ command: 'echo', args: ['hi'] })).toEqual([]);
+  });
+
+  it('when the command is allowed but an argument is not, the payload is refused naming the argument and pattern', () => {
+    expect(exec.validate?.({ command: 'head', args: ['-n', '1', '/etc/shadow'] })).toEqual([
+      'payload.args are not allowed for "head" by RUNNER_EXEC_ALLOW: argument 1 "-n" does not match -c',
+    ]);
+    expect(exec.validate?.({ command: 'env', args: ['sh', '-c', 'id'] })).toEqual([
+      'payload.args are not allowed for "env" by RUNNER_EXEC_ALLOW: takes no arguments, got 3',
+    ]);
   });
 
   it('when an argument holds shell syntax, it is passed literally and nothing else runs', async () => {
@@ -92,7 +111,7 @@ describe('exec task', () => {
   });
 
   it('when the command does not exist, the task fails clearly', async () => {
-    const missing = createExecHandler({ allow: ['no-such-command-xyz'], outputLimitBytes: 1024, env });
+    const missing = createExecHandler({ allow: parseExecAllow('no-such-command-xyz'), outputLimitBytes: 1024, env });
     await expect(missing.run({ command: 'no-such-command-xyz', args: [] }, ctx())).rejects.toThrow(
       'cannot run no-such-command-xyz: ENOENT',
     );

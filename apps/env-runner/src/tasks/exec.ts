@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { ExecPolicy, type ExecRule } from './exec-policy';
 import { isPlainObject, TaskFailure, type TaskHandler } from './handler';
 
 export interface ExecOptions {
-  /** Commands that may run, exactly as tasks name them (a bare name is looked up on PATH). */
-  readonly allow: readonly string[];
+  /**
+   * RUNNER_EXEC_ALLOW: the commands that may run, exactly as tasks name them (a bare name is looked up on
+   * PATH), each with the arguments it accepts. Empty: exec is off.
+   */
+  readonly allow: readonly ExecRule[];
   /** Bytes kept of stdout and of stderr each; the rest is dropped and flagged. */
   readonly outputLimitBytes: number;
   /** The child's whole environment: only what is listed here, never the runner's secrets. */
@@ -19,26 +23,24 @@ interface ExecPayload {
 }
 
 /**
- * `exec {command, args, timeoutMs}`: runs an allowed command without a shell (each arg is passed
- * literally), in its own process group, killed as a group when the task's timeout passes. Output:
- * `{exitCode, signal, stdout, stderr, stdoutTruncated, stderrTruncated}`; a non-zero exit fails the task.
+ * `exec {command, args, timeoutMs}`: runs a command whose arguments an allow-list entry accepts, without a
+ * shell (each arg is passed literally), in its own process group, killed as a group when the task's timeout
+ * passes. Output: `{exitCode, signal, stdout, stderr, stdoutTruncated, stderrTruncated}`; a non-zero exit
+ * fails the task. Not a sandbox: an allowed command runs with the runner's user, files and network.
  */
 export function createExecHandler(options: ExecOptions): TaskHandler {
-  const allowed = new Set(options.allow);
+  const policy = new ExecPolicy(options.allow);
   return {
     kind: 'exec',
     validate(payload) {
       if (!isPlainObject(payload)) return ['payload must be an object {command, args, timeoutMs}'];
       const problems: string[] = [];
-      if (typeof payload['command'] !== 'string' || payload['command'] === '')
-        problems.push('payload.command must be a non-empty string');
-      else if (!allowed.has(payload['command']))
-        problems.push(
-          `payload.command ${JSON.stringify(payload['command'])} is not on this runner's allow-list (RUNNER_EXEC_ALLOW)`,
-        );
+      const command = payload['command'];
       const args = payload['args'];
-      if (args !== undefined && (!Array.isArray(args) || !args.every((a) => typeof a === 'string')))
-        problems.push('payload.args must be an array of strings');
+      const argsOk = args === undefined || (Array.isArray(args) && args.every((a) => typeof a === 'string'));
+      if (!argsOk) problems.push('payload.args must be an array of strings');
+      if (typeof command !== 'string' || command === '') problems.push('payload.command must be a non-empty string');
+      else if (argsOk) problems.push(...policy.check(command, (args as string[] | undefined) ?? []));
       const timeoutMs = payload['timeoutMs'];
       if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || (timeoutMs as number) < 1))
         problems.push('payload.timeoutMs must be a positive integer');

@@ -29,4 +29,18 @@ describe('supervisor app', () => {
     expect((await request(app).get('/readyz')).status).toBe(503);
     expect((await request(app).get('/healthz')).status).toBe(200);
   });
+
+  it('when the supervisor stops making progress though Redis answers, /readyz is 503 and names it', async () => {
+    let progressing = false;
+    const app = createApp({
+      registry: new Registry(),
+      logger,
+      redisReady: async () => true,
+      progressing: () => progressing,
+    });
+    const stalled = await request(app).get('/readyz');
+    expect([stalled.status, stalled.body.checks]).toEqual([503, { redis: 'ok', progress: 'failing' }]);
+    progressing = true;
+    expect((await request(app).get('/readyz')).status).toBe(200);
+  });
 });

@@ -73,7 +73,13 @@ void runService({
     });
 
     const server = await listen(
-      createApp({ registry, logger, redisReady: ready, isDraining: () => supervisor.isDraining }),
+      createApp({
+        registry,
+        logger,
+        redisReady: ready,
+        isDraining: () => supervisor.isDraining,
+        progressing: () => supervisor.progress.stalled().length === 0,
+      }),
       config.listen,
     );
     await supervisor.start();

@@ -7,6 +7,9 @@ import {
   GROUPS,
   RedisStreamConsumer,
   wasDelivered,
+  type ConsumedEntry,
+  type RunnerReport,
+  type Submission,
   whenReady,
   type Redis,
 } from '@mesh/mesh-protocol';
@@ -20,10 +23,12 @@ import { Schedule } from './dispatch/schedule';
 import { ScheduleLoop } from './dispatch/schedule-loop';
 import { RunEvents } from './events/run-events';
 import { StreamTrimmer } from './housekeeping/stream-trimmer';
-import { createSubmissionHandler, runFailedForMalformed } from './intake/submissions';
+import { Progress, type ProgressPart } from './health/progress';
+import { createExhaustedSubmissionHandler, createSubmissionHandler, runFailedForMalformed } from './intake/submissions';
 import { TenantRouter } from './routing/tenant-router';
 import { Coordinator } from './runs/coordinator';
-import { createReportHandler } from './settle/acks';
+import { endEach, perEntryOnFailure } from './runs/per-entry';
+import { createExhaustedReportHandler, createReportHandler } from './settle/acks';
 
 export type SupervisorSettings = Omit<SupervisorConfig, 'listen' | 'logLevel' | 'redis' | 'tenantDomainMapFile'>;
 
@@ -47,6 +52,8 @@ export class Supervisor {
   private readonly loops: StreamLoop<'submission' | 'report'>[];
   private readonly scheduleLoop: ScheduleLoop;
   readonly trimmer: StreamTrimmer;
+  /** Whether submissions, reports and schedule rounds still succeed (for `/readyz`). */
+  readonly progress: Progress;
   private readonly consumers: Array<RedisStreamConsumer<'submission'> | RedisStreamConsumer<'report'>>;
   private readonly stopping = new AbortController();
   private draining = false;
@@ -56,6 +63,9 @@ export class Supervisor {
     const { config: c, redis, metrics, logger } = d;
     const now = d.now ?? Date.now;
     const keys = createKeys(c.streamPrefix);
+    // Stalled once work failed for twice as long as another supervisor waits before taking it over: by then
+    // at least one retry of the same entries failed too.
+    this.progress = new Progress(2 * c.claimIdleMs, now);
     this.state = new RunState(redis, keys, { finishedTtlMs: c.finishedRunTtlMs, now });
     // Runs written straight onto mesh:workflows are indexed here too; the orchestrator's retention prunes.
     const index = new RunIndex(redis, keys, c.finishedRunTtlMs, now, false);
@@ -108,6 +118,7 @@ export class Supervisor {
       metrics,
       delivered: (domain, entryId) => wasDelivered(redis, keys.assignments(domain), GROUPS.runners, entryId),
       logger: logger.child({ component: 'schedule' }),
+      progress: this.progress,
       batchSize: c.batchSize,
       leaseMs: c.scheduleLeaseMs,
       pollMs: c.pollMs,
@@ -165,29 +176,65 @@ export class Supervisor {
     });
     this.consumers = [submissions, acks];
     const reclaimIntervalMs = Math.max(20, Math.floor(c.claimIdleMs / 4));
+    const stopping = this.stopping.signal;
+    const deadLetter =
+      <T>(consumer: { deadLetter: RedisStreamConsumer<'submission'>['deadLetter'] }) =>
+      (entries: ConsumedEntry<T>[]): Promise<void> =>
+        consumer.deadLetter(
+          entries,
+          'delivery_limit',
+          (id) => `gave up after ${entries.find((e) => e.id === id)?.deliveries} deliveries`,
+        );
+    const intake = { state: this.state, index, coordinator };
     this.loops = [
       new StreamLoop({
         consumer: submissions,
-        handle: createSubmissionHandler({
-          consumer: submissions,
-          state: this.state,
-          index,
-          coordinator,
-          events,
-          router: this.router,
-          directory,
-          logger: subLog,
-        }),
+        handle: this.tracked(
+          'submissions',
+          perEntryOnFailure(
+            createSubmissionHandler({
+              consumer: submissions,
+              ...intake,
+              events,
+              router: this.router,
+              directory,
+              logger: subLog,
+            }),
+            { logger: subLog, stopping },
+          ),
+        ),
+        exhausted: this.tracked(
+          'submissions',
+          endEach(createExhaustedSubmissionHandler(intake), deadLetter<Submission>(submissions)),
+        ),
         reclaimIntervalMs,
         logger: subLog,
       }),
       new StreamLoop({
         consumer: acks,
-        handle: createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
+        handle: this.tracked(
+          'acks',
+          perEntryOnFailure(
+            createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
+            { logger: ackLog, stopping },
+          ),
+        ),
+        exhausted: this.tracked(
+          'acks',
+          endEach(createExhaustedReportHandler({ coordinator }), deadLetter<RunnerReport>(acks)),
+        ),
         reclaimIntervalMs,
         logger: ackLog,
       }),
     ] as StreamLoop<'submission' | 'report'>[];
+  }
+
+  /** The handler, its every call reported to `progress` as work of `part`. */
+  private tracked<T>(
+    part: ProgressPart,
+    handle: (entries: ConsumedEntry<T>[]) => Promise<void>,
+  ): (entries: ConsumedEntry<T>[]) => Promise<void> {
+    return (entries) => this.progress.track(part, () => handle(entries));
   }
 
   private connection(name: string): Redis {

@@ -34,7 +34,8 @@ function recordingCoordinator(): ScheduleCoordinator & { rounds: Dispatchable[][
   const rounds: Dispatchable[][] = [];
   return {
     rounds,
-    waitingForRunner: 0,
+    heldBack: () => [],
+    forget: () => undefined,
     advance: async (work) => {
       rounds.push([...(work.queued ?? [])]);
       return { deferred: new Set<string>() };

@@ -3,10 +3,11 @@ import type { SupervisorMetrics } from '@mesh/metrics-schema';
 import { sleep } from '@mesh/mesh-protocol';
 import type { RunState } from '@mesh/run-state';
 import type { Coordinator, Dispatchable, Settlement } from '../runs/coordinator';
+import type { Progress } from '../health/progress';
 import { parseMember, type Schedule, type ScheduleEntry } from './schedule';
 
 /** What the loop needs of the coordinator: it hands over due attempts and expired deadlines. */
-export type ScheduleCoordinator = Pick<Coordinator, 'advance' | 'waitingForRunner'>;
+export type ScheduleCoordinator = Pick<Coordinator, 'advance' | 'heldBack' | 'forget'>;
 
 export interface ScheduleLoopOptions {
   readonly schedule: Schedule;
@@ -16,6 +17,8 @@ export interface ScheduleLoopOptions {
   /** Whether a runner took the assignment (domain, entry id) off its stream, even if its pickup is not applied yet. */
   readonly delivered: (domain: string, entryId: string) => Promise<boolean>;
   readonly logger: Logger;
+  /** Told how each round went (`/readyz` says when rounds keep failing). */
+  readonly progress?: Progress;
   /** Entries claimed per round. */
   readonly batchSize: number;
   /** How long a claimed entry is ours before another supervisor may take it. */
@@ -38,8 +41,9 @@ export interface ScheduleLoopOptions {
 
 /**
  * Publishes scheduled attempts when they are due (retries after their backoff, tasks that waited for a
- * runner), fails attempts still not picked up at their queue deadline (queueTimeoutMs), and keeps `supervisor_pending_queue_depth`: ready work not yet with the publisher, that is due
- * schedule entries and tasks waiting for a runner.
+ * runner), fails attempts still not picked up at their queue deadline (queueTimeoutMs), and keeps
+ * `supervisor_pending_queue_depth` exact after every round, failed or not: ready work not yet with the publisher,
+ * that is due dispatch entries and the tasks this supervisor holds back for a runner (see depth.lua).
  */
 export class ScheduleLoop {
   private readonly stopping = new AbortController();
@@ -67,11 +71,12 @@ export class ScheduleLoop {
     while (!this.stopping.signal.aborted) {
       let claimed = 0;
       try {
-        claimed = await this.round();
+        claimed = this.o.progress ? await this.o.progress.track('schedule', () => this.round()) : await this.round();
       } catch (err) {
         this.o.logger.warn({ err }, 'a schedule round failed; retrying');
         await sleep(this.o.pollMs * 10, this.stopping.signal);
       }
+      await this.measure();
       if (claimed < this.o.batchSize) await this.pause(await this.untilNextDue());
     }
   }
@@ -151,9 +156,17 @@ export class ScheduleLoop {
       const kept = new Set([...deferred, ...early.map((e) => e.member)]);
       await this.o.schedule.remove(members.filter((m) => !kept.has(m)));
     }
-    this.o.metrics.pendingQueueDepth.set(
-      (await this.o.schedule.due(this.o.now())) + this.o.coordinator.waitingForRunner,
-    );
     return members.length;
+  }
+
+  /** Sets supervisor_pending_queue_depth, and forgets held-back attempts that left the schedule. */
+  private async measure(): Promise<void> {
+    try {
+      const { ready, gone } = await this.o.schedule.depth(this.o.now(), this.o.coordinator.heldBack());
+      this.o.coordinator.forget(gone);
+      this.o.metrics.pendingQueueDepth.set(ready);
+    } catch (err) {
+      this.o.logger.debug({ err }, 'cannot measure the pending queue depth; keeping the last value');
+    }
   }
 }

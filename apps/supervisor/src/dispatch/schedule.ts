@@ -82,6 +82,14 @@ export class Schedule {
     return score === undefined ? undefined : Number(score);
   }
 
+  /**
+   * The ready work for supervisor_pending_queue_depth: due dispatch entries plus the `held` members (held back
+   * for a runner) waiting for their next check; and the held members gone from the schedule.
+   */
+  depth(now: number, held: readonly string[]): Promise<{ ready: number; gone: string[] }> {
+    return this.state.scheduleDepth(this.key, now, held);
+  }
+
   /** Entries due at or before `now`. */
   due(now: number): Promise<number> {
     return this.redis.zcount(this.key, '-inf', now);

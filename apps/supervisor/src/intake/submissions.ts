@@ -84,6 +84,23 @@ export function createSubmissionHandler(
 }
 
 /**
+ * Ends the run of a submission past its delivery limit (every attempt to process it failed): its tasks not
+ * started yet fail with the reason and the run ends failed, instead of staying `queued` forever. A run the
+ * orchestrator did not create is created and indexed first, so its record says why. A submission whose graph is
+ * invalid has no run to end (it is rejected).
+ */
+export function createExhaustedSubmissionHandler(
+  o: Pick<SubmissionHandlerOptions, 'state' | 'index' | 'coordinator'>,
+): (entry: ConsumedEntry<Submission>) => Promise<void> {
+  return async ({ message: s, deliveries }) => {
+    if (graphProblems(s.tasks).length > 0) return;
+    if ((await o.state.create(s)) === 'created') await o.index.add(s);
+    const reason = `submission given up after ${deliveries} deliveries (delivery limit)`;
+    await o.coordinator.abandon([{ runId: s.runId, workflow: s.workflow, reason }]);
+  };
+}
+
+/**
  * For a submission entry that could not even be decoded: when its JSON still names a run id and a
  * workflow, the run-failed event that says why.
  */

@@ -57,9 +57,14 @@ export class Coordinator {
 
   constructor(private readonly o: CoordinatorOptions) {}
 
-  /** Tasks waiting for a runner of their domain (part of supervisor_pending_queue_depth). */
-  get waitingForRunner(): number {
-    return this.missing.size;
+  /** The schedule members of the attempts this supervisor holds back for a runner of their domain. */
+  heldBack(): string[] {
+    return [...this.missing.keys()];
+  }
+
+  /** Forgets held-back attempts that are gone from the schedule: published or failed meanwhile, maybe elsewhere. */
+  forget(members: Iterable<string>): void {
+    for (const member of members) this.missing.delete(member);
   }
 
   /** Applies `settlements` and publishes `queued`, and whatever follows; returns the schedule members it deferred. */
@@ -172,8 +177,37 @@ export class Coordinator {
       );
   }
 
+  /**
+   * Ends runs whose submission went past its delivery limit (see RunState.abandon): each task not started yet
+   * fails with `reason`, and a run left with nothing running ends failed, counted like any finished run. Called
+   * again (a replay), it changes nothing and repeats the run's end event.
+   */
+  async abandon(runs: ReadonlyArray<{ runId: string; workflow: string; reason: string }>): Promise<void> {
+    const events = this.o.events.batch();
+    for (const { runId, workflow: named, reason } of runs) {
+      const r = await this.o.state.abandon(runId, reason);
+      const workflow = r.workflow || named;
+      this.o.logger.warn({ runId, workflow, outcome: r.outcome, tasks: r.failed.length, reason }, 'run abandoned');
+      for (const taskId of r.failed) events.add(runId, workflow, 'task-failed', { taskId, error: reason });
+      if (r.outcome === 'ended') this.finished(runId, workflow, r, events);
+      else if (r.runStatus === 'failed' || r.runStatus === 'succeeded')
+        events.add(
+          runId,
+          workflow,
+          r.runStatus === 'succeeded' ? 'run-succeeded' : 'run-failed',
+          r.runError ? { error: r.runError } : {},
+        );
+    }
+    await this.o.events.publish(events);
+  }
+
   /** Counts a finished run in the workflow metrics and adds its run-succeeded / run-failed event. */
-  private finished(runId: string, workflow: string, r: SettleResult, events: EventBatch): void {
+  private finished(
+    runId: string,
+    workflow: string,
+    r: Pick<SettleResult, 'runStatus' | 'submittedAt' | 'runError'>,
+    events: EventBatch,
+  ): void {
     const outcome = r.runStatus === 'succeeded' ? 'success' : 'failure';
     const latencyMs = Math.max(0, this.o.now() - r.submittedAt);
     this.o.metrics.workflowEvents.inc({ workflow, outcome });
@@ -199,6 +233,7 @@ export class Coordinator {
   ): Promise<{ failed: Settlement[]; deferred: string[]; items: Array<PublishItem & { d: Dispatchable }> }> {
     const failed: Settlement[] = [];
     const later: Array<{ member: string; at: number }> = [];
+    const firstMisses: string[] = [];
     const items: Array<PublishItem & { d: Dispatchable }> = [];
     const now = this.o.now();
     this.forgetStaleMisses(now);
@@ -207,13 +242,7 @@ export class Coordinator {
       const member = memberOf({ runId: d.runId, taskId, attempt });
       const domain = d.route.domain;
       if (!(await this.o.directory.hasLiveRunner(domain))) {
-        let miss = this.missing.get(member);
-        if (!miss) {
-          miss = { at: now, misses: 0 };
-          this.missing.set(member, miss);
-          this.o.metrics.meshDispatch.inc({ status: 'missing' });
-        }
-        miss.misses++;
+        const miss = this.missing.get(member) ?? { at: now, misses: 0 };
         if (now - miss.at >= this.o.dispatchDeadlineMs) {
           this.missing.delete(member);
           this.o.directory.invalidate();
@@ -222,12 +251,13 @@ export class Coordinator {
           );
         } else {
           const wait = backoffDelay(
-            miss.misses,
+            miss.misses + 1,
             this.o.missingRecheckBaseMs,
             this.o.missingRecheckCapMs,
             this.o.random,
           );
           later.push({ member, at: now + Math.max(1, wait) });
+          if (!this.missing.has(member)) firstMisses.push(member);
         }
         continue;
       }
@@ -241,6 +271,14 @@ export class Coordinator {
       events.add(d.runId, d.route.workflow, 'task-dispatched', { taskId, attempt, domain });
     }
     await this.o.schedule.add(later);
+    // Held in memory only once its schedule entry is written (a failed write leaves nothing behind): counted
+    // `missing` once per attempt, the first time this supervisor found no runner for it.
+    for (const { member } of later) {
+      const miss = this.missing.get(member);
+      if (miss) miss.misses++;
+      else this.missing.set(member, { at: now, misses: 1 });
+    }
+    if (firstMisses.length > 0) this.o.metrics.meshDispatch.inc({ status: 'missing' }, firstMisses.length);
     if (later.length > 0) this.o.onScheduled();
     return { failed, deferred: later.map((l) => l.member), items };
   }

@@ -71,3 +71,29 @@ export function createReportHandler(
     await o.consumer.ack(entries.map((e) => e.id));
   };
 }
+
+/**
+ * Ends the attempts acked in a report past its delivery limit (every attempt to apply it failed): each fails
+ * for good with the reason, not retried, so its run ends instead of waiting for an ack that was given up.
+ * An attempt already settled is left as it is (a duplicate).
+ */
+export function createExhaustedReportHandler(
+  o: Pick<ReportHandlerOptions, 'coordinator'>,
+): (entry: ConsumedEntry<RunnerReport>) => Promise<void> {
+  return async ({ message: r, deliveries }) => {
+    const error = `report of runner ${r.runnerId} given up after ${deliveries} deliveries (delivery limit)`;
+    const settlements: Settlement[] = r.acks.map((a) => ({
+      input: {
+        runId: a.runId,
+        taskId: a.taskId,
+        attempt: a.attempt,
+        success: false,
+        allowRetry: false,
+        error,
+        runnerId: a.runnerId,
+        startedAt: a.startedAt,
+      },
+    }));
+    await o.coordinator.advance({ settlements });
+  };
+}

@@ -1,0 +1,21 @@
+import { Progress } from './progress';
+
+describe('progress', () => {
+  it('when a part fails for the stall time with no success in between, it is stalled until it succeeds again', async () => {
+    let clock = 0;
+    const progress = new Progress(100, () => clock);
+    progress.failed('acks');
+    clock = 99;
+    progress.failed('acks');
+    expect(progress.stalled()).toEqual([]);
+    clock = 100;
+    expect(progress.stalled()).toEqual(['acks']);
+    await progress.track('schedule', () => Promise.resolve());
+    expect(progress.stalled()).toEqual(['acks']);
+    await progress.track('acks', () => Promise.resolve(1));
+    expect(progress.stalled()).toEqual([]);
+    await expect(progress.track('submissions', () => Promise.reject(new Error('NOPERM')))).rejects.toThrow('NOPERM');
+    clock = 250;
+    expect(progress.stalled()).toEqual(['submissions']);
+  });
+});

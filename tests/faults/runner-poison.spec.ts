@@ -153,6 +153,33 @@ describe('poison entries on the assignments stream, against a built runner', () 
     expect(r.records.filter((l) => Number(l['level']) >= 50)).toEqual([]);
   });
 
+  it('when mesh:runners holds malformed registrations, the runner starts and works, and on SIGTERM removes only its own', async () => {
+    const garbage: Record<string, string> = {
+      'not-json': '{"runnerId": ',
+      huge: 'x'.repeat(MB),
+      'wrong-shape': JSON.stringify({ runnerId: 42, domain: ['a'], lastSeen: 'yesterday' }),
+      [UUID]: JSON.stringify({ runnerId: UUID, domain: DOMAIN, startedAt: 0, lastSeen: 0, hardware: null }),
+      // A registration under this runner's own id, left by a broken writer: the runner overwrites it.
+      'reg-runner': '\u0000\ufffd',
+    };
+    await ctx.redis.hset(keys.runners, garbage);
+    const r = await runner('reg-runner');
+    const own = await eventually(async () => {
+      const raw = await ctx.redis.hget(keys.runners, 'reg-runner');
+      return raw?.startsWith('{') ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+    });
+    expect(own).toMatchObject({ runnerId: 'reg-runner', domain: DOMAIN });
+    await xadd('v', '1', 'assignment', assignment('healthy', { kind: 'echo', payload: 1 }));
+    const [ack] = await eventually(async () => {
+      const all = await readAcks(ctx.redis, keys.acks);
+      return all.length > 0 ? all : undefined;
+    });
+    expect([ack?.assignmentId, ack?.success]).toEqual(['healthy', true]);
+    expect(await r.stop('SIGTERM')).toBe(0);
+    const { 'reg-runner': _own, ...others } = garbage;
+    expect(await ctx.redis.hgetall(keys.runners)).toEqual(others);
+  });
+
   it('when an entry with a UUID-shaped kind is left by a runner that died, the runner that reclaims it acks it and stays up', async () => {
     // The entry is delivered to a consumer that never acks (a crashed runner), so it reaches this runner by XAUTOCLAIM.
     await ctx.redis.xgroup('CREATE', keys.assignments(DOMAIN), GROUPS.runners, '0', 'MKSTREAM');

@@ -26,6 +26,21 @@ describe('env runner process', () => {
     expect(await d.ctx.redis.hexists(d.keys.runners, 'reg-1')).toBe(0);
   });
 
+  it('when started, every outcome series of its kinds and every dead-letter reason is on /prometheus at 0', async () => {
+    const runner = await startServiceProcess('env-runner', d.env('zeroes'));
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${runner.port}/prometheus`)).text();
+      for (const kind of ['sleep', 'echo', 'fail', '_other']) {
+        expect(text).toContain(`env_runner_assignments_processed_total{kind="${kind}"} 0`);
+        for (const reason of ['error', 'timeout', 'invalid_payload', 'unknown_kind', 'delivery_limit'])
+          expect(text).toContain(`env_runner_assignments_failed_total{kind="${kind}",reason="${reason}"} 0`);
+      }
+      expect(text).toContain('env_runner_dead_letters_total{reason="malformed_json"} 0');
+    } finally {
+      await runner.stop();
+    }
+  });
+
   it('when RUNNER_HANDLERS_MODULE adds a kind, assignments of that kind run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mesh-handlers-'));
     const mod = join(dir, 'handlers.js');

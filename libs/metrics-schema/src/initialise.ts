@@ -1,5 +1,6 @@
 import type { EnvRunnerMetrics, SupervisorMetrics } from './index';
 import { ENV_RUNNER_METRICS, SUPERVISOR_METRICS } from './definitions';
+import { OVERFLOW_LABEL_VALUE } from './labels';
 
 /*
  * Label values known at start are created at 0, so `rate()` and `increase()` see the first event instead
@@ -7,9 +8,12 @@ import { ENV_RUNNER_METRICS, SUPERVISOR_METRICS } from './definitions';
  * these functions add the series whose name labels a service knows from its configuration.
  */
 
-/** Creates every outcome series of each task kind the runner executes. Call once at start-up. */
+/**
+ * Creates every outcome series of each task kind the runner executes, and of `_other` (the label of kinds it
+ * does not execute). Call once at start-up.
+ */
 export function initialiseEnvRunnerMetrics(metrics: EnvRunnerMetrics, known: { kinds: readonly string[] }): void {
-  for (const kind of known.kinds) {
+  for (const kind of [...known.kinds, OVERFLOW_LABEL_VALUE]) {
     metrics.assignmentsProcessed.zero({ kind });
     for (const reason of ENV_RUNNER_METRICS.assignmentsFailed.labels.reason.values)
       metrics.assignmentsFailed.zero({ kind, reason });

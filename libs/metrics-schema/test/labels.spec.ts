@@ -194,16 +194,18 @@ describe('label initialisation', () => {
     expect(await valueOf(registry, 'supervisor_worker_task_failures_total')).toEqual([]);
   });
 
-  it('when the env runner metrics are initialised with its kinds, each kind has its outcome series at 0', async () => {
+  it('when the env runner metrics are initialised with its kinds, each kind and _other has its outcome series at 0', async () => {
     const registry = new Registry();
     const m = createEnvRunnerMetrics(registry);
     initialiseEnvRunnerMetrics(m, { kinds: ['echo', 'sleep'] });
     expect(await valueOf(registry, 'env_runner_assignments_processed_total')).toEqual([
       { labels: { kind: 'echo' }, value: 0 },
       { labels: { kind: 'sleep' }, value: 0 },
+      { labels: { kind: OVERFLOW_LABEL_VALUE }, value: 0 },
     ]);
     const failed = await valueOf(registry, 'env_runner_assignments_failed_total');
-    expect(failed).toHaveLength(2 * 5);
+    expect(failed).toHaveLength(3 * 5);
+    expect(failed).toContainEqual({ labels: { kind: OVERFLOW_LABEL_VALUE, reason: 'unknown_kind' }, value: 0 });
     expect(failed).toContainEqual({ labels: { kind: 'sleep', reason: 'timeout' }, value: 0 });
     expect(await valueOf(registry, 'env_runner_dead_letters_total')).toContainEqual({
       labels: { reason: 'invalid_message' },

@@ -136,7 +136,9 @@ describe('poison entries on the assignments stream, against a built runner', () 
     for (const l of letters) if (l.ok) expect(l.message).toMatchObject({ group: GROUPS.runners, consumer: 'poisoned' });
 
     // Nothing is left pending; the process is up and ready; the counters say what happened.
-    expect(((await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners)) as [number])[0]).toBe(0);
+    await eventually(async () =>
+      ((await ctx.redis.xpending(keys.assignments(DOMAIN), GROUPS.runners)) as [number])[0] === 0 ? true : undefined,
+    );
     expect(r.child.exitCode).toBeNull();
     expect((await fetch(`http://127.0.0.1:${r.port}/readyz`)).status).toBe(200);
     const text = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();

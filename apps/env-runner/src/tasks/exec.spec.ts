@@ -110,6 +110,10 @@ describe('exec task', () => {
     expect(alive()).toBe(false);
   });
 
+  it('when an allowed argument holds a NUL byte, the task fails and nothing runs', async () => {
+    await expect(exec.run({ command: 'echo', args: ['a\u0000b'] }, ctx())).rejects.toThrow(/null bytes/);
+  });
+
   it('when the command does not exist, the task fails clearly', async () => {
     const missing = createExecHandler({ allow: parseExecAllow('no-such-command-xyz'), outputLimitBytes: 1024, env });
     await expect(missing.run({ command: 'no-such-command-xyz', args: [] }, ctx())).rejects.toThrow(

@@ -1,4 +1,4 @@
-import { readAcks, sample } from '@mesh/mesh-harness';
+import { MeshHarness, readAcks, sample } from '@mesh/mesh-harness';
 import { createKeys, decodeEntry, GROUPS, PROTOCOL_EXAMPLES, type MeshKeys } from '@mesh/mesh-protocol';
 import {
   createRedisTestContext,
@@ -213,5 +213,49 @@ describe('poison entries on the assignments stream, against a built runner', () 
     const text = await (await fetch(`http://127.0.0.1:${r.port}/prometheus`)).text();
     expect(sample(text, 'env_runner_assignments_failed_total{kind="_other",reason="unknown_kind"}')).toBe(1);
     expect(r.records.filter((l) => Number(l['level']) >= 50)).toEqual([]);
+  });
+});
+
+describe('a UUID-shaped task kind through the whole mesh', () => {
+  let mesh: MeshHarness;
+  beforeEach(() => {
+    mesh = new MeshHarness(ctx);
+  });
+  afterEach(() => mesh.stopAll());
+
+  it('when a run has a task whose kind is a UUID, that task fails as an unknown kind, every runner of the domain stays up, and later runs succeed', async () => {
+    const sup = await mesh.supervisor('sup-1');
+    const fast = { RUNNER_CLAIM_IDLE_MS: '300', RUNNER_MAX_DELIVERIES: '2' };
+    const runners = [await mesh.runner('east-1', 'default', fast), await mesh.runner('east-2', 'default', fast)];
+    const hostile = await mesh.submit(`wf-${UUID}`, 'acme', [
+      { id: 'odd', kind: UUID },
+      { id: 'fine', kind: 'echo', payload: 'ok' },
+    ]);
+    const failed = await mesh.finished(hostile);
+    expect([failed.type, failed.error]).toEqual([
+      'run-failed',
+      `task odd: unknown task kind "${UUID}" (this runner has: sleep, echo, fail)`,
+    ]);
+    const record = await mesh.state().record(hostile);
+    expect(record?.tasks.map((x) => [x.id, x.status])).toEqual([
+      ['odd', 'failed'],
+      ['fine', 'succeeded'],
+    ]);
+
+    const later = await mesh.submit('etl', 'acme', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
+    expect((await mesh.finished(later)).type).toBe('run-succeeded');
+    for (const r of runners) {
+      expect(r.child.exitCode).toBeNull();
+      expect(r.records.filter((l) => Number(l['level']) >= 50)).toEqual([]);
+      expect(await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text()).not.toContain(UUID);
+    }
+    const text = await mesh.metrics(sup);
+    expect(text).not.toContain(UUID);
+    expect(sample(text, 'supervisor_workflow_events_total{workflow="_invalid",outcome="failure"}')).toBe(1);
+    expect(sample(text, 'supervisor_workflow_events_total{workflow="etl",outcome="success"}')).toBe(1);
+    expect(await ctx.redis.xlen(keys.dead)).toBe(0);
+    await eventually(async () =>
+      ((await ctx.redis.xpending(keys.assignments('default'), GROUPS.runners)) as [number])[0] === 0 ? true : undefined,
+    );
   });
 });

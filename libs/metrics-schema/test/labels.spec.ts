@@ -6,7 +6,9 @@ import {
   initialiseSupervisorMetrics,
   registerMetrics,
   INVALID_LABEL_VALUE,
+  METRIC_SETS,
   OVERFLOW_LABEL_VALUE,
+  type MetricDefinition,
 } from '../src';
 
 async function valueOf(registry: Registry, name: string): Promise<Array<{ labels: object; value: number }>> {
@@ -224,4 +226,66 @@ describe('label initialisation', () => {
       { labels: { domain: 'gpu-east', route: 'default' }, value: 0 },
     ]);
   });
+});
+
+describe('every metric against hostile label values', () => {
+  const HOSTILE: unknown[] = [
+    '3f1c2b9e-8a4d-4c1e-9b7a-2d6f0e5a1c33',
+    '01HZX3Q5K8J9M2N4P6R7S8T9VW',
+    '',
+    ' ',
+    'a'.repeat(129),
+    'x'.repeat(1024 * 1024),
+    'kind\u0000',
+    '\ufffd\ufffd',
+    '{"json":true}',
+    '__proto__',
+    'constructor',
+    undefined,
+    null,
+    42,
+    { toString: () => 'x' },
+  ];
+
+  it.each(Object.entries(METRIC_SETS).flatMap(([set, defs]) => Object.keys(defs).map((key) => [set, key] as const)))(
+    'when %s %s gets hostile values in every label, nothing throws and every value recorded is bounded',
+    async (set, key) => {
+      const registry = new Registry();
+      const defs = METRIC_SETS[set as keyof typeof METRIC_SETS] as Record<string, MetricDefinition>;
+      // Handles called untyped, as a caller holding message content might.
+      const metrics = registerMetrics(registry, defs) as unknown as Record<
+        string,
+        Record<string, (...a: unknown[]) => void>
+      >;
+      const def = defs[key];
+      const handle = metrics[key] as Record<string, (...a: unknown[]) => void>;
+      const labels = Object.keys(def?.labels ?? {});
+      if (labels.length === 0) return;
+      const record = (l: unknown): void => {
+        if (handle['inc']) handle['inc'](l, 1);
+        else if (handle['observe']) handle['observe'](l, 0.5);
+      };
+      for (const value of HOSTILE) {
+        expect(() => record(Object.fromEntries(labels.map((l) => [l, value])))).not.toThrow();
+        expect(() => record({ ...Object.fromEntries(labels.map((l) => [l, value])), extra: value })).not.toThrow();
+      }
+      expect(() => record(undefined)).not.toThrow();
+      expect(() => record('not an object')).not.toThrow();
+      const series = (await registry.getSingleMetric(def?.name ?? '')?.get())?.values ?? [];
+      for (const { labels: recorded } of series) {
+        expect(Object.keys(recorded).filter((l) => l !== 'le')).toEqual(expect.arrayContaining(labels));
+        for (const l of labels) {
+          const v = (recorded as Record<string, unknown>)[l];
+          const spec = def?.labels[l];
+          if (spec?.kind === 'enum') expect([...spec.values, INVALID_LABEL_VALUE]).toContain(v);
+          else {
+            // Well-formed, short, printable, never an id: either kept as given or one of the two buckets.
+            expect(typeof v).toBe('string');
+            expect((v as string).length).toBeLessThanOrEqual(128);
+            expect(v).not.toMatch(/[\u0000-\u001f]|[0-9a-f]{8}-[0-9a-f]{4}|01HZX3Q5/);
+          }
+        }
+      }
+    },
+  );
 });

@@ -216,7 +216,7 @@ export class AssignmentRunner {
         this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
       })
       .catch((err: unknown) =>
-        // E.g. a loaded handler's validate() that throws: no ack, so the entry stays pending and is redelivered.
+        // Not expected (execute() turns every failure into an ack): no ack, so the entry stays pending and is reclaimed.
         this.o.logger.error(
           { err, assignmentId: a.assignmentId, runId: a.runId, entryId: entry.id },
           'assignment failed outside its handler; it stays pending',

@@ -138,7 +138,7 @@ export class RedisStreamConsumer<F extends MessageField> {
         'COUNT',
         count,
         'BLOCK',
-        this.o.blockMs,
+        this.blockFor(),
         'STREAMS',
         this.o.stream,
         '>',
@@ -304,6 +304,13 @@ export class RedisStreamConsumer<F extends MessageField> {
       }
     }
     return good;
+  }
+
+  /** blockMs, kept under the blocking connection's command timeout so that an idle read never counts as a hang. */
+  private blockFor(): number {
+    const limit = this.o.blocking.options.commandTimeout;
+    if (typeof limit !== 'number' || limit <= 0) return this.o.blockMs;
+    return Math.max(1, Math.min(this.o.blockMs, limit - Math.min(1000, Math.floor(limit / 2))));
   }
 
   private async recover(err: unknown): Promise<void> {

@@ -11,7 +11,16 @@ export {
 export * from './messages';
 export { validateMessage, formatProblems, type Validation } from './validate';
 export { encodeEntry, decodeEntry, decodeAcksEntry, fieldMap, type EntryFields, type Decoded } from './codec';
-export { createRedisClient, pingRedis, isNoGroupError, whenReady, type Redis, type RedisClientOptions } from './redis';
+export {
+  createRedisClient,
+  pingRedis,
+  isNoGroupError,
+  isNoReplyError,
+  whenReady,
+  DEFAULT_NO_REPLY_TIMEOUT_MS,
+  type Redis,
+  type RedisClientOptions,
+} from './redis';
 export { StreamPublisher } from './publisher';
 export {
   RedisStreamConsumer,

@@ -20,7 +20,21 @@ export interface RedisClientOptions {
    * runs even when the socket is already gone (after a refused connection), and holds the process that long.
    */
   readonly disconnectTimeoutMs?: number;
+  /**
+   * How long Redis may leave the connection's handshake or a command unanswered, in ms (default 10000): then
+   * the connection is dropped (commands in flight reject, the error says so) and made again. A Redis that
+   * accepts connections but never answers would otherwise hold every command, and blocking reads, forever.
+   */
+  readonly noReplyTimeoutMs?: number;
+  /** The longest BLOCK this connection's reads use, in ms (default 0): added to `noReplyTimeoutMs` for it. */
+  readonly blockMs?: number;
 }
+
+/** The default of RedisClientOptions.noReplyTimeoutMs. */
+export const DEFAULT_NO_REPLY_TIMEOUT_MS = 10_000;
+
+/** How the errors of a connection, or a command, that got no reply in time begin. */
+const NO_REPLY_MESSAGES = ['Socket timeout', 'Command timed out'];
 
 /**
  * A Redis client for `url` (`redis://` or `rediss://`, with optional user and password). Speaks
@@ -28,6 +42,7 @@ export interface RedisClientOptions {
  */
 export function createRedisClient(url: string, options: RedisClientOptions): Redis {
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const noReply = options.noReplyTimeoutMs ?? DEFAULT_NO_REPLY_TIMEOUT_MS;
   const client = new Redis(url, {
     protocol: 2,
     connectionName: options.connectionName,
@@ -35,10 +50,34 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
     maxRetriesPerRequest: 1,
     lazyConnect: options.lazyConnect ?? false,
     disconnectTimeout: options.disconnectTimeoutMs ?? 2000,
+    connectTimeout: noReply,
+    // A command in flight fails after this long (a blocking read: after its block time plus this)...
+    commandTimeout: noReply + (options.blockMs ?? 0),
+    // ...and a connection that received nothing for as long while a command (the handshake's too) waited is
+    // dropped and made again.
+    socketTimeout: noReply + (options.blockMs ?? 0),
+    // Never sent again after a reconnect: its caller may have given up on it already (a timed-out XREADGROUP
+    // sent again would deliver entries to nobody). The commands in flight fail instead (below); callers retry.
+    autoResendUnfulfilledCommands: false,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
   });
   client.on('error', options.onError ?? (() => undefined));
+  client.on('reconnecting', () => failUnfulfilled(client));
   return client;
+}
+
+interface Unfulfilled {
+  prevCommandQueue?: { shift(): { command: { reject(err: Error): void } } | undefined } | null;
+}
+
+/**
+ * Fails the commands that were in flight when the connection dropped. ioredis keeps them to send again once
+ * reconnected, or (with autoResendUnfulfilledCommands off) drops them without settling their promises.
+ */
+function failUnfulfilled(client: Redis): void {
+  const queue = (client as unknown as Unfulfilled).prevCommandQueue;
+  if (!queue) return;
+  for (let item = queue.shift(); item; item = queue.shift()) item.command.reject(new Error('Connection is closed.'));
 }
 
 /** Resolves true when Redis answers PING within `timeoutMs`. */
@@ -55,6 +94,11 @@ export async function pingRedis(client: Redis, timeoutMs: number): Promise<boole
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** True for the error of a connection dropped because Redis did not answer within its no-reply timeout. */
+export function isNoReplyError(err: unknown): boolean {
+  return err instanceof Error && NO_REPLY_MESSAGES.some((m) => err.message.startsWith(m));
 }
 
 /** True for the reply error Redis gives when a stream or its consumer group is gone. */

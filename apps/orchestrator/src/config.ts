@@ -1,5 +1,5 @@
 import { parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
-import { MIN_TOKEN_LENGTH } from './auth/api-tokens';
+import { MIN_TOKEN_LENGTH, readTenantTokens, type TenantTokens } from './auth/api-tokens';
 
 const int = parseInteger;
 
@@ -18,7 +18,8 @@ export const ORCHESTRATOR_SETTINGS = {
   apiTokens: setting({
     env: 'MESH_API_TOKENS',
     secret: true,
-    parse: (raw: string) => raw,
+    parse: readTenantTokens,
+    secretsOf: (read: TenantTokens) => read.secrets,
     doc: 'Tenant tokens: "token=tenant,…" or "@/path/to/file"; a tenant\'s token submits and reads only its own runs ("*" as tenant: an admin token).',
   }),
   orchestratorId: SERVICE_SETTINGS.orchestrator.orchestratorId,

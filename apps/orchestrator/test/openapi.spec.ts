@@ -9,11 +9,25 @@ import { createOrchestratorMetrics, ORCHESTRATOR_ROUTES } from '@mesh/metrics-sc
 import { workflowRequestSchema } from '@mesh/mesh-protocol';
 import { createApp } from '../src/app';
 import type { RunIndex, RunState } from '@mesh/run-state';
-import type { SubmissionService } from '../src/submissions/submission-service';
+import { MeshError, NotFoundError, UnavailableError, ValidationError } from '@mesh/errors';
+import { OverLimitError } from '../src/admission/admission';
+import { ForbiddenError, UnauthorizedError } from '../src/auth/errors';
+import { EmptyBodyError, UnsupportedMediaTypeError } from '../src/routes/workflow';
+import { IdempotencyConflictError, type SubmissionService } from '../src/submissions/submission-service';
+
+interface Operation {
+  responses: Record<string, { $ref?: string }>;
+}
 
 const doc = parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.yaml'), 'utf8')) as {
-  paths: Record<string, Record<string, unknown>>;
-  components: { schemas: { WorkflowRequest: { properties: Record<string, unknown>; required: string[] } } };
+  paths: Record<string, Record<string, Operation>>;
+  components: {
+    responses: Record<string, { headers?: Record<string, unknown> }>;
+    schemas: {
+      WorkflowRequest: { properties: Record<string, unknown>; required: string[] };
+      Error: { properties: { error: { properties: { code: { examples: string[] } } } } };
+    };
+  };
 };
 
 interface Layer {
@@ -69,5 +83,42 @@ describe('OpenAPI document', () => {
     expect(Object.keys(task).sort()).toEqual(
       Object.keys(workflowRequestSchema.properties.tasks.items.properties).sort(),
     );
+  });
+
+  it('when the API operations are read, each documents 401 and 503 (with Retry-After), and POST /workflow 403 and 429 (with Retry-After)', () => {
+    const api = ['/workflow', '/workflows/{id}/runs', '/workflows/{id}/runs/{runId}'];
+    for (const path of api)
+      for (const op of Object.values(doc.paths[path] ?? {}))
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '503']));
+    expect(Object.keys(doc.paths['/workflow']?.['post']?.responses ?? {})).toEqual(
+      expect.arrayContaining(['403', '429']),
+    );
+    for (const name of ['TooManyQueuedRuns', 'Unavailable'])
+      expect(Object.keys(doc.components.responses[name]?.headers ?? {})).toEqual(['Retry-After']);
+  });
+
+  it("when the orchestrator's errors are listed, each code is among the documented codes and each status is documented on POST /workflow or the reads", () => {
+    const errors: MeshError[] = [
+      new ValidationError('', [], 'MESH_SUBMISSION_INVALID'),
+      new ValidationError('', [], 'MESH_QUERY_INVALID'),
+      new EmptyBodyError(),
+      new UnauthorizedError(),
+      new ForbiddenError(''),
+      new OverLimitError('', 1),
+      new IdempotencyConflictError(),
+      new UnsupportedMediaTypeError(),
+      new NotFoundError(''),
+      new UnavailableError(''),
+    ];
+    const codes = doc.components.schemas.Error.properties.error.properties.code.examples;
+    const statuses = new Set(
+      Object.values(doc.paths)
+        .flatMap((ops) => Object.values(ops))
+        .flatMap((op) => Object.keys(op.responses)),
+    );
+    for (const err of errors) {
+      expect(codes).toContain(err.code);
+      expect([err.code, statuses.has(String(err.status))]).toEqual([err.code, true]);
+    }
   });
 });

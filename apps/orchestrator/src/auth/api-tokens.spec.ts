@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '@mesh/config';
+import { loadConfig, secretsOf } from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
 import { ORCHESTRATOR_SETTINGS } from '../config';
 import { ApiTokens, parseTenantTokens } from './api-tokens';
@@ -69,5 +69,14 @@ describe('API tokens', () => {
       { kind: 'tenant', tenant: 'acme' },
     ]);
     expect(ApiTokens.fromConfig(loadConfig(ORCHESTRATOR_SETTINGS, { env: {} })).configured).toBe(false);
+  });
+});
+
+describe('API tokens as secrets', () => {
+  it('when tokens come from a file, valid or not, the logger is given every one of them to mask', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mesh-tokens-')), 'tokens');
+    writeFileSync(file, `${A}=acme\nshort-but-secret=acme\n`);
+    const config = loadConfig(ORCHESTRATOR_SETTINGS, { env: { MESH_API_TOKENS: `@${file}`, MESH_API_TOKEN: ADMIN } });
+    expect(secretsOf(ORCHESTRATOR_SETTINGS, config)).toEqual(expect.arrayContaining([A, 'short-but-secret', ADMIN]));
   });
 });

@@ -31,12 +31,21 @@ export function parseAdminToken(raw: string): string {
   return raw;
 }
 
+/** MESH_API_TOKENS as read: its valid entries, what is wrong with it, and every text in it that is secret. */
+export interface TenantTokens {
+  readonly entries: readonly TokenEntry[];
+  /** Every problem, entries named by position; undefined when there is none. */
+  readonly problem: string | undefined;
+  /** The token of every entry, valid or not (for the logger to mask, including tokens read from a file). */
+  readonly secrets: readonly string[];
+}
+
 /**
  * MESH_API_TOKENS: `token=tenant,token=tenant,…`, or `@/path/to/file` holding the same entries, one or
- * more a line (`#` starts a comment). A tenant is a Mesh name, or `*` for an admin token. Messages name
- * the entry by its position, never by its token.
+ * more a line (`#` starts a comment). A tenant is a Mesh name, or `*` for an admin token. Never throws,
+ * so that the secrets of a bad value are still known; problems name entries by position, never by token.
  */
-export function parseTenantTokens(raw: string): readonly TokenEntry[] {
+export function readTenantTokens(raw: string): TenantTokens {
   let text = raw;
   let where = 'entry';
   if (raw.startsWith('@')) {
@@ -44,9 +53,8 @@ export function parseTenantTokens(raw: string): readonly TokenEntry[] {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      throw new Error(`cannot read ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
-        cause: err,
-      });
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
+      return { entries: [], problem: `cannot read ${JSON.stringify(path)} (${code})`, secrets: [] };
     }
     where = `${path}: entry`;
   }
@@ -56,13 +64,15 @@ export function parseTenantTokens(raw: string): readonly TokenEntry[] {
     .flatMap((line) => line.split(','))
     .map((item) => item.trim())
     .filter((item) => item !== '');
-  if (items.length === 0) throw new Error('has no token=tenant entry');
+  if (items.length === 0) return { entries: [], problem: 'has no token=tenant entry', secrets: [] };
   const problems: string[] = [];
+  const secrets: string[] = [];
   const seen = new Set<string>();
   const entries = items.flatMap((item, i): TokenEntry[] => {
     const eq = item.lastIndexOf('=');
-    const token = eq < 0 ? '' : item.slice(0, eq).trim();
+    const token = eq < 0 ? item : item.slice(0, eq).trim();
     const tenant = eq < 0 ? '' : item.slice(eq + 1).trim();
+    secrets.push(token);
     const bad =
       eq < 0
         ? 'is not token=tenant'
@@ -81,8 +91,18 @@ export function parseTenantTokens(raw: string): readonly TokenEntry[] {
     }
     return [{ token, principal: tenant === ADMIN_TENANT ? { kind: 'admin' } : { kind: 'tenant', tenant } }];
   });
-  if (problems.length > 0) throw new Error(problems.join('; '));
-  return Object.freeze(entries);
+  return {
+    entries: Object.freeze(entries),
+    problem: problems.length > 0 ? problems.join('; ') : undefined,
+    secrets: secrets.filter((t) => t !== ''),
+  };
+}
+
+/** MESH_API_TOKENS' entries; throws an Error stating every problem (never a token) when there is one. */
+export function parseTenantTokens(raw: string): readonly TokenEntry[] {
+  const read = readTenantTokens(raw);
+  if (read.problem !== undefined) throw new Error(read.problem);
+  return read.entries;
 }
 
 const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
@@ -103,7 +123,7 @@ export class ApiTokens {
    * From the settings: MESH_API_TOKEN (the admin token) and MESH_API_TOKENS. Every problem of both is
    * reported in one ConfigError (start-up refused, exit 2) that states the rule and never a token.
    */
-  static fromConfig(config: { apiToken?: string | undefined; apiTokens?: string | undefined }): ApiTokens {
+  static fromConfig(config: { apiToken?: string | undefined; apiTokens?: TenantTokens | undefined }): ApiTokens {
     const problems: string[] = [];
     const entries: TokenEntry[] = [];
     const read = (env: string, parse: () => readonly TokenEntry[]): void => {
@@ -117,7 +137,12 @@ export class ApiTokens {
       read('MESH_API_TOKEN', () => [
         { token: parseAdminToken(config.apiToken as string), principal: { kind: 'admin' } },
       ]);
-    if (config.apiTokens !== undefined) read('MESH_API_TOKENS', () => parseTenantTokens(config.apiTokens as string));
+    const tenants = config.apiTokens;
+    if (tenants !== undefined)
+      read('MESH_API_TOKENS', () => {
+        if (tenants.problem !== undefined) throw new Error(tenants.problem);
+        return tenants.entries;
+      });
     if (problems.length > 0) throw new ConfigError(problems);
     return new ApiTokens(entries);
   }

@@ -288,6 +288,33 @@ export class RunState {
   }
 
   /**
+   * Marks attempts that found no live runner as waiting (see wait.lua): per input, when its wait started and
+   * whether this call started it; undefined for an attempt no longer waiting to be published.
+   */
+  async wait(
+    items: ReadonlyArray<{ runId: string; taskId: string; attempt: number }>,
+  ): Promise<Array<{ since: number; started: boolean } | undefined>> {
+    const out: Array<{ since: number; started: boolean } | undefined> = new Array(items.length).fill(undefined);
+    const now = this.now();
+    await this.perRun(items, (runId, chunk) => {
+      const args: Array<string | number> = [...this.runKeys(runId), now];
+      for (const i of chunk)
+        args.push((items[i] as { taskId: string }).taskId, (items[i] as { attempt: number }).attempt);
+      return [
+        this.redis.meshRunWait(args),
+        (raw) => {
+          const reply = raw as number[];
+          chunk.forEach((i, k) => {
+            const since = Number(reply[2 * k]);
+            if (since > 0) out[i] = { since, started: Number(reply[2 * k + 1]) === 1 };
+          });
+        },
+      ];
+    });
+    return out;
+  }
+
+  /**
    * Ends what no supervisor could carry through: every task of the run not started yet fails with `error`,
    * and the run ends `failed` once no task is left running (see abandon.lua).
    */

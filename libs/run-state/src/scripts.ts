@@ -11,6 +11,7 @@ import loadLua from './lua/load.lua';
 import pickupLua from './lua/pickup.lua';
 import settleLua from './lua/settle.lua';
 import startLua from './lua/start.lua';
+import waitLua from './lua/wait.lua';
 import { RUN_KEY_PARTS } from './run-keys';
 
 type Arg = string | number;
@@ -23,6 +24,7 @@ export interface RunStateCommands {
   meshRunSettle(args: Arg[]): Promise<Array<string | number>>;
   meshRunLoad(args: Arg[]): Promise<Array<string | number>>;
   meshRunAbandon(args: Arg[]): Promise<Array<string | number>>;
+  meshRunWait(args: Arg[]): Promise<number[]>;
   meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
   meshScheduleDepth(schedule: string, now: number, ...held: string[]): Promise<Array<string | number>>;
 }
@@ -46,6 +48,7 @@ const RUN_SCRIPTS = {
   meshRunSettle: settleLua,
   meshRunLoad: loadLua,
   meshRunAbandon: abandonLua,
+  meshRunWait: waitLua,
 } as const;
 
 /** Defines the scripts on `redis` once (EVALSHA, falling back to EVAL) and returns it typed. */

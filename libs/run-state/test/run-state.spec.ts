@@ -272,6 +272,20 @@ describe('run state', () => {
     expect((await state.record('rb'))?.error).toBe('given up');
   });
 
+  it('when attempts find no runner, the first check starts their wait and later ones read it; a retry waits afresh', async () => {
+    await started(submission('rw', [task('a', [], 1), task('b', ['a'])]));
+    const items = [
+      { runId: 'rw', taskId: 'a', attempt: 1 },
+      { runId: 'rw', taskId: 'b', attempt: 1 },
+      { runId: 'rw', taskId: 'a', attempt: 2 },
+    ];
+    expect(await state.wait(items)).toEqual([{ since: 1000, started: true }, undefined, undefined]);
+    clock = 1500;
+    expect((await state.wait(items))[0]).toEqual({ since: 1000, started: false });
+    await state.settle([bad('rw', 'a', 1)]);
+    expect(await state.wait([items[0]!, items[2]!])).toEqual([undefined, { since: 1500, started: true }]);
+  });
+
   it('when the schedule holds due and later entries, its depth counts due dispatches and held waits, never queue deadlines', async () => {
     const schedule = `${ctx.prefix}:schedule`;
     await ctx.redis.zadd(

@@ -191,4 +191,29 @@ describe('dispatch outcomes', () => {
     expect(holder.coordinator.heldBack()).toEqual([]);
     expect(sample(await holder.registry.metrics(), 'supervisor_mesh_dispatch_total{status="missing"}')).toBe(1);
   });
+
+  it('when two supervisors check a task that finds no runner, missing is counted once between them and the dispatch deadline runs from the first check', async () => {
+    let clock = 1_000_000;
+    const now = () => clock;
+    const first = supervisor(ctx.redis, { now, dispatchDeadlineMs: 1000 });
+    const second = supervisor(ctx.redis, { now, dispatchDeadlineMs: 1000 });
+    const runId = 'r-two';
+    const queued = await startRun(first, runId, [task('a')], 'late');
+    await first.coordinator.advance({ queued });
+    // The other supervisor claims the entry later and checks again (no runner yet).
+    clock += 600;
+    await second.coordinator.advance({ queued });
+    const missing = async (p: SupervisorParts) =>
+      sample(await p.registry.metrics(), 'supervisor_mesh_dispatch_total{status="missing"}');
+    expect((await missing(first)) + (await missing(second))).toBe(1);
+    expect((await first.state.record(runId))?.status).toBe('running');
+    // 1,100 ms after the first check, 500 ms after its own: past the deadline.
+    clock += 500;
+    await second.coordinator.advance({ queued });
+    expect(await first.state.record(runId)).toMatchObject({
+      status: 'failed',
+      error: 'task a: no live runner in domain late within 1000 ms',
+    });
+    expect((await missing(first)) + (await missing(second))).toBe(1);
+  });
 });

@@ -52,7 +52,7 @@ export interface CoordinatorOptions {
  * again as a replay and the same work is derived again.
  */
 export class Coordinator {
-  /** Attempts held back because their domain has no live runner: when each first found none, and how often. */
+  /** Attempts this supervisor holds back because their domain has no live runner: since when, and how often. */
   private readonly missing = new Map<string, { at: number; misses: number }>();
 
   constructor(private readonly o: CoordinatorOptions) {}
@@ -232,9 +232,8 @@ export class Coordinator {
     events: EventBatch,
   ): Promise<{ failed: Settlement[]; deferred: string[]; items: Array<PublishItem & { d: Dispatchable }> }> {
     const failed: Settlement[] = [];
-    const later: Array<{ member: string; at: number }> = [];
-    const firstMisses: string[] = [];
     const items: Array<PublishItem & { d: Dispatchable }> = [];
+    const waiting: Array<{ d: Dispatchable; member: string }> = [];
     const now = this.o.now();
     this.forgetStaleMisses(now);
     for (const d of queued) {
@@ -242,23 +241,7 @@ export class Coordinator {
       const member = memberOf({ runId: d.runId, taskId, attempt });
       const domain = d.route.domain;
       if (!(await this.o.directory.hasLiveRunner(domain))) {
-        const miss = this.missing.get(member) ?? { at: now, misses: 0 };
-        if (now - miss.at >= this.o.dispatchDeadlineMs) {
-          this.missing.delete(member);
-          this.o.directory.invalidate();
-          failed.push(
-            this.failure(d, `no live runner in domain ${domain} within ${this.o.dispatchDeadlineMs} ms`, false),
-          );
-        } else {
-          const wait = backoffDelay(
-            miss.misses + 1,
-            this.o.missingRecheckBaseMs,
-            this.o.missingRecheckCapMs,
-            this.o.random,
-          );
-          later.push({ member, at: now + Math.max(1, wait) });
-          if (!this.missing.has(member)) firstMisses.push(member);
-        }
+        waiting.push({ d, member });
         continue;
       }
       this.missing.delete(member);
@@ -270,17 +253,52 @@ export class Coordinator {
       });
       events.add(d.runId, d.route.workflow, 'task-dispatched', { taskId, attempt, domain });
     }
+    const later = waiting.length > 0 ? await this.wait(waiting, now, failed) : [];
+    return { failed, deferred: later, items };
+  }
+
+  /**
+   * Holds back attempts whose domain has no live runner. When each wait started is kept in the run state: the
+   * first supervisor to find no runner starts it and counts `missing`, once per attempt whichever supervisor
+   * checks again, and the dispatch deadline runs from there. An attempt past it is failed (added to `failed`);
+   * the others are re-checked later, with backoff, through the schedule. Returns the members deferred.
+   */
+  private async wait(
+    waiting: ReadonlyArray<{ d: Dispatchable; member: string }>,
+    now: number,
+    failed: Settlement[],
+  ): Promise<string[]> {
+    const waits = await this.o.state.wait(
+      waiting.map(({ d }) => ({ runId: d.runId, taskId: d.task.taskId, attempt: d.task.attempt })),
+    );
+    const later: Array<{ member: string; at: number }> = [];
+    let started = 0;
+    waiting.forEach(({ d, member }, i) => {
+      const w = waits[i];
+      // No longer waiting to be published (picked up, ended or superseded meanwhile): nothing to do.
+      if (!w) return void this.missing.delete(member);
+      if (w.started) started++;
+      if (now - w.since >= this.o.dispatchDeadlineMs) {
+        this.missing.delete(member);
+        this.o.directory.invalidate();
+        const error = `no live runner in domain ${d.route.domain} within ${this.o.dispatchDeadlineMs} ms`;
+        failed.push(this.failure(d, error, false));
+        return;
+      }
+      const misses = (this.missing.get(member)?.misses ?? 0) + 1;
+      const wait = backoffDelay(misses, this.o.missingRecheckBaseMs, this.o.missingRecheckCapMs, this.o.random);
+      later.push({ member, at: now + Math.max(1, wait) });
+    });
+    if (started > 0) this.o.metrics.meshDispatch.inc({ status: 'missing' }, started);
     await this.o.schedule.add(later);
-    // Held in memory only once its schedule entry is written (a failed write leaves nothing behind): counted
-    // `missing` once per attempt, the first time this supervisor found no runner for it.
+    // Held in memory only once its schedule entry is written: a failed write leaves nothing behind.
     for (const { member } of later) {
       const miss = this.missing.get(member);
       if (miss) miss.misses++;
       else this.missing.set(member, { at: now, misses: 1 });
     }
-    if (firstMisses.length > 0) this.o.metrics.meshDispatch.inc({ status: 'missing' }, firstMisses.length);
     if (later.length > 0) this.o.onScheduled();
-    return { failed, deferred: later.map((l) => l.member), items };
+    return later.map((l) => l.member);
   }
 
   /** Forgets attempts held back long ago: another supervisor published or failed them meanwhile. */

@@ -30,10 +30,11 @@ export interface SupervisorParts {
 export function supervisorParts(
   redis: Redis,
   prefix: string,
-  o: { publishMaxAttempts?: number; dispatchDeadlineMs?: number } = {},
+  o: { publishMaxAttempts?: number; dispatchDeadlineMs?: number; now?: () => number } = {},
 ): SupervisorParts {
   const keys = createKeys(prefix);
-  const state = new RunState(redis, keys, { finishedTtlMs: 60_000 });
+  const now = o.now ?? Date.now;
+  const state = new RunState(redis, keys, { finishedTtlMs: 60_000, now });
   const schedule = new Schedule(redis, state, keys.schedule);
   const registry = new Registry();
   const metrics = createSupervisorMetrics(registry);
@@ -43,7 +44,7 @@ export function supervisorParts(
   const coordinator = new Coordinator({
     state,
     schedule,
-    events: new RunEvents(redis, keys.runEvents, Date.now),
+    events: new RunEvents(redis, keys.runEvents, now),
     publisher: new Publisher({
       redis,
       metrics,
@@ -64,7 +65,7 @@ export function supervisorParts(
     leaseMs: 3000,
     missingRecheckBaseMs: 5,
     missingRecheckCapMs: 20,
-    now: Date.now,
+    now,
     onScheduled: () => loops.forEach((l) => l.wake()),
   });
   return {
@@ -87,7 +88,7 @@ export function supervisorParts(
         pollMs: 5,
         idleMs: 50,
         earlyRecheckMs: 10,
-        now: Date.now,
+        now,
       });
       loop.start();
       loops.push(loop);

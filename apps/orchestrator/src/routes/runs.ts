@@ -46,7 +46,7 @@ function cursorAfter(run: RunSummary): string {
 }
 
 /** How many index pages one tenant-scoped list call reads at most before answering with a cursor. */
-const TENANT_SCANS = 5;
+const TENANT_SCANS = 3;
 
 /**
  * `GET /workflows/{id}/runs` (summaries, newest first, cursor pagination, status filter) and

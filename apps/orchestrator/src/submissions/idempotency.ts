@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
+import forgetKeyScript from './forget-key.lua';
 
 /**
  * Where an Idempotency-Key's run stands: `pending` from the moment the key is claimed until the run's
@@ -49,12 +50,7 @@ export class IdempotencyKeys {
 
   /** Forgets a key whose run is gone (its retention ended), only if it still names that run. */
   async forget(key: string, entry: IdempotencyEntry): Promise<void> {
-    // Compare-and-delete in one step (one key, so cluster-safe): a newer claim of the key is kept.
-    await this.redis.eval(
-      "local v = redis.call('GET', KEYS[1]); if v and string.sub(v, 1, #ARGV[1] + 1) == ARGV[1] .. ' ' then return redis.call('DEL', KEYS[1]) end return 0",
-      1,
-      key,
-      entry.runId,
-    );
+    // Compare-and-delete in one step (one key, so cluster-safe).
+    await this.redis.eval(forgetKeyScript, 1, key, entry.runId);
   }
 }

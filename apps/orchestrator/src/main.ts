@@ -28,7 +28,9 @@ void runService({
         { listen: formatListenAddress(address), configured: formatListenAddress(config.listen) },
         'no API token is configured (MESH_API_TOKENS, MESH_API_TOKEN): the API answers on loopback only; set a token to serve other hosts',
       );
-    const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger);
+    const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger, {
+      noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+    });
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry);
     const state = new RunState(redis, keys, { finishedTtlMs: config.recordTtlMs });

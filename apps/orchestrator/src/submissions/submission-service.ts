@@ -106,15 +106,18 @@ export class SubmissionService {
 
   private async accept(request: WorkflowRequest, idempotencyKey?: string): Promise<Accepted> {
     const tasks = normalizedTasks(request);
-    // Compared in a canonical form: the same submission with keys in another order, or defaults
-    // spelled out, is the same submission.
-    const digest = createHash('sha256')
-      .update(canonicalJson({ workflow: request.workflow, tenant: request.tenant, tasks }))
-      .digest('hex');
     const key =
       idempotencyKey === undefined
         ? undefined
         : this.idempotency.keyOf(request.tenant, request.workflow, idempotencyKey);
+    // Compared in a canonical form: the same submission with keys in another order, or defaults
+    // spelled out, is the same submission. Only needed with a key (it costs a pass over the body).
+    const digest =
+      key === undefined
+        ? ''
+        : createHash('sha256')
+            .update(canonicalJson({ workflow: request.workflow, tenant: request.tenant, tasks }))
+            .digest('hex');
     for (let attempt = 0; ; attempt++) {
       if (key !== undefined) {
         const earlier = await this.idempotency.get(key);

@@ -31,7 +31,9 @@ void runService({
       }
     }
 
-    const { redis, ready } = connectRedis(config.redis.url, `supervisor:${config.supervisorId}`, logger);
+    const { redis, ready } = connectRedis(config.redis.url, `supervisor:${config.supervisorId}`, logger, {
+      noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+    });
     const readers: ReturnType<typeof createRedisClient>[] = [];
     const registry = new Registry();
     const metrics = createSupervisorMetrics(registry, {
@@ -44,6 +46,8 @@ void runService({
       connect: (name) => {
         const client = createRedisClient(config.redis.url, {
           connectionName: `supervisor:${config.supervisorId}:${name}`,
+          noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+          blockMs: config.blockMs,
         });
         readers.push(client);
         return client;

@@ -54,13 +54,20 @@ describe('supervisor dispatch and routing', () => {
   });
 
   it('when a domain never gets a runner, the task fails at its dispatch deadline and the run ends', async () => {
-    await t.mesh.supervisor('sup-1', { SUPERVISOR_DISPATCH_DEADLINE_MS: '300', MESH_DEFAULT_DOMAIN: 'nowhere' });
+    const sup = await t.mesh.supervisor('sup-1', {
+      SUPERVISOR_DISPATCH_DEADLINE_MS: '300',
+      MESH_DEFAULT_DOMAIN: 'nowhere',
+    });
     const runId = await t.mesh.submit('etl', 'acme', [{ id: 'only' }]);
     const done = await t.mesh.finished(runId);
     expect([done.type, done.error]).toEqual([
       'run-failed',
       'task only: no live runner in domain nowhere within 300 ms',
     ]);
+    // The run's workflow series started at 0, so rate() saw its first failure.
+    const text = await t.mesh.metrics(sup);
+    expect(text).toContain('supervisor_workflow_events_total{workflow="etl",outcome="success"} 0');
+    expect(text).toContain('supervisor_workflow_events_total{workflow="etl",outcome="failure"} 1');
   });
 
   it('when the tenant map file changes and SIGHUP arrives, new runs follow the new map; a bad map is refused and the old one kept', async () => {

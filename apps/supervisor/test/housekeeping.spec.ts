@@ -66,14 +66,15 @@ describe('housekeeping', () => {
     expect(sample(text, 'supervisor_stream_trimmed_entries_total{stream="acks"}')).toBe(2);
   });
 
-  it('when a runner is silent for longer than its lease, its registration is removed; live runners stay', async () => {
+  it('when a runner is silent for longer than its lease, its registration is removed; live runners stay, their worker series at 0', async () => {
     let clock = 100_000;
+    const registry = new Registry();
     const directory = new RunnerDirectory({
       redis: ctx.redis,
       keys,
       refreshMs: 0,
       defaultLeaseMs: 15_000,
-      metrics: createSupervisorMetrics(new Registry()),
+      metrics: createSupervisorMetrics(registry),
       logger: logger(),
       now: () => clock,
     });
@@ -84,6 +85,8 @@ describe('housekeeping', () => {
       malformed: '{not json',
     });
     expect(await directory.hasLiveRunner('cpu')).toBe(true);
+    // A live runner's worker series start at 0, so rate() sees its first failure.
+    expect(await registry.metrics()).toContain('supervisor_worker_task_failures_total{worker="live"} 0');
     expect(Object.keys(await ctx.redis.hgetall(keys.runners)).sort()).toEqual(['default-lease', 'live', 'malformed']);
     expect(logs.filter((l) => l['msg']?.toString().includes('registration removed')).map((l) => l['runnerId'])).toEqual(
       ['gone'],

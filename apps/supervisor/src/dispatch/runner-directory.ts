@@ -33,7 +33,10 @@ export class RunnerDirectory {
       keys: MeshKeys;
       refreshMs: number;
       defaultLeaseMs: number;
-      metrics: Pick<SupervisorMetrics, 'runnersOnline'>;
+      metrics: Pick<
+        SupervisorMetrics,
+        'runnersOnline' | 'workerTaskFailures' | 'workerLatencySeconds' | 'workerLatencySamples'
+      >;
       logger: Logger;
       now?: () => number;
     },
@@ -98,7 +101,15 @@ export class RunnerDirectory {
     this.live = live;
     this.readAt = now;
     this.o.metrics.runnersOnline.reset();
-    for (const [domain, runners] of live) this.o.metrics.runnersOnline.set({ domain }, runners.length);
+    for (const [domain, runners] of live) {
+      this.o.metrics.runnersOnline.set({ domain }, runners.length);
+      // A runner's worker series start at 0 before its first ack, so rate() sees its first failure.
+      for (const { runnerId: worker } of runners) {
+        this.o.metrics.workerTaskFailures.zero({ worker });
+        this.o.metrics.workerLatencySeconds.zero({ worker });
+        this.o.metrics.workerLatencySamples.zero({ worker });
+      }
+    }
     if (silent.length > 0) await this.remove(silent, raw);
   }
 

@@ -66,6 +66,7 @@ export function createSubmissionHandler(
           started = await start();
         }
         if (started.outcome === 'started') {
+          o.coordinator.runStarted(s.workflow);
           events.add(s.runId, s.workflow, 'run-started', { domain });
           o.logger.info(
             { runId: s.runId, workflow: s.workflow, tenant: s.tenant, domain, route, tasks: s.tasks.length },

@@ -17,7 +17,7 @@ export class TenantRouter {
     private readonly metrics: SupervisorMetrics,
   ) {
     this.map = map;
-    publishTenantOverrides(metrics, map);
+    this.publish();
   }
 
   route(tenant: string): Route {
@@ -30,7 +30,14 @@ export class TenantRouter {
   /** Replaces the overrides (new runs route by the new map) and re-exports them. */
   replace(map: TenantDomainMap): void {
     this.map = map;
-    publishTenantOverrides(this.metrics, map);
+    this.publish();
+  }
+
+  /** Exports the overrides, and starts the routed-assignment series of every route at 0 (so rate() sees the first). */
+  private publish(): void {
+    publishTenantOverrides(this.metrics, this.map);
+    this.metrics.routedAssignments.zero({ domain: this.defaultDomain, route: 'default' });
+    for (const [, domain] of this.map.entries()) this.metrics.routedAssignments.zero({ domain, route: 'override' });
   }
 
   get current(): TenantDomainMap {

@@ -177,6 +177,14 @@ export class Coordinator {
       );
   }
 
+  /** A run of `workflow` started: its run-end series start at 0, so rate() sees the first run that ends. */
+  runStarted(workflow: string): void {
+    this.o.metrics.workflowEvents.zero({ workflow, outcome: 'success' });
+    this.o.metrics.workflowEvents.zero({ workflow, outcome: 'failure' });
+    this.o.metrics.workflowLatencySeconds.zero({ workflow });
+    this.o.metrics.workflowLatencySamples.zero({ workflow });
+  }
+
   /**
    * Ends runs whose submission went past its delivery limit (see RunState.abandon): each task not started yet
    * fails with `reason`, and a run left with nothing running ends failed, counted like any finished run. Called

@@ -1,4 +1,5 @@
 import { useMesh } from '@mesh/mesh-harness';
+import { eventually } from '@mesh/testing';
 
 const t = useMesh('supervisor-failover');
 
@@ -14,8 +15,8 @@ describe('two supervisors', () => {
     ];
     const runs: string[] = [];
     for (let i = 0; i < 10; i++) runs.push(await t.mesh.submit('chain', `tenant-${i}`, chain));
-    // Both supervisors are busy with these runs; kill one without warning.
-    await new Promise((r) => setTimeout(r, 200));
+    // Kill one without warning once it is busy with these runs (it started one).
+    await eventually(() => doomed.records.find((l) => l['msg'] === 'run started'));
     await doomed.stop('SIGKILL');
     for (let i = 0; i < 5; i++) runs.push(await t.mesh.submit('chain', `late-${i}`, chain));
 

@@ -53,8 +53,14 @@ void runService({
       );
 
     const keys = createKeys(config.streamPrefix);
-    const { redis, ready } = connectRedis(config.redis.url, `env-runner:${config.runnerId}`, logger);
-    const blocking = createRedisClient(config.redis.url, { connectionName: `env-runner:${config.runnerId}:reader` });
+    const { redis, ready } = connectRedis(config.redis.url, `env-runner:${config.runnerId}`, logger, {
+      noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+    });
+    const blocking = createRedisClient(config.redis.url, {
+      connectionName: `env-runner:${config.runnerId}:reader`,
+      noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+      blockMs: config.blockMs,
+    });
     const registry = new Registry();
     const hardwareRegistry = new Registry();
     const metrics = createEnvRunnerMetrics(registry, {

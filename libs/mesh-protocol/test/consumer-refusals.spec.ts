@@ -21,7 +21,7 @@ afterEach(async () => {
 
 /** A connection as the test's ACL user, whose commands the test denies and allows. */
 function asUser(): Redis {
-  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1 });
+  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1, disconnectTimeout: 10 });
   client.on('error', () => undefined);
   opened.push(client);
   return client;

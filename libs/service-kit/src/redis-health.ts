@@ -1,31 +1,94 @@
 import type { Logger } from '@mesh/logging';
-import { createRedisClient, pingRedis, type Redis } from '@mesh/mesh-protocol';
+import {
+  createRedisClient,
+  DEFAULT_NO_REPLY_TIMEOUT_MS,
+  isNoReplyError,
+  pingRedis,
+  type Redis,
+} from '@mesh/mesh-protocol';
 import type { ReadinessCheck } from './http-app';
 
+export interface ConnectRedisOptions {
+  /** REDIS_TIMEOUT_MS: how long Redis may leave the handshake or a command unanswered (default 10000). */
+  readonly noReplyTimeoutMs?: number;
+}
+
 /**
- * A Redis client for a service that logs connection trouble once per outage (not once per retry)
- * and its recovery, and a readiness check for `/readyz`.
+ * A Redis client for a service that logs connection trouble once per outage (not once per retry) and its
+ * recovery, checks once connected that Redis keeps what it is given (maxmemory-policy, persistence), and a
+ * readiness check for `/readyz`.
  */
 export function connectRedis(
   url: string,
   connectionName: string,
   logger: Logger,
+  options: ConnectRedisOptions = {},
 ): { redis: Redis; ready: ReadinessCheck } {
   const log = logger.child({ component: 'redis', connection: connectionName });
+  const noReply = options.noReplyTimeoutMs ?? DEFAULT_NO_REPLY_TIMEOUT_MS;
   let down = false;
+  let checked = false;
   const redis = createRedisClient(url, {
     connectionName,
+    noReplyTimeoutMs: noReply,
     onError: (err) => {
       if (down) return;
       down = true;
-      log.warn({ err }, 'redis unavailable, reconnecting');
+      if (isNoReplyError(err))
+        log.warn(
+          {
+            reason: `Redis accepted the connection but did not answer within ${noReply} ms`,
+            setting: 'REDIS_TIMEOUT_MS',
+            timeoutMs: noReply,
+          },
+          'redis unavailable, reconnecting',
+        );
+      else log.warn({ err }, 'redis unavailable, reconnecting');
     },
   });
   redis.on('ready', () => {
     if (down) log.info('redis available again');
     down = false;
+    if (checked) return;
+    checked = true;
+    void checkRedisSetup(redis, log); // never rejects: it logs what it could not check
   });
   return { redis, ready: () => pingRedis(redis, 1000) };
+}
+
+/**
+ * Warns when Redis may drop what Mesh wrote: a maxmemory-policy other than noeviction evicts stream entries and
+ * run keys under memory pressure, and no persistence at all loses everything on a restart. A Redis that refuses
+ * CONFIG (managed services often do) is noted at info level, and nothing else happens.
+ */
+export async function checkRedisSetup(redis: Redis, log: Logger): Promise<void> {
+  let config: Map<string, string>;
+  try {
+    const pairs = (await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];
+    const persistence = (await redis.call('CONFIG', 'GET', 'appendonly')) as string[];
+    const save = (await redis.call('CONFIG', 'GET', 'save')) as string[];
+    config = new Map<string, string>();
+    for (const list of [pairs, persistence, save])
+      for (let i = 0; i + 1 < list.length; i += 2) config.set(String(list[i]), String(list[i + 1]));
+  } catch (err) {
+    log.info(
+      { err },
+      'maxmemory-policy could not be checked (CONFIG refused); it must be noeviction, or Redis may evict stream entries and run state (lost work)',
+    );
+    return;
+  }
+  const policy = config.get('maxmemory-policy');
+  if (policy !== undefined && policy !== 'noeviction')
+    log.warn(
+      { maxmemoryPolicy: policy },
+      'Redis may evict keys under memory pressure (maxmemory-policy is not noeviction): evicted stream entries and run keys are lost work; set maxmemory-policy noeviction',
+    );
+  else log.debug({ maxmemoryPolicy: policy }, 'redis eviction policy checked');
+  if (config.get('appendonly') === 'no' && config.get('save') === '')
+    log.warn(
+      { appendonly: 'no', save: '' },
+      'Redis keeps nothing across a restart (no AOF, no snapshots): runs in flight when it restarts are lost; see docs/guarantees.md',
+    );
 }
 
 /** Closes a client politely (QUIT), or drops it if Redis does not answer. */

@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream';
+import Redis from 'ioredis';
+import { createLogger } from '@mesh/logging';
+import {
+  createKeys,
+  PROTOCOL_EXAMPLES,
+  RedisStreamConsumer,
+  StreamPublisher,
+  type ConsumedEntry,
+  type Ack,
+} from '@mesh/mesh-protocol';
+import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
+import { StreamLoop } from '../src';
+import { createAclUser, type AclUser } from './acl-user';
+
+let ctx: RedisTestContext;
+let user: AclUser;
+const opened: Redis[] = [];
+const rejections: unknown[] = [];
+const onRejection = (reason: unknown): void => void rejections.push(reason);
+
+beforeEach(async () => {
+  ctx = createRedisTestContext('stream-loop');
+  user = await createAclUser(ctx.prefix);
+  process.on('unhandledRejection', onRejection);
+});
+afterEach(async () => {
+  process.off('unhandledRejection', onRejection);
+  for (const c of opened.splice(0)) c.disconnect();
+  await user.remove();
+  await ctx.cleanup();
+});
+
+function asUser(): Redis {
+  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1, disconnectTimeout: 10 });
+  client.on('error', () => undefined);
+  opened.push(client);
+  return client;
+}
+
+describe('stream loop under Redis refusals', () => {
+  it('when Redis refuses reads, reclaims and acks for a while, the loop logs a bounded number of lines, never rejects, and then processes everything', async () => {
+    const keys = createKeys(ctx.prefix);
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: 'test',
+      destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    });
+    const handled = new Set<string>();
+    const consumer = new RedisStreamConsumer('ack', {
+      blocking: asUser(),
+      commands: asUser(),
+      stream: keys.acks,
+      group: 'supervisor',
+      consumer: 'c1',
+      deadStream: keys.dead,
+      blockMs: 50,
+      claimIdleMs: 50,
+      retryBaseMs: 10,
+      retryCapMs: 20,
+      onError: (err) => logger.warn({ err }, 'reading acks failed; retrying'),
+    });
+    await consumer.ensureGroup();
+    // One entry left pending by a consumer that died, so the reclaim path runs too.
+    await new StreamPublisher(ctx.redis).publish(keys.acks, 'ack', [PROTOCOL_EXAMPLES.ack]);
+    await ctx.redis.xreadgroup('GROUP', 'supervisor', 'dead', 'COUNT', 1, 'STREAMS', keys.acks, '>');
+    const loop = new StreamLoop({
+      consumer,
+      reclaimIntervalMs: 20,
+      logger,
+      handle: async (entries: ConsumedEntry<Ack>[]) => {
+        await consumer.ack(entries.map((e) => e.id));
+        for (const e of entries) handled.add(e.id);
+      },
+    });
+    await user.deny('xreadgroup', 'xpending', 'xclaim', 'xack');
+    loop.start();
+    await new StreamPublisher(ctx.redis).publish(keys.acks, 'ack', [PROTOCOL_EXAMPLES.ack, PROTOCOL_EXAMPLES.ack]);
+    // Many refused rounds (Redis counts each refusal in its ACL log) before access comes back.
+    await eventually(async () => {
+      const log = (await ctx.redis.call('ACL', 'LOG', '128')) as Array<Array<string | number>>;
+      const refused = log
+        .filter((row) => row[row.indexOf('username') + 1] === user.name)
+        .reduce((sum, row) => sum + Number(row[row.indexOf('count') + 1]), 0);
+      return refused >= 30 ? true : undefined;
+    });
+    const all = await ctx.redis.xrange(keys.acks, '-', '+');
+    await user.allow('xreadgroup', 'xpending', 'xclaim', 'xack');
+    await eventually(() => (handled.size === all.length ? true : undefined));
+    await loop.stop();
+    expect(rejections).toEqual([]);
+    expect([...handled].sort()).toEqual(all.map(([id]) => id).sort());
+    // One line per distinct refusal, not one per retry.
+    const refusals = lines.filter((l) => l.includes('NOPERM'));
+    expect(refusals.length).toBeGreaterThan(0);
+    expect(refusals.length).toBeLessThanOrEqual(4);
+    expect((await ctx.redis.xpending(keys.acks, 'supervisor')) as unknown[]).toEqual([0, null, null, null]);
+  });
+});

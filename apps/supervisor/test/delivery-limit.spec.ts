@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { GROUPS, PROTOCOL_EXAMPLES } from '@mesh/mesh-protocol';
 import { sample, useMesh } from '@mesh/mesh-harness';
 import { eventually } from '@mesh/testing';
@@ -59,18 +62,32 @@ describe('entries past the delivery limit', () => {
   });
 
   it('when Redis refuses the run scripts until a report passes its delivery limit, the attempts it acked fail for good and the run ends', async () => {
+    // Task kind `gate` finishes once its file exists: the test opens the gate only when Redis refuses.
+    const dir = mkdtempSync(join(tmpdir(), 'mesh-gate-'));
+    const handlers = join(dir, 'gate.js');
+    writeFileSync(
+      handlers,
+      `const { existsSync } = require('node:fs');
+exports.handlers = [{ kind: 'gate', run: async (p) => {
+  while (!existsSync(p.file)) await new Promise((r) => setTimeout(r, 20));
+  return { opened: true };
+} }];
+`,
+    );
+    const gate = join(dir, 'open');
     const url = await acl.create(t.ctx.prefix);
     await t.mesh.supervisor('sup-1', { REDIS_URL: url });
-    await t.mesh.runner('cpu-1', 'default');
+    await t.mesh.runner('cpu-1', 'default', { RUNNER_HANDLERS_MODULE: handlers });
     const runId = await t.mesh.submit('limit', 'acme', [
-      { id: 'slow', kind: 'sleep', payload: { ms: 1500 }, retries: 3 },
+      { id: 'slow', kind: 'gate', payload: { file: gate }, retries: 3 },
       { id: 'after', dependsOn: ['slow'] },
     ]);
-    // Refused once the task runs: its ack cannot be applied.
+    // Once the task shows running, Redis refuses the scripts, then the task finishes: its ack cannot be applied.
     await eventually(async () =>
-      (await t.mesh.events(runId)).some((e) => e.type === 'task-dispatched') ? true : undefined,
+      (await t.mesh.events(runId)).some((e) => e.type === 'task-started') ? true : undefined,
     );
     await acl.refuse('evalsha', 'eval');
+    writeFileSync(gate, '');
     await eventually(async () => ((await deliveries(t.mesh.keys.acks)).some((n) => n > 5) ? true : undefined));
     await acl.allow('evalsha', 'eval');
 

@@ -37,8 +37,21 @@ const ARGS_IN_REPLY = /,? with args beginning with:[^\n]*/g;
 
 type Serialized = Record<string, unknown>;
 
-/** True for an error that says Redis is unreachable (refused, reset, timed out, not writable). */
-export function isRedisConnectionError(err: unknown): boolean {
+/** True for an error that says Redis is unreachable, or one caused by such an error (e.g. a 503 it led to). */
+export function isRedisConnectionError(err: unknown, depth = 0): boolean {
+  if (isConnectionError(err)) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return depth < 5 && cause !== undefined && cause !== null && isRedisConnectionError(cause, depth + 1);
+}
+
+/** True for an error from Redis or its client, or one caused by such an error. */
+export function isRedisError(err: unknown, depth = 0): boolean {
+  if (isOwnRedisError(err)) return true;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return depth < 5 && cause !== undefined && cause !== null && isRedisError(cause, depth + 1);
+}
+
+function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { code?: unknown; message?: unknown; name?: unknown; type?: unknown };
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
@@ -46,9 +59,8 @@ export function isRedisConnectionError(err: unknown): boolean {
   return typeof e.message === 'string' && CONNECTION_MESSAGES.some((m) => (e.message as string).startsWith(m));
 }
 
-/** True for an error from Redis or its client: a reply error or a connection error. */
-export function isRedisError(err: unknown): boolean {
-  if (isRedisConnectionError(err)) return true;
+function isOwnRedisError(err: unknown): boolean {
+  if (isConnectionError(err)) return true;
   if (typeof err !== 'object' || err === null) return false;
   const e = err as { name?: unknown; type?: unknown; message?: unknown; command?: unknown };
   if (REPLY_ERROR_TYPES.has(String(e.name)) || REPLY_ERROR_TYPES.has(String(e.type))) return true;
@@ -64,6 +76,7 @@ export function scrubRedisError(serialized: Serialized, original: unknown, depth
     if (typeof out[field] === 'string') out[field] = (out[field] as string).replace(ARGS_IN_REPLY, '');
   }
   if (isRedisConnectionError(original ?? serialized)) delete out['stack'];
+
   if (depth < 5) {
     const cause = out['cause'];
     if (cause && typeof cause === 'object')

@@ -109,4 +109,17 @@ describe('logging Redis errors', () => {
     expect(out.records()).toHaveLength(3);
     expect(out.records()[0]?.['err']).toHaveProperty('stack');
   });
+
+  it('when an error caused by a lost Redis connection is logged (a 503 it led to), it has no stack and repeats are kept to one line', async () => {
+    const out = capture();
+    const log = createLogger({ service: 's', destination: out.stream, now: () => 0 });
+    const cause = await refusedConnection();
+    for (let i = 0; i < 5; i++)
+      log.error(
+        { err: new Error('Redis is unavailable; the submission was not accepted', { cause }) },
+        'request failed',
+      );
+    expect(out.records()).toHaveLength(1);
+    expect(out.records()[0]?.['err']).not.toHaveProperty('stack');
+  });
 });

@@ -15,7 +15,24 @@ describe('progress', () => {
     await progress.track('acks', () => Promise.resolve(1));
     expect(progress.stalled()).toEqual([]);
     await expect(progress.track('submissions', () => Promise.reject(new Error('NOPERM')))).rejects.toThrow('NOPERM');
-    clock = 250;
+    clock = 180;
+    progress.failed('submissions');
+    clock = 200;
     expect(progress.stalled()).toEqual(['submissions']);
+  });
+
+  it('when a failing part is tried no more (its failed work is gone), it stops counting as stalled', () => {
+    let clock = 0;
+    const progress = new Progress(100, () => clock);
+    for (clock = 0; clock <= 150; clock += 50) progress.failed('schedule');
+    expect(progress.stalled()).toEqual(['schedule']);
+    clock = 249;
+    expect(progress.stalled()).toEqual(['schedule']);
+    clock = 250;
+    expect(progress.stalled()).toEqual([]);
+    // A new failure starts a new streak.
+    progress.failed('schedule');
+    clock = 300;
+    expect(progress.stalled()).toEqual([]);
   });
 });

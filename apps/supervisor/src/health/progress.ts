@@ -3,12 +3,14 @@ export type ProgressPart = 'submissions' | 'acks' | 'schedule';
 
 /**
  * Whether the supervisor still makes progress, for `/readyz`. Each part reports every batch or round it
- * finished and every one that failed; a part whose work has failed for `stallMs` with no success in between
- * is stalled (Redis answers PING but refuses or fails its commands, say), and the supervisor is not ready
- * until that part succeeds again. Failed work is not lost meanwhile: its entries are taken again.
+ * finished and every one that failed; a part whose work has failed for `stallMs` with no success in between,
+ * and still fails (its last failure is younger than `stallMs`), is stalled: Redis answers PING but refuses or
+ * fails its commands, say. The supervisor is ready again when the part succeeds, or when its failed work is gone
+ * (nothing was tried for `stallMs`: failed entries are taken again well within that, so they are gone, e.g.
+ * with a Redis restarted without persistence). Failed work is not lost meanwhile: its entries are taken again.
  */
 export class Progress {
-  private readonly failingSince = new Map<ProgressPart, number>();
+  private readonly failing = new Map<ProgressPart, { since: number; last: number }>();
 
   constructor(
     private readonly stallMs: number,
@@ -16,17 +18,22 @@ export class Progress {
   ) {}
 
   succeeded(part: ProgressPart): void {
-    this.failingSince.delete(part);
+    this.failing.delete(part);
   }
 
   failed(part: ProgressPart): void {
-    if (!this.failingSince.has(part)) this.failingSince.set(part, this.now());
+    const now = this.now();
+    const streak = this.failing.get(part);
+    if (streak && now - streak.last < this.stallMs) streak.last = now;
+    else this.failing.set(part, { since: now, last: now });
   }
 
-  /** The parts failing for `stallMs` or longer. */
+  /** The parts failing for `stallMs` or longer, and failing still. */
   stalled(): ProgressPart[] {
     const now = this.now();
-    return [...this.failingSince].filter(([, since]) => now - since >= this.stallMs).map(([part]) => part);
+    return [...this.failing]
+      .filter(([, { since, last }]) => now - since >= this.stallMs && now - last < this.stallMs)
+      .map(([part]) => part);
   }
 
   /** Runs `work` as one unit of `part`, recording how it went; rethrows its error. */

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import type { Redis } from '@mesh/mesh-protocol';
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
@@ -26,6 +28,36 @@ describe('request bodies', () => {
       expect(res.body.error.message).not.toContain('Content-Type');
     }
     expect(await registry.metrics()).toContain('orchestrator_submissions_rejected_total{reason="invalid"} 3');
+  });
+
+  it('when the body is empty with no length header at all (as curl -X POST sends it), the 400 says it is empty, not 415', async () => {
+    const server = createServer(buildOrchestrator(ctx).app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const reply = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(
+            'POST /workflow HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n',
+          ),
+        );
+        let data = '';
+        socket.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
+        socket.on('end', () => resolve(data));
+        socket.on('error', reject);
+      });
+      const [head = '', text = ''] = reply.split('\r\n\r\n');
+      expect(head.split('\r\n')[0]).toBe('HTTP/1.1 400 Bad Request');
+      expect(JSON.parse(text)).toEqual({
+        error: {
+          code: 'MESH_BODY_EMPTY',
+          message: 'the request body is empty; send the workflow as a JSON object',
+          details: ['(root): missing body'],
+        },
+      });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('when the body is JSON but not an object, or nests too deeply, a 400 lists the problems without a stack', async () => {

@@ -14,6 +14,7 @@ export { encodeEntry, decodeEntry, decodeAcksEntry, fieldMap, type EntryFields, 
 export {
   createRedisClient,
   pingRedis,
+  probeRedis,
   isNoGroupError,
   isNoReplyError,
   whenReady,

@@ -120,3 +120,33 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
     client.on('ready', onReady);
   });
 }
+
+/**
+ * Whether a Redis answers PING at `url` within `timeoutMs`: one connection, no retries, closed again. False for
+ * a refused connection and for one that Redis accepts but never answers (where a plain connect() waits forever).
+ */
+export async function probeRedis(url: string, timeoutMs: number): Promise<boolean> {
+  const client = new Redis(url, {
+    protocol: 2,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    disconnectTimeout: 10,
+  });
+  client.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    const answered = (async () => {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    })().catch(() => false);
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}

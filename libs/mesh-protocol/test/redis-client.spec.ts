@@ -4,6 +4,7 @@ import {
   createKeys,
   createRedisClient,
   isNoReplyError,
+  probeRedis,
   PROTOCOL_EXAMPLES,
   RedisStreamConsumer,
   StreamPublisher,
@@ -97,5 +98,11 @@ describe('Redis client', () => {
     });
     expect(batch[0]?.message).toEqual(PROTOCOL_EXAMPLES.ack);
     reader.close();
+  });
+
+  it('when a Redis is probed, it answers true for a real Redis and false for a refused or a silent one, never hanging', async () => {
+    expect(await probeRedis(ctx.url, 5000)).toBe(true);
+    expect(await probeRedis('redis://127.0.0.1:1', 5000)).toBe(false);
+    expect(await probeRedis(await silentServer(), 200)).toBe(false);
   });
 });

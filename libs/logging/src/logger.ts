@@ -1,6 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { createScrubber, REDACTED, REDACTED_PATHS } from './redact';
-import { isRedisError, scrubRedisError } from './redis-errors';
+import { isRedisConnectionError, scrubRedisError } from './redis-errors';
 
 export type { Logger };
 
@@ -18,8 +18,9 @@ export interface LoggerConfig {
   /** Extra base fields (e.g. `runnerId`). */
   readonly base?: Readonly<Record<string, unknown>>;
   /**
-   * A record with a Redis error under `err` that repeats (same level, component, message and error) is written once
-   * per this many ms; the next one written says how many were left out (`repeated`). Default 10 000.
+   * A record whose `err` says Redis is unreachable (or was caused by that) and that repeats (same level, component,
+   * message and error) is written once per this many ms; the next one written says how many were left out
+   * (`repeated`). Default 10 000. Other Redis errors (a refused command) are rate-limited where they happen.
    */
   readonly repeatIntervalMs?: number;
   /** The clock of that interval (tests inject one). */
@@ -29,7 +30,7 @@ export interface LoggerConfig {
 /**
  * The root logger of a service: JSON lines with `service`, ISO time, errors under `err` (without Redis command
  * arguments; without a stack when Redis is unreachable), secrets masked both by field path and in the
- * serialized text, and repeated Redis errors kept to one line per interval.
+ * serialized text, and repeated "Redis is unreachable" errors kept to one line per interval.
  */
 export function createLogger(config: LoggerConfig): Logger {
   const scrub = createScrubber(config.secrets);
@@ -57,15 +58,15 @@ function serializeError(err: unknown): unknown {
 type LogMethod = NonNullable<NonNullable<LoggerOptions['hooks']>['logMethod']>;
 
 /**
- * A log-method hook that lets a repeated Redis error through once per interval: a reader retrying against a
- * Redis that is away would otherwise write a line (and a stack) on every attempt.
+ * A log-method hook that lets a repeated "Redis is unreachable" error through once per interval: every component
+ * retrying against a Redis that is away would otherwise write a line on every attempt.
  */
 function repeatLimiter(intervalMs: number, now: () => number): LogMethod {
   const seen = new Map<string, { until: number; left: number }>();
   return function (this: Logger, args, method, level) {
     const [first, second] = args as unknown[];
     const err = typeof first === 'object' && first !== null ? (first as { err?: unknown }).err : undefined;
-    if (intervalMs <= 0 || level >= 60 || !isRedisError(err)) return method.apply(this, args);
+    if (intervalMs <= 0 || level >= 60 || !isRedisConnectionError(err)) return method.apply(this, args);
     const component = (this.bindings() as { component?: unknown }).component;
     const reason = String((err as { message?: unknown }).message).slice(0, 200);
     const key = [level, component, typeof second === 'string' ? second : '', reason].join('\u0000');

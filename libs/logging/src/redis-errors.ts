@@ -26,6 +26,9 @@ const CONNECTION_MESSAGES = [
   'Redis did not answer',
 ];
 
+/** Replies that say Redis cannot serve right now (loading, failing over), as opposed to refusing this command. */
+const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|TRYAGAIN|CLUSTERDOWN|BUSY)\b/;
+
 const REPLY_PREFIXES =
   /^(ERR|WRONGTYPE|NOPERM|NOAUTH|WRONGPASS|NOGROUP|BUSYGROUP|LOADING|READONLY|MASTERDOWN|OOM|BUSY|NOSCRIPT|EXECABORT|CLUSTERDOWN|MOVED|ASK|TRYAGAIN|CROSSSLOT)\b/;
 
@@ -37,7 +40,10 @@ const ARGS_IN_REPLY = /,? with args beginning with:[^\n]*/g;
 
 type Serialized = Record<string, unknown>;
 
-/** True for an error that says Redis is unreachable, or one caused by such an error (e.g. a 503 it led to). */
+/**
+ * True for an error that says Redis is unreachable or cannot serve (loading, failing over), or one caused by such
+ * an error (e.g. a 503 it led to).
+ */
 export function isRedisConnectionError(err: unknown, depth = 0): boolean {
   if (isConnectionError(err)) return true;
   const cause = (err as { cause?: unknown } | null)?.cause;
@@ -53,6 +59,11 @@ export function isRedisError(err: unknown, depth = 0): boolean {
 
 function isConnectionError(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
+  if (
+    typeof (err as { message?: unknown }).message === 'string' &&
+    UNAVAILABLE_REPLIES.test((err as { message: string }).message)
+  )
+    return true;
   const e = err as { code?: unknown; message?: unknown; name?: unknown; type?: unknown };
   if (typeof e.code === 'string' && CONNECTION_CODES.has(e.code)) return true;
   if (e.name === 'MaxRetriesPerRequestError' || e.type === 'MaxRetriesPerRequestError') return true;

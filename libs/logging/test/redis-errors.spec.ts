@@ -102,6 +102,16 @@ describe('logging Redis errors', () => {
     expect(out.records().filter((r) => r['msg'] === 'something else')).toHaveLength(1);
   });
 
+  it('when Redis refuses a command again and again, every refusal is written (the caller rate-limits its retries)', async () => {
+    const out = capture();
+    const log = createLogger({ service: 's', destination: out.stream, now: () => 0 });
+    for (let i = 0; i < 3; i++) {
+      const err = await ctx.redis.call('SET', `${ctx.prefix}:k`, 'v', 'NOSUCHOPTION').catch((e: Error) => e);
+      log.warn({ err }, 'write failed');
+    }
+    expect(out.records()).toHaveLength(3);
+  });
+
   it('when errors that are not about Redis repeat, every one is written with its stack', () => {
     const out = capture();
     const log = createLogger({ service: 's', destination: out.stream, now: () => 0 });

@@ -48,8 +48,13 @@ export interface StreamConsumerOptions {
     detail: string,
     fields: EntryFields | null,
   ) => void;
-  /** Called when a read or a group re-creation failed (the consumer backs off and goes on). */
+  /**
+   * Called when a read, a reclaim or a group re-creation failed (the consumer backs off and goes on). The same
+   * error again is reported once per `errorIntervalMs` while it lasts, and at once after a success.
+   */
   readonly onError?: (err: Error) => void;
+  /** How long a repeated error goes unreported while the failure lasts, in ms (default 10000). */
+  readonly errorIntervalMs?: number;
   /** Decodes an entry (default: the v1 entry of the consumer's message field). */
   readonly decode?: (fields: EntryFields) => Decoded<unknown>;
 }
@@ -62,7 +67,11 @@ export const CONSUMER_DEFAULTS = Object.freeze({
   deadLetterMaxLen: 100_000,
   retryBaseMs: 100,
   retryCapMs: 5000,
+  errorIntervalMs: 10_000,
 });
+
+/** What a reported error came from: a success of the same kind ends its streak. */
+type Operation = 'read' | 'reclaim';
 
 type RawEntry = [id: string, fields: string[] | null];
 
@@ -101,6 +110,8 @@ export class RedisStreamConsumer<F extends MessageField> {
     Pick<StreamConsumerOptions, 'onDeadLetter' | 'onError' | 'decode'>;
   private readonly closing = new AbortController();
   private failures = 0;
+  /** When each error of a failure streak was last reported, by operation and message. */
+  private readonly reported = new Map<string, number>();
 
   constructor(
     private readonly field: F,
@@ -148,6 +159,7 @@ export class RedisStreamConsumer<F extends MessageField> {
       return [];
     }
     this.failures = 0;
+    this.succeeded('read');
     const entries = (reply as Array<[string, RawEntry[]]> | null)?.[0]?.[1] ?? [];
     return this.accept(entries.map(([id, fields]) => ({ id, fields: fields ?? [], deliveries: 1 })));
   }
@@ -177,7 +189,10 @@ export class RedisStreamConsumer<F extends MessageField> {
         '+',
         count,
       )) as Array<[string, string, number, number]>;
-      if (idle.length === 0) return empty;
+      if (idle.length === 0) {
+        this.succeeded('reclaim');
+        return empty;
+      }
       // Claimed now, so delivered once more than XPENDING said.
       deliveries = new Map(idle.map(([id, , , n]) => [id, Number(n) + 1]));
       // Min-idle again: an entry another consumer claimed meanwhile (its idle time reset) is left to it.
@@ -191,14 +206,15 @@ export class RedisStreamConsumer<F extends MessageField> {
       )) as Array<RawEntry | null>;
     } catch (err) {
       if (this.closed) return empty;
-      if (isNoGroupError(err)) await this.ensureGroup().catch((e: Error) => this.o.onError?.(e));
-      else this.o.onError?.(err as Error);
+      if (isNoGroupError(err)) await this.ensureGroup().catch((e: Error) => this.report('reclaim', e));
+      else this.report('reclaim', err as Error);
       return empty;
     }
     // A Redis before 7 answers nil for an entry deleted (trimmed) while pending: drop it from the pending list.
     const present = claimed.filter((e): e is [string, string[]] => e !== null && e[1] !== null);
     const deleted = claimed.flatMap((e) => (e !== null && e[1] === null ? [e[0]] : []));
-    if (deleted.length > 0) await this.ack(deleted).catch((e: Error) => this.o.onError?.(e));
+    this.succeeded('reclaim');
+    if (deleted.length > 0) await this.ack(deleted).catch((e: Error) => this.report('reclaim', e));
     const decoded = await this.accept(
       present.map(([id, fields]) => ({ id, fields, deliveries: deliveries.get(id) ?? 1 })),
     );
@@ -300,7 +316,7 @@ export class RedisStreamConsumer<F extends MessageField> {
         await this.deadLetter(list, reason, (id) => details.get(id) ?? '');
       } catch (err) {
         // Left pending: the entry is reclaimed and dead-lettered again later, never lost.
-        this.o.onError?.(err as Error);
+        this.report('read', err as Error);
       }
     }
     return good;
@@ -316,16 +332,32 @@ export class RedisStreamConsumer<F extends MessageField> {
   private async recover(err: unknown): Promise<void> {
     if (this.closed) return;
     const delay = backoffDelay(this.failures++, this.o.retryBaseMs, this.o.retryCapMs);
-    if (!isNoGroupError(err)) this.o.onError?.(err as Error);
+    if (!isNoGroupError(err)) this.report('read', err as Error);
     await sleep(Math.max(delay, this.o.retryBaseMs / 2), this.closing.signal);
     if (this.closed) return;
     if (isNoGroupError(err)) {
       try {
         await this.ensureGroup();
       } catch (e) {
-        this.o.onError?.(e as Error);
+        this.report('read', e as Error);
       }
     }
+  }
+
+  /** Hands `err` to onError unless the same error of the same operation was reported within errorIntervalMs. */
+  private report(operation: Operation, err: Error): void {
+    const key = `${operation}\u0000${String(err.message).slice(0, 200)}`;
+    const now = this.o.now();
+    const last = this.reported.get(key);
+    if (last !== undefined && now - last < this.o.errorIntervalMs) return;
+    this.reported.set(key, now);
+    this.o.onError?.(err);
+  }
+
+  /** A success ends the failure streak of its operation: its next error is reported at once. */
+  private succeeded(operation: Operation): void {
+    if (this.reported.size === 0) return;
+    for (const key of this.reported.keys()) if (key.startsWith(`${operation}\u0000`)) this.reported.delete(key);
   }
 }
 

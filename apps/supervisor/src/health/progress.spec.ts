@@ -24,15 +24,16 @@ describe('progress', () => {
   it('when a failing part is tried no more (its failed work is gone), it stops counting as stalled', () => {
     let clock = 0;
     const progress = new Progress(100, () => clock);
-    for (clock = 0; clock <= 150; clock += 50) progress.failed('schedule');
+    // Failures 150 ms apart (a slow retry cadence) still make one streak.
+    for (clock = 0; clock <= 150; clock += 150) progress.failed('schedule');
     expect(progress.stalled()).toEqual(['schedule']);
-    clock = 249;
+    clock = 349;
     expect(progress.stalled()).toEqual(['schedule']);
-    clock = 250;
+    clock = 350;
     expect(progress.stalled()).toEqual([]);
     // A new failure starts a new streak.
     progress.failed('schedule');
-    clock = 300;
+    clock = 400;
     expect(progress.stalled()).toEqual([]);
   });
 });

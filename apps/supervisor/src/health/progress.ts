@@ -4,10 +4,10 @@ export type ProgressPart = 'submissions' | 'acks' | 'schedule';
 /**
  * Whether the supervisor still makes progress, for `/readyz`. Each part reports every batch or round it
  * finished and every one that failed; a part whose work has failed for `stallMs` with no success in between,
- * and still fails (its last failure is younger than `stallMs`), is stalled: Redis answers PING but refuses or
- * fails its commands, say. The supervisor is ready again when the part succeeds, or when its failed work is gone
- * (nothing was tried for `stallMs`: failed entries are taken again well within that, so they are gone, e.g.
- * with a Redis restarted without persistence). Failed work is not lost meanwhile: its entries are taken again.
+ * and still fails (its last failure is younger than twice that), is stalled: Redis answers PING but refuses or
+ * fails its commands, say. The supervisor is ready again when the part succeeds, or when its failed work is gone:
+ * nothing failed for twice `stallMs`, while failed entries and rounds are tried again well within that (so they
+ * are gone, e.g. with a Redis restarted without persistence). Failed work is not lost meanwhile.
  */
 export class Progress {
   private readonly failing = new Map<ProgressPart, { since: number; last: number }>();
@@ -24,7 +24,7 @@ export class Progress {
   failed(part: ProgressPart): void {
     const now = this.now();
     const streak = this.failing.get(part);
-    if (streak && now - streak.last < this.stallMs) streak.last = now;
+    if (streak && now - streak.last < 2 * this.stallMs) streak.last = now;
     else this.failing.set(part, { since: now, last: now });
   }
 
@@ -32,7 +32,7 @@ export class Progress {
   stalled(): ProgressPart[] {
     const now = this.now();
     return [...this.failing]
-      .filter(([, { since, last }]) => now - since >= this.stallMs && now - last < this.stallMs)
+      .filter(([, { since, last }]) => now - since >= this.stallMs && now - last < 2 * this.stallMs)
       .map(([part]) => part);
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GROUPS } from '@mesh/mesh-protocol';
+import { GROUPS, type RunEvent } from '@mesh/mesh-protocol';
 import { useMesh } from '@mesh/mesh-harness';
 import Redis from 'ioredis';
 import { closeClient, eventually, TEST_REDIS_URL, type ServiceProcess } from '@mesh/testing';
@@ -10,6 +10,23 @@ const FAN_OUT = 3000;
 const REFUSED = ['evalsha', 'eval', 'xclaim', 'xautoclaim'];
 
 const t = useMesh('supervisor-refusals');
+
+/** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
+async function ended(ids: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
+  const state = t.mesh.state();
+  await eventually(async () => {
+    const statuses = await Promise.all(ids.map(async (id) => (await state.meta(id))['status']));
+    return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
+  }, timeoutMs);
+  // Run events are written right after the state changes: read them once they are all there.
+  return eventually(async () => {
+    const events = await t.mesh.events();
+    const ends = ids.map((id) =>
+      events.find((e) => e.runId === id && (e.type === 'run-succeeded' || e.type === 'run-failed')),
+    );
+    return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
+  });
+}
 
 /** A Redis user of this test only, limited to its key prefix; the supervisor connects as it. */
 class AclUser {
@@ -83,13 +100,17 @@ describe('supervisor under Redis refusals', () => {
       ...Array.from({ length: FAN_OUT - 1 }, (_, i) => ({ id: `t${i}`, kind: 'echo', dependsOn: ['root'] })),
     ];
     const runs = [await t.mesh.submit('fan', 'acme', tasks), await t.mesh.submit('fan', 'acme', tasks)];
+    const state = t.mesh.state();
     const succeeded = async (): Promise<number> =>
-      (await t.mesh.events()).filter((e) => e.type === 'task-succeeded').length;
+      (await Promise.all(runs.map(async (id) => Number((await state.meta(id))['n:succeeded'] ?? 0)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
 
     // Three windows, each opened at a later point of the work. Each lasts until the supervisor hit the refusal
     // and /readyz said it cannot make progress (a second or more here), then Redis allows the commands again.
     for (const mark of [0, FAN_OUT / 2, FAN_OUT]) {
-      await eventually(async () => ((await succeeded()) >= mark ? true : undefined));
+      await eventually(async () => ((await succeeded()) >= mark ? true : undefined), 120_000);
       const seen = refusals(sup);
       await acl.refuse(REFUSED);
       if (mark === 0) runs.push(await t.mesh.submit('fan', 'acme', tasks));
@@ -98,7 +119,7 @@ describe('supervisor under Redis refusals', () => {
       await eventually(async () => ((await readyz(sup)) === 200 ? true : undefined));
     }
 
-    const ends = await Promise.all(runs.map((id) => t.mesh.finished(id)));
+    const ends = await ended(runs);
     expect(ends.map((e) => e.type)).toEqual(runs.map(() => 'run-succeeded'));
     for (const id of runs) {
       const record = await t.mesh.state().record(id);
@@ -116,5 +137,5 @@ describe('supervisor under Redis refusals', () => {
     });
     expect(await t.ctx.redis.zcard(t.mesh.keys.schedule)).toBe(0);
     expect(await readyz(sup)).toBe(200);
-  });
+  }, 300_000);
 });

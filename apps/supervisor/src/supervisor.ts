@@ -151,7 +151,9 @@ export class Supervisor {
       onDeadLetter: (reason, entryId, detail, fields) => {
         metrics.deadLetters.inc({ stream: 'workflows', reason });
         subLog.warn({ reason, entryId, detail }, 'submission dead-lettered');
-        if (reason === 'rejected') return;
+        // A rejected submission got its run-failed when it was checked, one past the limit when its run was
+        // abandoned; only one that could not be decoded is told about here.
+        if (reason === 'rejected' || reason === 'delivery_limit') return;
         const batch = events.batch();
         runFailedForMalformed(fields, detail, batch);
         events

@@ -58,6 +58,10 @@ describe('entries past the delivery limit', () => {
     await eventually(async () => ((await deliveries(t.mesh.keys.workflows)).length === 0 ? true : undefined));
     const text = await t.mesh.metrics(sup);
     expect(sample(text, 'supervisor_dead_letters_total{stream="workflows",reason="delivery_limit"}')).toBe(1);
+    // One end, with the reason: the dead letter adds no second run-failed of its own.
+    expect((await t.mesh.events(runId)).filter((e) => e.type === 'run-failed').map((e) => e.error)).toEqual([
+      end.error,
+    ]);
     expect(sample(text, 'supervisor_workflow_events_total{workflow="limit",outcome="failure"}')).toBe(1);
   });
 

@@ -13,7 +13,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import {
   DEFAULT_DOMAIN,
   DEFAULT_REDIS_URL,
@@ -23,7 +22,7 @@ import {
   TENANT_DOMAIN_MAP_SETTING,
   type ServiceName,
 } from '@mesh/config';
-import { DEFAULT_STREAM_PREFIX, type WorkflowRequest } from '@mesh/mesh-protocol';
+import { DEFAULT_STREAM_PREFIX, probeRedis, type WorkflowRequest } from '@mesh/mesh-protocol';
 import { spawnService, stopProcess, type ProcessExit } from '@mesh/process-kit';
 
 // Bundled to dist/tools/mesh-local.js: the workspace root is two folders up.
@@ -49,25 +48,9 @@ function say(line: string): void {
   process.stdout.write(`[mesh] ${line}\n`);
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, {
-    protocol: 2,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000,
-    // After a refused connection, ioredis holds a socket timer this long on disconnect.
-    disconnectTimeout: 10,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
+/** Whether a Redis answers PING at `url` within 2 s (a Redis that accepts connections but never answers does not). */
+function redisAnswers(url: string): Promise<boolean> {
+  return probeRedis(url, 2000);
 }
 
 function freePort(): Promise<number> {
@@ -179,15 +162,18 @@ async function demo(): Promise<string> {
       { id: 'load', kind: 'echo', payload: { rows: 42 }, dependsOn: ['transform'] },
     ],
   };
+  // The services inherit this shell's settings: with an admin token set, the demo uses it too.
+  const token = process.env['MESH_API_TOKEN'];
+  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const res = await fetch(`${api}/workflow`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify(request),
   });
   if (res.status !== 202) throw new Error(`demo submission answered ${res.status}: ${await res.text()}`);
   const { links } = (await res.json()) as { links: { run: string } };
   for (let i = 0; i < 100; i++) {
-    const run = (await (await fetch(`${api}${links.run}`)).json()) as DemoRun;
+    const run = (await (await fetch(`${api}${links.run}`, { headers: auth })).json()) as DemoRun;
     if (run.status === 'succeeded' || run.status === 'failed') {
       const runners = [...new Set(run.tasks.map((t) => t.runnerId))].join(', ');
       say(`demo run ${run.status} (tenant acme → domain ${run.domain}, tasks on ${runners})`);

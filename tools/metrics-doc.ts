@@ -30,7 +30,9 @@ export function renderMetricsDoc(): string {
     '',
     'Every metric Mesh exports, by where it is served. Label values are bounded: enum labels take only the',
     'listed values; name labels (tenant, domain, workflow, worker, kind) take operator-chosen names and',
-    'never run or assignment ids; past 1000 distinct values per label a process records new ones as `_other`.',
+    'never run or assignment ids; past 1000 distinct values per label a process records new ones as `_other`,',
+    'and a value a label cannot hold (malformed, too long, shaped like an id, outside its enum) as `_invalid`.',
+    'No label value ever stops a process.',
     '',
   ];
   for (const [set, defs] of Object.entries(METRIC_SETS) as Array<

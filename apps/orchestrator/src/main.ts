@@ -32,7 +32,12 @@ void runService({
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
     });
     const registry = new Registry();
-    const metrics = createOrchestratorMetrics(registry);
+    const metrics = createOrchestratorMetrics(registry, {
+      onLabelOverflow: (metric, label) =>
+        logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+      onLabelInvalid: (metric, label, reason) =>
+        logger.warn({ metric, label, reason }, 'metric label value refused; such values are recorded as _invalid'),
+    });
     const state = new RunState(redis, keys, { finishedTtlMs: config.recordTtlMs });
     const index = new RunIndex(redis, keys, config.recordTtlMs);
     const hardware = new RunnerHardware({

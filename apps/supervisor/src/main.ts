@@ -39,6 +39,8 @@ void runService({
     const metrics = createSupervisorMetrics(registry, {
       onLabelOverflow: (metric, label) =>
         logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
+      onLabelInvalid: (metric, label, reason) =>
+        logger.warn({ metric, label, reason }, 'metric label value refused; such values are recorded as _invalid'),
     });
     const supervisor = new Supervisor({
       config: { ...config, tenantDomainMap },

@@ -1,9 +1,1 @@
-export {
-  MeshError,
-  ConfigError,
-  ValidationError,
-  MetricLabelError,
-  UnavailableError,
-  NotFoundError,
-  isMeshError,
-} from './mesh-error';
+export { MeshError, ConfigError, ValidationError, UnavailableError, NotFoundError, isMeshError } from './mesh-error';

@@ -35,13 +35,6 @@ export class ValidationError extends MeshError {
   }
 }
 
-/** A metric was observed with a label value the schema does not allow. */
-export class MetricLabelError extends MeshError {
-  constructor(metric: string, label: string, reason: string) {
-    super('MESH_METRIC_LABEL_INVALID', `metric ${metric}: label "${label}" ${reason}`);
-  }
-}
-
 /** A dependency the request needs (Redis) is not reachable right now. */
 export class UnavailableError extends MeshError {
   constructor(message: string, cause?: unknown) {

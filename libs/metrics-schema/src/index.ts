@@ -30,7 +30,7 @@ export {
   type HistogramHandle,
 } from './factory';
 export { LabelGuard, type InvalidHandler, type OverflowHandler } from './label-guard';
-export { initialiseEnvRunnerMetrics, initialiseSupervisorMetrics } from './initialise';
+export { initialiseEnvRunnerMetrics } from './initialise';
 
 import type { Registry } from 'prom-client';
 import {

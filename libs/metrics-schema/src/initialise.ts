@@ -1,5 +1,5 @@
-import type { EnvRunnerMetrics, SupervisorMetrics } from './index';
-import { ENV_RUNNER_METRICS, SUPERVISOR_METRICS } from './definitions';
+import type { EnvRunnerMetrics } from './index';
+import { ENV_RUNNER_METRICS } from './definitions';
 import { OVERFLOW_LABEL_VALUE } from './labels';
 
 /*
@@ -18,14 +18,4 @@ export function initialiseEnvRunnerMetrics(metrics: EnvRunnerMetrics, known: { k
     for (const reason of ENV_RUNNER_METRICS.assignmentsFailed.labels.reason.values)
       metrics.assignmentsFailed.zero({ kind, reason });
   }
-}
-
-/**
- * Creates the routing series of each domain the supervisor knows at start (its default domain and the
- * domains of its tenant overrides). Call once at start-up, and again after the tenant map is reloaded.
- */
-export function initialiseSupervisorMetrics(metrics: SupervisorMetrics, known: { domains: readonly string[] }): void {
-  for (const domain of known.domains)
-    for (const route of SUPERVISOR_METRICS.routedAssignments.labels.route.values)
-      metrics.routedAssignments.zero({ domain, route });
 }

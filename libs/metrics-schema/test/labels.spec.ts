@@ -3,7 +3,6 @@ import {
   createEnvRunnerMetrics,
   createSupervisorMetrics,
   initialiseEnvRunnerMetrics,
-  initialiseSupervisorMetrics,
   registerMetrics,
   INVALID_LABEL_VALUE,
   METRIC_SETS,
@@ -213,18 +212,6 @@ describe('label initialisation', () => {
       labels: { reason: 'invalid_message' },
       value: 0,
     });
-  });
-
-  it('when the supervisor metrics are initialised with its domains, each domain has its route series at 0', async () => {
-    const registry = new Registry();
-    const m = createSupervisorMetrics(registry);
-    initialiseSupervisorMetrics(m, { domains: ['default', 'gpu-east'] });
-    expect(await valueOf(registry, 'supervisor_routed_assignments_total')).toEqual([
-      { labels: { domain: 'default', route: 'override' }, value: 0 },
-      { labels: { domain: 'default', route: 'default' }, value: 0 },
-      { labels: { domain: 'gpu-east', route: 'override' }, value: 0 },
-      { labels: { domain: 'gpu-east', route: 'default' }, value: 0 },
-    ]);
   });
 });
 

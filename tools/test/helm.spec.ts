@@ -419,6 +419,16 @@ describe('the Helm chart deploy/helm/mesh', () => {
     expect(cpu.nodeSelector).toBeUndefined();
   });
 
+  it('when a domain allows exec commands, RUNNER_EXEC_ALLOW is the JSON form: a bare name takes no arguments, an entry keeps its patterns', () => {
+    const io = pod(find(objectsOf('keda-off-values.yaml'), 'Deployment', 'mesh-runner-io'));
+    expect(JSON.parse(env(io.containers[0], 'RUNNER_EXEC_ALLOW')?.value ?? 'null')).toEqual([
+      { command: 'date' },
+      { command: 'curl', args: ['-fsS', 'https://[\\w.-]+/[\\w./-]*'] },
+    ]);
+    const plain = pod(find(objectsOf('keda-off-values.yaml'), 'Deployment', 'mesh-runner-default'));
+    expect(env(plain.containers[0], 'RUNNER_EXEC_ALLOW')).toBeUndefined();
+  });
+
   it.each(CI_FILES)(
     'when rendered with %s, each domain KEDA scales has a ScaledObject on its stream and the runners group (lag and pending entries at its concurrency) and a Deployment without replicas',
     (file) => {

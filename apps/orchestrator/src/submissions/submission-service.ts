@@ -153,20 +153,53 @@ export class SubmissionService {
     tasks: Submission['tasks'],
   ): Promise<Accepted | undefined> {
     const accepted = { runId: earlier.runId, workflow: request.workflow, replay: true };
-    const exists = (await this.o.redis.exists(this.o.keys.run(earlier.runId, 'meta'))) === 1;
+    const submittedAt = await this.o.redis.hget(this.o.keys.run(earlier.runId, 'meta'), 'submittedAt');
+    const exists = submittedAt !== null;
     if (earlier.state === 'queued') {
       if (exists) return accepted;
       await this.idempotency.forget(key, earlier);
       return undefined;
     }
-    // Pending: the first writer may have died before, during or after its writes, or may still be at
-    // them. Writing the run again leaves an existing one as it is, and a second copy of the submission
-    // on mesh:workflows is harmless (a supervisor starts a run once), so queue it again.
+    // Pending: the first writer may have died before, during or after its writes, may still be at them,
+    // or only failed to mark the key queued. A run that exists may be queued and running already, so it
+    // is never written nor removed here: its submission is only published again (a supervisor starts a run
+    // once, and its create leaves an existing run as it is). A run that does not exist is written and queued.
+    if (exists) {
+      await this.publish(await this.submissionOf(earlier.runId, request, tasks, Number(submittedAt)));
+      await this.idempotency.markQueued(key, earlier.runId, earlier.digest).catch(() => undefined);
+      return accepted;
+    }
     await this.queue(earlier.runId, request, tasks, key, earlier.digest);
     return accepted;
   }
 
-  /** Creates, indexes and queues the run in one round trip; on failure leaves no run that claims to be queued. */
+  private async submissionOf(
+    runId: string,
+    request: WorkflowRequest,
+    tasks: Submission['tasks'],
+    submittedAt: number,
+  ): Promise<Submission> {
+    await this.o.hardware.refresh();
+    return {
+      runId,
+      workflow: request.workflow,
+      tenant: request.tenant,
+      tasks,
+      submittedAt,
+      hardware: this.o.hardware.latest(),
+    };
+  }
+
+  /** Publishes a submission of a run that exists on mesh:workflows (nothing is removed if that fails). */
+  private async publish(submission: Submission): Promise<void> {
+    await this.o.redis.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+  }
+
+  /**
+   * Creates, indexes and queues the run in one round trip. When Redis refuses the XADD, a run this call
+   * created is removed again (nothing then claims it was queued); a run that existed already, or any run
+   * after an error whose outcome is unknown (a dropped connection, a timeout), is left as it is.
+   */
   private async queue(
     runId: string,
     request: WorkflowRequest,
@@ -174,36 +207,33 @@ export class SubmissionService {
     key: string | undefined,
     digest: string,
   ): Promise<void> {
-    await this.o.hardware.refresh();
-    const submission: Submission = {
-      runId,
-      workflow: request.workflow,
-      tenant: request.tenant,
-      tasks,
-      submittedAt: (this.o.now ?? Date.now)(),
-      hardware: this.o.hardware.latest(),
-    };
-    try {
-      // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
-      const pipeline = this.o.redis.pipeline();
-      this.o.state.createIn(pipeline, submission);
-      this.o.index.addIn(pipeline, submission);
-      this.o.admission?.addIn(pipeline, submission);
-      pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
-      const replies = (await pipeline.exec()) ?? [];
-      // Once the submission is on mesh:workflows it runs (a supervisor creates and indexes a run it cannot
-      // find), so only a failed XADD refuses it: answering 503 then would invite a second run.
-      const [xaddError] = replies[replies.length - 1] ?? [new Error('no reply to XADD')];
-      if (xaddError) throw xaddError;
-    } catch (err) {
-      // Not queued: leave nothing that claims it was. An Idempotency-Key stays pending, so a retry with
-      // it writes and queues this same run id.
-      await Promise.allSettled([
-        this.o.state.discard(runId),
-        this.o.index.remove(submission),
-        ...(this.o.admission ? [this.o.admission.remove(submission)] : []),
-      ]);
-      throw err;
+    const submission = await this.submissionOf(runId, request, tasks, (this.o.now ?? Date.now)());
+    // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
+    const pipeline = this.o.redis.pipeline();
+    this.o.state.createIn(pipeline, submission);
+    this.o.index.addIn(pipeline, submission);
+    this.o.admission?.addIn(pipeline, submission);
+    pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+    // When exec() itself rejects, what Redis applied is unknown: nothing is removed, and a retry with the
+    // Idempotency-Key finds the run (and publishes it again) or writes it.
+    const replies = await pipeline.exec();
+    const [createError, createReply] = replies?.[0] ?? [null, undefined];
+    const created = !createError && Array.isArray(createReply) && createReply[0] === 'created';
+    // Once the submission is on mesh:workflows it runs (a supervisor creates and indexes a run it cannot
+    // find), so only a failed XADD refuses it: answering 503 then would invite a second run.
+    const [xaddError] = replies?.[replies.length - 1] ?? [new Error('no reply to XADD')];
+    if (xaddError) {
+      // Undo only what this call wrote, and only when Redis said no to the XADD. A run that existed
+      // before (an earlier request of the same key wrote it, and may have queued it) is never touched, nor
+      // is one whose XADD may have been applied (a dropped connection, a timeout): that run may be running.
+      if (created && isReplyError(xaddError)) {
+        await Promise.allSettled([
+          this.o.state.discard(runId),
+          this.o.index.remove(submission),
+          ...(this.o.admission ? [this.o.admission.remove(submission)] : []),
+        ]);
+      }
+      throw xaddError;
     }
     // Best effort: a key left pending only makes a replay queue the run again, which is harmless.
     if (key !== undefined) await this.idempotency.markQueued(key, runId, digest).catch(() => undefined);
@@ -226,6 +256,17 @@ export class SubmissionService {
     work.catch(() => undefined);
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
+}
+
+/** Redis's kinds of error reply (by ioredis version and protocol). */
+const REPLY_ERROR_NAMES = new Set(['ReplyError', 'SimpleError', 'BlobError', 'ErrorReply']);
+
+/**
+ * True for an error Redis itself answered (the command was refused, so not applied); false for a client-side
+ * error (a dropped connection, a timeout), after which the command may or may not have been applied.
+ */
+export function isReplyError(err: unknown): boolean {
+  return err instanceof Error && REPLY_ERROR_NAMES.has(err.name);
 }
 
 /** The request's tasks as they go on the wire, with every default filled in. */

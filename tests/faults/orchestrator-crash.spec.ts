@@ -87,7 +87,14 @@ describe('the only orchestrator killed mid-POST', () => {
       (err: unknown) => err,
     );
     await eventually(() => (proxy && proxy.held > 0 ? true : undefined));
-    const [, claimed] = await ctx.redis.scan('0', 'MATCH', `${ctx.prefix}:idempotency:*`, 'COUNT', 1000);
+    // A whole SCAN (until the cursor is back at 0): one iteration of a shared Redis may miss the key.
+    const claimed: string[] = [];
+    let scan = '0';
+    do {
+      const [next, found] = await ctx.redis.scan(scan, 'MATCH', `${ctx.prefix}:idempotency:*`, 'COUNT', 1000);
+      claimed.push(...found);
+      scan = next;
+    } while (scan !== '0');
     expect(claimed).toHaveLength(1);
     const claimedRun = ((await ctx.redis.get(claimed[0] as string)) ?? '').split(' ')[0] as string;
     expect(await ctx.redis.exists(mesh.keys.run(claimedRun, 'meta'))).toBe(0);

@@ -42,15 +42,22 @@ describe('project graph', () => {
     }
   });
 
-  it('when any project is read, it has a test target and a build or typecheck target', () => {
+  it('when any project is read, it has a test target (faults for the fault tests) and a build or typecheck target', () => {
     for (const p of projects()) {
       const targets = Object.keys(graph.nodes[p]?.data.targets ?? {});
       expect({
         p,
-        test: targets.includes('test'),
+        test: targets.includes(p === 'faults' ? 'faults' : 'test'),
         check: targets.includes('build') || targets.includes('typecheck'),
       }).toEqual({ p, test: true, check: true });
     }
+  });
+
+  it('when npm test runs, it runs the faults target beside lint, typecheck and test', () => {
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts['test']).toMatch(/nx run-many -t lint typecheck test faults\b/);
   });
 
   it('when edges are listed, apps point only at libs and libs never at apps', () => {

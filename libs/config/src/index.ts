@@ -11,6 +11,7 @@ export {
   parseList,
   parseStreamPrefix,
   parseRedisUrl,
+  withRedisPassword,
   REDIS_MAX_DB,
   type ListenAddress,
   type RedisUrl,

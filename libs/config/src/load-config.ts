@@ -17,7 +17,7 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
   const problems: string[] = [];
   const flags = parseArgv(source.argv ?? [], spec, problems);
   const out: Record<string, unknown> = {};
-  const secretTexts: string[] = [];
+  const secretTexts: RawSecret[] = [];
 
   for (const [key, setting] of Object.entries(spec)) {
     const fromFlag = setting.flag === undefined ? undefined : flags.get(setting.flag);
@@ -33,7 +33,7 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
       out[key] = undefined;
       continue;
     }
-    if (isSecretSetting(setting) && raw !== setting.default) secretTexts.push(raw);
+    if (isSecretSetting(setting) && raw !== setting.default) secretTexts.push({ raw, split: !setting.secretsOf });
     try {
       out[key] = setting.parse(raw);
     } catch (err) {
@@ -42,6 +42,9 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const byEnv = new Map(Object.entries(spec).map(([key, setting]) => [setting.env, out[key]]));
+  for (const [key, setting] of Object.entries(spec))
+    if (setting.resolve && out[key] !== undefined) out[key] = setting.resolve(out[key], (env) => byEnv.get(env));
   const config = Object.freeze(out) as ConfigOf<S>;
   rawSecrets.set(config, secretTexts);
   return config;
@@ -56,14 +59,24 @@ export function secretsOf<S extends SettingSpec>(spec: S, config: ConfigOf<S>): 
     if (isSecretSetting(setting) && typeof value === 'string') secrets.push(value);
     if (setting.secretsOf) secrets.push(...setting.secretsOf(value));
   }
-  // The text of every secret setting, and its parts (a token map's tokens), whatever it parsed into.
-  for (const raw of rawSecrets.get(config) ?? [])
-    secrets.push(raw, ...raw.split(/[\s,;=]+/).filter((p) => p.length >= 8));
+  // The text of every secret setting, whatever it parsed into. A setting without secretsOf is also split into
+  // its parts, in case it holds several secrets; one with secretsOf says which parts are secret (a token map's
+  // tokens, not its tenant names or file paths, which would otherwise be masked in every log line).
+  for (const { raw, split } of rawSecrets.get(config) ?? []) {
+    secrets.push(raw);
+    if (split) secrets.push(...raw.split(/[\s,;=]+/).filter((p) => p.length >= 8));
+  }
   return [...new Set(secrets.filter((s) => s.length > 0))];
 }
 
+/** The raw text of a secret setting as loaded, and whether secretsOf splits it into parts. */
+interface RawSecret {
+  readonly raw: string;
+  readonly split: boolean;
+}
+
 /** The raw text of each loaded config's secret settings, for secretsOf. */
-const rawSecrets = new WeakMap<object, readonly string[]>();
+const rawSecrets = new WeakMap<object, readonly RawSecret[]>();
 
 /** Names that say a setting holds a secret, whether or not it is declared `secret` (e.g. REDIS_PASSWORD). */
 const SECRET_NAME = /(PASSWORD|PASSWD|TOKEN|SECRET|CREDENTIAL|PRIVATE_KEY|API_KEY)/i;

@@ -105,11 +105,36 @@ export function parseRedisUrl(raw: string): RedisUrl {
   const db = Number(dbText);
   if (db > REDIS_MAX_DB) throw new Error(`database ${db} is out of range (0-${REDIS_MAX_DB})`);
   // The client takes ?password= over none in the user info, as ioredis does.
-  const fromUserInfo = url.password === '' ? undefined : decodeURIComponent(url.password);
+  let fromUserInfo: string | undefined;
+  try {
+    fromUserInfo = url.password === '' ? undefined : decodeURIComponent(url.password);
+  } catch {
+    // The client would fail the same way; say why here, once, without the password.
+    throw new Error(
+      'the password has a "%" that is not a valid %-escape: percent-encode the password, or leave it out and set REDIS_PASSWORD',
+    );
+  }
   const password = fromUserInfo ?? (url.searchParams.get('password') || undefined);
+  return Object.freeze({ url: raw, tls: url.protocol === 'rediss:', password, db, display: displayOf(url) });
+}
+
+/**
+ * `redis` with its password replaced by `password` (REDIS_PASSWORD), taken exactly as given: the URL handed
+ * to the client carries it percent-encoded (the client decodes it back), and any `?password=` is dropped.
+ */
+export function withRedisPassword(redis: RedisUrl, password: string): RedisUrl {
+  const url = new URL(redis.url);
+  if (url.searchParams.has('password')) url.searchParams.delete('password');
+  // encodeURIComponent, not the setter alone: the setter leaves "%" as it is, so "%41" would reach Redis as "A".
+  url.password = encodeURIComponent(password);
+  return Object.freeze({ ...redis, url: url.href, password, display: displayOf(url) });
+}
+
+/** `url` with its password masked, safe for logs. */
+function displayOf(url: URL): string {
   const display = new URL(url.href);
   if (display.password !== '') display.password = '***';
   let shown = display.href;
   if (display.searchParams.has('password')) shown = shown.replace(/([?&]password=)[^&#]*/, '$1***');
-  return Object.freeze({ url: raw, tls: url.protocol === 'rediss:', password, db, display: shown });
+  return shown;
 }

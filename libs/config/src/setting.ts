@@ -16,8 +16,17 @@ export interface Setting<T> {
   /** Never echo the raw text in errors or docs (passwords, tokens). */
   readonly secret?: boolean;
   parse(raw: string): T;
-  /** Values that must never reach a log line (e.g. the password inside REDIS_URL). */
+  /**
+   * Values that must never reach a log line (e.g. the password inside REDIS_URL). When given, only these
+   * are redacted: the raw text of a secret setting is redacted whole, never split into words.
+   */
   secretsOf?(value: T): readonly string[];
+  /**
+   * Adjusts the parsed value once every setting of the spec is read and valid, from the others (e.g. REDIS_URL
+   * takes the password of REDIS_PASSWORD). `valueOf` gives another setting's parsed value by its env var name
+   * (undefined when unset or not in the spec).
+   */
+  resolve?(value: T, valueOf: (env: string) => unknown): T;
   /** One line for the configuration reference. */
   readonly doc: string;
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_STREAM_PREFIX } from '@mesh/mesh-protocol';
-import { parseEnum, parseInteger, parseRedisUrl, parseStreamPrefix } from './parsers';
+import { parseEnum, parseInteger, parseRedisUrl, parseStreamPrefix, withRedisPassword, type RedisUrl } from './parsers';
 import { setting } from './setting';
 import { TenantDomainMap } from './tenant-domain-map';
 
@@ -14,8 +14,19 @@ export const SHARED_SETTINGS = {
     env: 'REDIS_URL',
     default: DEFAULT_REDIS_URL,
     parse: parseRedisUrl,
-    secretsOf: (v) => (v.password ? [v.password] : []),
-    doc: 'Redis to use: redis://[user:password@]host:port[/db] (db 0-15; ?password= works too), or rediss:// for TLS.',
+    // The password as given and as it appears, encoded, in the URL handed to the client.
+    secretsOf: (v: RedisUrl) => (v.password ? [v.password, encodeURIComponent(v.password)] : []),
+    resolve: (v: RedisUrl, valueOf) => {
+      const password = valueOf('REDIS_PASSWORD');
+      return typeof password === 'string' ? withRedisPassword(v, password) : v;
+    },
+    doc: 'Redis to use: redis://[user:password@]host:port[/db] (db 0-15; ?password= works too), or rediss:// for TLS. REDIS_PASSWORD, when set, replaces the password.',
+  }),
+  redisPassword: setting({
+    env: 'REDIS_PASSWORD',
+    secret: true,
+    parse: (raw: string) => raw,
+    doc: 'The Redis password, taken exactly as given (no URL-encoding needed): when set, it replaces any password in REDIS_URL. Never logged.',
   }),
   redisNoReplyTimeoutMs: setting({
     env: 'REDIS_TIMEOUT_MS',

@@ -153,6 +153,57 @@ describe('loadConfig', () => {
     expect(problems).toEqual(['TEST_API_TOKENS: is invalid']);
   });
 
+  it('when REDIS_PASSWORD is set, it replaces the password of REDIS_URL exactly, whatever characters it holds', () => {
+    const password = 'p/w?x#y%z%41@:!';
+    const config = loadConfig(SPEC, {
+      env: { REDIS_URL: 'redis://mesh@redis:6379/2?password=old-pw', REDIS_PASSWORD: password },
+    });
+    expect(config.redis.password).toBe(password);
+    expect(config.redis.db).toBe(2);
+    // The URL the services hand to the Redis client carries the password encoded; the client decodes it back.
+    const url = new URL(config.redis.url);
+    expect(url.username).toBe('mesh');
+    expect(decodeURIComponent(url.password)).toBe(password);
+    expect(url.searchParams.has('password')).toBe(false);
+    expect(config.redis.display).toBe('redis://mesh:***@redis:6379/2');
+    expect(secretsOf(SPEC, config)).toEqual(expect.arrayContaining([password, encodeURIComponent(password)]));
+    const problems = problemsOf(() =>
+      loadConfig(SPEC, { env: { REDIS_URL: 'redis://h:1/99', REDIS_PASSWORD: password } }),
+    );
+    expect(problems.join('\n')).not.toContain(password);
+  });
+
+  it('when REDIS_PASSWORD is unset or empty, the password of REDIS_URL stays', () => {
+    for (const env of [{ REDIS_URL: 'redis://:pw-1@h:1' }, { REDIS_URL: 'redis://:pw-1@h:1', REDIS_PASSWORD: '' }])
+      expect(loadConfig(SPEC, { env }).redis).toMatchObject({ url: 'redis://:pw-1@h:1', password: 'pw-1' });
+  });
+
+  it('when the password in REDIS_URL has a bad %-escape, start-up is refused in one line naming REDIS_URL, never the password', () => {
+    const problems = problemsOf(() => loadConfig(SPEC, { env: { REDIS_URL: 'redis://:canary%zz-pw@h:1' } }));
+    expect(problems).toEqual([expect.stringMatching(/^REDIS_URL: .*REDIS_PASSWORD/)]);
+    expect(problems[0]).not.toMatch(/canary|\n/);
+  });
+
+  it('when a secret setting has secretsOf, only what it returns is redacted, not the words around it', () => {
+    const spec = {
+      ...SHARED_SETTINGS,
+      tokens: setting({
+        env: 'TEST_API_TOKENS',
+        secret: true,
+        parse: (raw: string) => raw.split(',').map((e) => e.split('=') as [string, string]),
+        secretsOf: (entries: [string, string][]) => entries.map(([token]) => token),
+        doc: 'token=tenant,…',
+      }),
+    };
+    const config = loadConfig(spec, {
+      env: { TEST_API_TOKENS: 'tok-canary-1=acme-corporation,tok-canary-2=/etc/mesh/tenants' },
+    });
+    const secrets = secretsOf(spec, config);
+    expect(secrets).toEqual(expect.arrayContaining(['tok-canary-1', 'tok-canary-2']));
+    expect(secrets).not.toContain('acme-corporation');
+    expect(secrets).not.toContain('/etc/mesh/tenants');
+  });
+
   it('when REDIS_URL names a database out of range, start-up is refused naming REDIS_URL without echoing the URL', () => {
     const problems = problemsOf(() => loadConfig(SPEC, { env: { REDIS_URL: 'redis://:canary-pw@h:1/99' } }));
     expect(problems).toEqual(['REDIS_URL: database 99 is out of range (0-15)']);

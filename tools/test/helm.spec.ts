@@ -85,7 +85,7 @@ interface Domain {
   keda?: { enabled?: boolean; minReplicaCount?: number };
 }
 interface CiValues {
-  redis: { url: string; password?: string; existingSecret?: string; clusterNodes?: string[] };
+  redis: { url: string; username?: string; password?: string; existingSecret?: string };
   api?: { adminToken?: string; existingSecret?: string; tenantTokens?: { tenant: string; token: string }[] };
   supervisor?: { tenantDomainMap?: Record<string, string> };
   keda?: { enabled?: boolean };
@@ -193,9 +193,9 @@ afterAll(() => {
 });
 
 describe('the Helm chart deploy/helm/mesh', () => {
-  it('when the CI value files are listed, they cover standalone Redis, Redis Cluster, a GPU domain, KEDA off and monitoring', () => {
+  it('when the CI value files are listed, they cover standalone Redis, TLS with existing Secrets, a GPU domain, KEDA off and monitoring', () => {
     expect(CI_FILES).toEqual([
-      'cluster-redis-values.yaml',
+      'existing-secrets-values.yaml',
       'gpu-domain-values.yaml',
       'keda-off-values.yaml',
       'monitoring-values.yaml',
@@ -279,9 +279,8 @@ describe('the Helm chart deploy/helm/mesh', () => {
   it.each(CI_FILES)(
     'when rendered with %s, every env var is a setting docs/configuration.md names, and every image is mesh/<app> at the appVersion',
     (file) => {
-      // REDIS_PASSWORD only carries the Secret into REDIS_URL; MESH_API_TOKENS and REDIS_CLUSTER_NODES
-      // are the names the orchestrator's tenant tokens and the cluster client read.
-      const allowed = new Set([...documentedSettings(), 'REDIS_PASSWORD', 'MESH_API_TOKENS', 'REDIS_CLUSTER_NODES']);
+      // MESH_API_TOKENS is the name the orchestrator's tenant tokens are read from.
+      const allowed = new Set([...documentedSettings(), 'MESH_API_TOKENS']);
       const images = new Set<string>();
       for (const d of objectsOf(file).filter((o) => o.kind === 'Deployment')) {
         for (const c of pod(d).containers) {
@@ -301,7 +300,7 @@ describe('the Helm chart deploy/helm/mesh', () => {
   );
 
   it.each(CI_FILES)(
-    'when rendered with %s, no Secret value appears in a ConfigMap or a plain env value, and REDIS_URL takes the password from the Secret',
+    'when rendered with %s, no Secret value appears in a ConfigMap or a plain env value, and REDIS_PASSWORD comes from the Secret, not through REDIS_URL',
     (file) => {
       const objects = objectsOf(file);
       const values = ciValues(file);
@@ -330,16 +329,17 @@ describe('the Helm chart deploy/helm/mesh', () => {
         const names = (c?.env ?? []).map((e) => e.name);
         const url = env(c, 'REDIS_URL')?.value ?? '';
         if (withPassword) {
-          expect(names.indexOf('REDIS_PASSWORD')).toBeGreaterThanOrEqual(0);
-          expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+          // The services take REDIS_PASSWORD as it is; a password spliced into the URL would need encoding.
+          expect(env(c, 'REDIS_PASSWORD')?.value).toBeUndefined();
           expect(env(c, 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef?.name).toBe(
             values.redis.existingSecret ?? 'mesh-redis',
           );
-          expect(url).toMatch(/^rediss?:\/\/[^:@]*:\$\(REDIS_PASSWORD\)@/);
         } else {
           expect(names).not.toContain('REDIS_PASSWORD');
         }
-        expect(url.replace(/^(rediss?:\/\/)[^@]*@/, '$1')).toBe(values.redis.url);
+        expect(url).not.toContain('$(');
+        const user = values.redis.username ? `${values.redis.username}@` : '';
+        expect(url).toBe(values.redis.url.replace(/^(rediss?:\/\/)/, `$1${user}`));
       }
     },
   );
@@ -434,7 +434,6 @@ describe('the Helm chart deploy/helm/mesh', () => {
     (file) => {
       const values = ciValues(file);
       const objects = objectsOf(file);
-      const cluster = (values.redis.clusterNodes ?? []).length > 0;
       const withPassword = Boolean(values.redis.password || values.redis.existingSecret);
       for (const domain of values.runners.domains) {
         const name = `mesh-runner-${domain.name}`;
@@ -451,14 +450,11 @@ describe('the Helm chart deploy/helm/mesh', () => {
         if (domain.keda?.minReplicaCount !== undefined)
           expect(scaledObject?.spec?.minReplicaCount).toBe(domain.keda.minReplicaCount);
         const triggers = scaledObject?.spec?.triggers ?? [];
-        expect(triggers.map((t) => t.type)).toEqual(
-          Array(2).fill(cluster ? 'redis-cluster-streams' : 'redis-streams') as string[],
-        );
+        expect(triggers.map((t) => t.type)).toEqual(Array(2).fill('redis-streams') as string[]);
         for (const t of triggers) {
           expect(t.metadata['stream']).toBe(`mesh:assignments:${domain.name}`);
           expect(t.metadata['consumerGroup']).toBe('runners');
-          if (cluster) expect(t.metadata['addresses']).toBe(values.redis.clusterNodes?.join(','));
-          else expect(`redis://${t.metadata['address']}`).toBe(values.redis.url.replace(/\/\d+$/, ''));
+          expect(t.metadata['address']).toBe(new URL(values.redis.url).host);
           // KEDA picks one mode per trigger: lagCount would silence pendingEntriesCount beside it.
           expect(Boolean(t.metadata['lagCount']) !== Boolean(t.metadata['pendingEntriesCount'])).toBe(true);
           if (withPassword) {
@@ -474,15 +470,50 @@ describe('the Helm chart deploy/helm/mesh', () => {
     },
   );
 
-  it('when Redis is a cluster, every service gets REDIS_CLUSTER_NODES and the TLS scheme reaches KEDA', () => {
-    const values = ciValues('cluster-redis-values.yaml');
-    const objects = objectsOf('cluster-redis-values.yaml');
-    for (const d of objects.filter((o) => o.kind === 'Deployment'))
-      expect(env(pod(d).containers[0], 'REDIS_CLUSTER_NODES')?.value).toBe(values.redis.clusterNodes?.join(','));
-    for (const o of objects.filter((x) => x.kind === 'ScaledObject'))
-      for (const t of o.spec?.triggers ?? []) expect(t.metadata['enableTLS']).toBe('true');
-    for (const d of objectsOf('standalone-redis-values.yaml').filter((o) => o.kind === 'Deployment'))
-      expect(env(pod(d).containers[0], 'REDIS_CLUSTER_NODES')).toBeUndefined();
+  it('when Redis uses TLS and an ACL user, the TLS scheme, the user and the database reach KEDA', () => {
+    const objects = objectsOf('existing-secrets-values.yaml');
+    const triggers = objects.filter((x) => x.kind === 'ScaledObject').flatMap((o) => o.spec?.triggers ?? []);
+    expect(triggers.length).toBeGreaterThan(0);
+    for (const t of triggers)
+      expect(t.metadata).toMatchObject({ enableTLS: 'true', username: 'mesh', databaseIndex: '3' });
+  });
+
+  it('when redis.clusterNodes is set, rendering fails saying the services do not support Redis Cluster yet', () => {
+    // A standalone client against a cluster would hit MOVED errors on most keys: refuse it up front.
+    const r = helm('template', 'mesh', CHART, '--set', 'redis.clusterNodes={redis-0.redis:6379,redis-1.redis:6379}');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('redis.clusterNodes: the Mesh services do not support Redis Cluster yet');
+    expect(helm('template', 'mesh', CHART, '--set', 'redis.clusterNodes=null').status).toBe(0);
+  });
+
+  it('when the Redis password comes from a Secret with an ACL user, REDIS_URL names the user and no password', () => {
+    const objects = render(
+      join(CI_DIR, 'standalone-redis-values.yaml'),
+      '--set',
+      'redis.username=mesh',
+      '--set',
+      'redis.password=p/w?x#y%z%41@',
+    );
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      const c = pod(d).containers[0];
+      expect(env(c, 'REDIS_URL')?.value).toBe('redis://mesh@redis-master.redis.svc.cluster.local:6379/0');
+      expect(env(c, 'REDIS_PASSWORD')?.valueFrom?.secretKeyRef).toMatchObject({
+        name: 'mesh-redis',
+        key: 'redis-password',
+      });
+    }
+    const secret = find(objects, 'Secret', 'mesh-redis');
+    expect(Buffer.from(secret.data?.['redis-password'] ?? '', 'base64').toString('utf8')).toBe('p/w?x#y%z%41@');
+  });
+
+  it('when api.existingSecret is set, the admin token key is required, so a Secret without it stops the pod with a clear reason', () => {
+    // An optional key that is missing would start the orchestrator without a token, on loopback, never ready.
+    const orchestrator = pod(find(objectsOf('existing-secrets-values.yaml'), 'Deployment', 'mesh-orchestrator'));
+    const admin = env(orchestrator.containers[0], 'MESH_API_TOKEN')?.valueFrom?.secretKeyRef;
+    expect(admin).toMatchObject({ name: 'mesh-api-tokens', key: 'admin-token' });
+    expect(admin?.optional).not.toBe(true);
+    const tenants = env(orchestrator.containers[0], 'MESH_API_TOKENS')?.valueFrom?.secretKeyRef;
+    expect(tenants).toMatchObject({ name: 'mesh-api-tokens', key: 'tenant-tokens', optional: true });
   });
 
   it('when monitoring is on, the orchestrator and supervisor get ServiceMonitors and the runners a PodMonitor, with the selecting labels', () => {
@@ -524,6 +555,8 @@ describe('the Helm chart deploy/helm/mesh', () => {
     ['a misspelt domain key', { runners: { domains: [{ name: 'default', concurency: 4 }] } }, 'concurency'],
     ['a misspelt top-level key', { kedaa: { enabled: true } }, 'kedaa'],
     ['a password inside redis.url', { redis: { url: 'redis://:secret@redis:6379' } }, '/redis/url'],
+    ['a database index above 15 in redis.url', { redis: { url: 'redis://redis:6379/99' } }, '/redis/url'],
+    ['database 16 in redis.url', { redis: { url: 'redis://redis:6379/16' } }, '/redis/url'],
     ['a domain name that is no DNS label', { runners: { domains: [{ name: 'GPU_1', concurrency: 1 }] } }, 'name'],
   ])('when the values hold %s, values.schema.json rejects them', (_what, values, mention) => {
     const file = join(workDir, 'bad-values.yaml');

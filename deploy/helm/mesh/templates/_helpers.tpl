@@ -102,14 +102,17 @@ redis-password
 {{- if $u.userinfo -}}
 {{- fail "redis.url must not carry a user or password: set redis.username and redis.password or redis.existingSecret" -}}
 {{- end -}}
+{{- if .Values.redis.clusterNodes -}}
+{{- fail "redis.clusterNodes: the Mesh services do not support Redis Cluster yet (they would use a standalone client and get MOVED errors); point redis.url at a standalone Redis or a primary with replicas" -}}
+{{- end -}}
 {{- $db := trimPrefix "/" $u.path -}}
 {{- dict "scheme" $u.scheme "host" $u.host "db" $db | toJson -}}
 {{- end -}}
 
 {{/*
-Environment of every Mesh container: the Redis connection (REDIS_URL composed from redis.url and the
-password Secret at container start, through Kubernetes' $(VAR) expansion), REDIS_CLUSTER_NODES,
-MESH_STREAM_PREFIX and LOG_LEVEL.
+Environment of every Mesh container: the Redis connection (REDIS_URL from redis.url and redis.username,
+never with a password; REDIS_PASSWORD from the Secret, which the services take as it is, so it needs no
+URL-encoding), MESH_STREAM_PREFIX and LOG_LEVEL.
 */}}
 {{- define "mesh.commonEnv" -}}
 {{- $u := include "mesh.redisUrlParts" . | fromJson -}}
@@ -122,18 +125,13 @@ MESH_STREAM_PREFIX and LOG_LEVEL.
     secretKeyRef:
       name: {{ $secret }}
       key: {{ include "mesh.redisSecretKey" . }}
-- name: REDIS_URL
-  value: {{ printf "%s://%s:$(REDIS_PASSWORD)@%s%s" $u.scheme .Values.redis.username $u.host $path | quote }}
-{{- else if .Values.redis.username }}
+{{- end }}
+{{- if .Values.redis.username }}
 - name: REDIS_URL
   value: {{ printf "%s://%s@%s%s" $u.scheme .Values.redis.username $u.host $path | quote }}
 {{- else }}
 - name: REDIS_URL
   value: {{ .Values.redis.url | quote }}
-{{- end }}
-{{- with .Values.redis.clusterNodes }}
-- name: REDIS_CLUSTER_NODES
-  value: {{ join "," . | quote }}
 {{- end }}
 - name: MESH_STREAM_PREFIX
   value: {{ .Values.mesh.streamPrefix | quote }}

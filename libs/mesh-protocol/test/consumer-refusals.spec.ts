@@ -1,7 +1,6 @@
 import Redis from 'ioredis';
-import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
+import { AclUser, createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import { createKeys, PROTOCOL_EXAMPLES, RedisStreamConsumer, StreamPublisher, type MeshKeys } from '../src';
-import { createAclUser, type AclUser } from './acl-user';
 
 let ctx: RedisTestContext;
 let keys: MeshKeys;
@@ -11,7 +10,7 @@ const opened: Redis[] = [];
 beforeEach(async () => {
   ctx = createRedisTestContext('refusals');
   keys = createKeys(ctx.prefix);
-  user = await createAclUser(ctx.prefix);
+  user = await AclUser.create(ctx.prefix);
 });
 afterEach(async () => {
   for (const c of opened.splice(0)) c.disconnect();
@@ -57,7 +56,7 @@ describe('stream consumer under Redis refusals', () => {
     await eventually(async () => ((await dying.readBatch()).length ? true : undefined));
     dying.close();
 
-    await user.deny('xpending');
+    await user.refuse('xpending');
     // Several reclaim rounds while the refusal lasts: each hands out nothing; the error is reported once.
     let rounds = 0;
     await eventually(async () => {
@@ -77,7 +76,7 @@ describe('stream consumer under Redis refusals', () => {
     expect(back.entries.map((e) => [e.id, e.deliveries])).toEqual([[id, 2]]);
 
     // After a success, a new refusal is a new failure: reported at once.
-    await user.deny('xpending');
+    await user.refuse('xpending');
     await survivor.reclaim();
     expect(errors).toHaveLength(2);
     survivor.close();

@@ -3,9 +3,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { createLogger, type Logger } from '@mesh/logging';
-import { closeClient, eventually, TEST_REDIS_URL } from '@mesh/testing';
+import { closeClient, eventually, PrivateRedis, TEST_REDIS_URL } from '@mesh/testing';
 import { closeRedis, connectRedis } from '../src';
-import { startPrivateRedis, type PrivateRedis } from './private-redis';
 
 function capture(): { logger: Logger; records: () => Array<Record<string, unknown>> } {
   const lines: string[] = [];
@@ -32,8 +31,8 @@ afterEach(async () => {
 
 describe('connectRedis', () => {
   it('when Redis may evict keys (maxmemory-policy allkeys-lru), a warning at start-up names the policy and the risk', async () => {
-    const redis: PrivateRedis = await startPrivateRedis(['--maxmemory-policy', 'allkeys-lru']);
-    cleanups.push(() => redis.stop());
+    const redis = await PrivateRedis.start(['--maxmemory-policy', 'allkeys-lru']);
+    cleanups.push(() => redis.remove());
     const { logger, records } = capture();
     const { redis: client } = connectRedis(redis.url, 'test', logger);
     cleanups.push(() => closeRedis(client));
@@ -44,8 +43,8 @@ describe('connectRedis', () => {
   });
 
   it('when Redis keeps noeviction, no eviction warning is written', async () => {
-    const redis = await startPrivateRedis(['--maxmemory-policy', 'noeviction']);
-    cleanups.push(() => redis.stop());
+    const redis = await PrivateRedis.start(['--maxmemory-policy', 'noeviction']);
+    cleanups.push(() => redis.remove());
     const { logger, records } = capture();
     const { redis: client } = connectRedis(redis.url, 'test', logger);
     cleanups.push(() => closeRedis(client));

@@ -11,3 +11,5 @@ export { startServiceProcess, runServiceToExit, WORKSPACE_ROOT, type ServiceProc
 export { checkMetrics } from './promtool';
 export { describeServiceLifecycle, type LifecycleSpec } from './service-lifecycle';
 export { undocumentedSettings } from './settings-doc';
+export { AclUser } from './acl-user';
+export { freePort, PrivateRedis } from './private-redis';

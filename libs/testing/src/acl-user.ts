@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
+import { closeClient, TEST_REDIS_URL } from './redis-context';
+
+/**
+ * A Redis ACL user of one test on the shared Redis, limited to the test's key prefix, whose commands the
+ * test refuses and allows again: a real refusal, as during an ACL change on a managed Redis. Never the
+ * default user; remove() deletes it (which drops its connections).
+ */
+export class AclUser {
+  readonly name = `mesh-test-${randomBytes(6).toString('hex')}`;
+  private readonly admin = new Redis(TEST_REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
+  private readonly opened: Redis[] = [];
+
+  private constructor(readonly password: string) {
+    this.admin.on('error', () => undefined);
+  }
+
+  /** Creates a user allowed everything on `prefix:*` keys. */
+  static async create(prefix: string, password = randomBytes(16).toString('hex')): Promise<AclUser> {
+    const user = new AclUser(password);
+    try {
+      await user.admin.call('ACL', 'SETUSER', user.name, 'reset', 'on', `>${password}`, `~${prefix}:*`, '&*', '+@all');
+    } catch (err) {
+      await closeClient(user.admin);
+      throw err;
+    }
+    return user;
+  }
+
+  /** TEST_REDIS_URL as this user. */
+  get url(): string {
+    const url = new URL(TEST_REDIS_URL);
+    url.username = this.name;
+    url.password = this.password;
+    return url.href;
+  }
+
+  /** A connection as this user, closed by remove(). */
+  connect(): Redis {
+    const client = new Redis(this.url, { protocol: 2, maxRetriesPerRequest: 1 });
+    client.on('error', () => undefined);
+    this.opened.push(client);
+    return client;
+  }
+
+  /** Redis refuses these commands to the user, on its open connections too, until allowed again. */
+  async refuse(...commands: string[]): Promise<void> {
+    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `-${c}`));
+  }
+
+  async allow(...commands: string[]): Promise<void> {
+    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `+${c}`));
+  }
+
+  async remove(): Promise<void> {
+    try {
+      await this.admin.call('ACL', 'DELUSER', this.name);
+    } finally {
+      await Promise.all([this.admin, ...this.opened].map(closeClient));
+    }
+  }
+}

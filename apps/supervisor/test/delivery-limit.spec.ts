@@ -1,18 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GROUPS, PROTOCOL_EXAMPLES } from '@mesh/mesh-protocol';
-import { sample, useMesh } from '@mesh/mesh-harness';
+import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import { eventually } from '@mesh/testing';
 import { AclUser } from './support/acl-user';
 
 const t = useMesh('delivery-limit');
 let acl: AclUser;
+/** Directories a test made; removed after it. */
+const dirs: string[] = [];
 beforeEach(() => {
   acl = new AclUser();
 });
-afterEach(() => acl.remove());
+afterEach(async () => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  await acl.remove();
+});
 
 /** The delivery count of each entry pending in the supervisor group of `stream`. */
 async function deliveries(stream: string): Promise<number[]> {
@@ -65,9 +70,10 @@ describe('entries past the delivery limit', () => {
     expect(sample(text, 'supervisor_workflow_events_total{workflow="limit",outcome="failure"}')).toBe(1);
   });
 
-  it('when Redis refuses the run scripts until a report passes its delivery limit, the attempts it acked fail for good and the run ends', async () => {
+  it('when Redis refuses the run scripts until a report passes its delivery limit, the attempts it acked fail for good and the run ends where no retry is left; a success is not applied and, with a retry left, runs again', async () => {
     // Task kind `gate` finishes once its file exists: the test opens the gate only when Redis refuses.
     const dir = mkdtempSync(join(tmpdir(), 'mesh-gate-'));
+    dirs.push(dir);
     const handlers = join(dir, 'gate.js');
     writeFileSync(
       handlers,
@@ -81,31 +87,45 @@ exports.handlers = [{ kind: 'gate', run: async (p) => {
     const gate = join(dir, 'open');
     const url = await acl.create(t.ctx.prefix);
     await t.mesh.supervisor('sup-1', { REDIS_URL: url });
-    await t.mesh.runner('cpu-1', 'default', { RUNNER_HANDLERS_MODULE: handlers });
+    await t.mesh.runner('cpu-1', 'default', { RUNNER_HANDLERS_MODULE: handlers, RUNNER_CONCURRENCY: '2' });
     const runId = await t.mesh.submit('limit', 'acme', [
       { id: 'slow', kind: 'gate', payload: { file: gate }, retries: 3 },
-      { id: 'after', dependsOn: ['slow'] },
+      { id: 'last', kind: 'gate', payload: { file: gate }, retries: 0 },
+      { id: 'after', dependsOn: ['slow', 'last'] },
     ]);
-    // Once the task shows running, Redis refuses the scripts, then the task finishes: its ack cannot be applied.
+    // Once both tasks show running, Redis refuses the scripts, then they succeed: their acks cannot be applied.
     await eventually(async () =>
-      (await t.mesh.events(runId)).some((e) => e.type === 'task-started') ? true : undefined,
+      (await t.mesh.events(runId)).filter((e) => e.type === 'task-started').length === 2 ? true : undefined,
     );
     await acl.refuse('evalsha', 'eval');
     writeFileSync(gate, '');
-    await eventually(async () => ((await deliveries(t.mesh.keys.acks)).some((n) => n > 5) ? true : undefined));
+    // Both acks written, and every report holding them past the limit while every attempt is refused.
+    await eventually(async () => {
+      const acked = (await readAcks(t.ctx.redis, t.mesh.keys.acks)).filter((a) => a.runId === runId);
+      const pending = await deliveries(t.mesh.keys.acks);
+      return acked.length === 2 && pending.length > 0 && pending.every((n) => n > 5) ? true : undefined;
+    });
     await acl.allow('evalsha', 'eval');
 
+    // Neither success was applied (no output stored): each attempt failed with the reason, and the task with a
+    // retry left ran again (at-least-once) rather than failing work that succeeded.
     const end = await t.mesh.finished(runId);
-    expect([end.type, end.error]).toEqual([
-      'run-failed',
-      expect.stringMatching(/^task slow: report of runner cpu-1 given up after \d+ deliveries \(delivery limit\)$/),
+    const limit =
+      /^report of runner cpu-1 given up after \d+ deliveries \(delivery limit\); it reported success, not applied$/;
+    expect([end.type, end.error]).toEqual(['run-failed', expect.stringMatching(/^task last: report of runner cpu-1 /)]);
+    expect(end.error?.replace(/^task last: /, '')).toMatch(limit);
+    const events = await t.mesh.events(runId);
+    expect(events.filter((e) => e.type === 'task-retrying').map((e) => [e.taskId, e.attempt, e.error])).toEqual([
+      ['slow', 1, expect.stringMatching(limit)],
     ]);
     const record = await t.mesh.state().record(runId);
-    // Not retried: the runner did its part; the supervisor gave its report up.
     expect(record?.tasks.map((task) => [task.id, task.status, task.attempts])).toEqual([
-      ['slow', 'failed', 1],
+      ['slow', 'succeeded', 2],
+      ['last', 'failed', 1],
       ['after', 'skipped', 0],
     ]);
+    expect(record?.tasks[0]?.output).toEqual({ opened: true });
+    expect(record?.tasks[1]?.output).toBeUndefined();
   });
 
   it('when one submission of a batch keeps failing, the other runs of its batch start and finish, and it stays pending', async () => {

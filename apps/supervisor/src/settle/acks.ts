@@ -73,23 +73,27 @@ export function createReportHandler(
 }
 
 /**
- * Ends the attempts acked in a report past its delivery limit (every attempt to apply it failed): each fails
- * for good with the reason, not retried, so its run ends instead of waiting for an ack that was given up.
- * An attempt already settled is left as it is (a duplicate).
+ * Settles the attempts acked in a report past its delivery limit (every attempt to apply it failed) as failed
+ * with the reason, retry allowed: its run goes on instead of waiting for an ack that was given up. A success
+ * is not applied either (its output is not stored): the task runs again if it has retries left, which is
+ * at-least-once, rather than dropping the work or failing work that may have succeeded. An attempt already
+ * settled is left as it is (a duplicate).
  */
 export function createExhaustedReportHandler(
   o: Pick<ReportHandlerOptions, 'coordinator'>,
 ): (entry: ConsumedEntry<RunnerReport>) => Promise<void> {
   return async ({ message: r, deliveries }) => {
-    const error = `report of runner ${r.runnerId} given up after ${deliveries} deliveries (delivery limit)`;
+    const limit = `report of runner ${r.runnerId} given up after ${deliveries} deliveries (delivery limit)`;
     const settlements: Settlement[] = r.acks.map((a) => ({
       input: {
         runId: a.runId,
         taskId: a.taskId,
         attempt: a.attempt,
         success: false,
-        allowRetry: false,
-        error,
+        allowRetry: true,
+        error: a.success
+          ? `${limit}; it reported success, not applied`
+          : `${limit}; it reported: ${a.error ?? 'task failed'}`,
         runnerId: a.runnerId,
         startedAt: a.startedAt,
       },

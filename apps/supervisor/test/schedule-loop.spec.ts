@@ -6,7 +6,7 @@ import { createKeys, PROTOCOL_EXAMPLES, type MeshKeys } from '@mesh/mesh-protoco
 import { RunState } from '@mesh/run-state';
 import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import { memberOf, Schedule } from '../src/dispatch/schedule';
-import { ScheduleLoop, type ScheduleCoordinator } from '../src/dispatch/schedule-loop';
+import { ScheduleLoop, type ScheduleCoordinator, type ScheduleLoopOptions } from '../src/dispatch/schedule-loop';
 import type { Dispatchable } from '../src/runs/coordinator';
 
 const logger = createLogger({ service: 'supervisor', destination: new Writable({ write: (_c, _e, done) => done() }) });
@@ -43,7 +43,7 @@ function recordingCoordinator(): ScheduleCoordinator & { rounds: Dispatchable[][
   };
 }
 
-function startLoop(coordinator: ScheduleCoordinator): ScheduleLoop {
+function startLoop(coordinator: ScheduleCoordinator, extra: Partial<ScheduleLoopOptions> = {}): ScheduleLoop {
   const l = new ScheduleLoop({
     schedule,
     state,
@@ -56,6 +56,7 @@ function startLoop(coordinator: ScheduleCoordinator): ScheduleLoop {
     pollMs: 5,
     earlyRecheckMs: 20,
     now: Date.now,
+    ...extra,
   });
   l.start();
   return l;
@@ -106,5 +107,44 @@ describe('schedule loop', () => {
     loop = startLoop(coordinator);
     await eventually(async () => ((await ctx.redis.zscore(keys.schedule, member)) === null ? true : undefined));
     expect(coordinator.rounds.flat()).toEqual([]);
+  });
+
+  it('when it drains a backlog in full rounds, it measures the pending depth at most once per interval, exactly, not after every round', async () => {
+    // 300 due dispatch entries, 10 a round: 30 full rounds. Their runs do not exist, so each is dropped.
+    const backlog = Array.from({ length: 300 }, (_, i) => ({
+      member: memberOf({ runId: `r-${i}`, taskId: 'a', attempt: 1 }),
+      at: 0,
+    }));
+    await schedule.add(backlog);
+    const depth = jest.spyOn(schedule, 'depth');
+    const registry = new Registry();
+    const metrics = createSupervisorMetrics(registry);
+    const gauge = async (): Promise<number | undefined> =>
+      (await registry.getSingleMetric('supervisor_pending_queue_depth')?.get())?.values[0]?.value;
+    // The interval's clock stands still but for one step of an interval, taken during round 15.
+    let clock = 0;
+    const seen: Array<{ measured: number; gauge: number | undefined }> = [];
+    const coordinator: ScheduleCoordinator = {
+      heldBack: () => [],
+      forget: () => undefined,
+      advance: async () => {
+        seen.push({ measured: depth.mock.calls.length, gauge: await gauge() });
+        if (seen.length === 15) clock += 1000;
+        return { deferred: new Set<string>() };
+      },
+    };
+    const throttle = { measureIntervalMs: 1000, monotonic: () => clock };
+    loop = startLoop(coordinator, { metrics, ...throttle });
+    await eventually(async () => ((await ctx.redis.zcard(keys.schedule)) === 0 ? true : undefined));
+    await eventually(() => (depth.mock.calls.length >= 3 ? true : undefined));
+
+    expect(seen).toHaveLength(30);
+    // Measured after the first round (never measured before) and after round 15 (an interval passed), exactly:
+    // 290 and then 150 entries were still due.
+    expect(seen.map((s) => s.measured)).toEqual(seen.map((_, i) => (i === 0 ? 0 : i < 15 ? 1 : 2)));
+    expect(seen[1]?.gauge).toBe(290);
+    expect(seen[15]?.gauge).toBe(150);
+    // Once drained (a round short of a full batch), it measures again: nothing is due.
+    await eventually(async () => ((await gauge()) === 0 ? true : undefined));
   });
 });

@@ -36,19 +36,31 @@ export interface ScheduleLoopOptions {
    * died, once another takes over its unacked report.
    */
   readonly earlyRecheckMs?: number;
+  /**
+   * While draining (rounds that claim a full batch, back to back), supervisor_pending_queue_depth is measured at
+   * most once per this (default 1000 ms): measuring counts every due entry (depth.lua), so once per round would
+   * cost O(backlog) per batch. A round short of a full batch is always followed by a measure (little is due then).
+   */
+  readonly measureIntervalMs?: number;
+  /** A monotonic clock in ms for measureIntervalMs (default performance.now); `now` may be set back or frozen. */
+  readonly monotonic?: () => number;
   readonly now: () => number;
 }
 
 /**
  * Publishes scheduled attempts when they are due (retries after their backoff, tasks that waited for a
- * runner), fails attempts still not picked up at their queue deadline (queueTimeoutMs), and keeps
- * `supervisor_pending_queue_depth` exact after every round, failed or not: ready work not yet with the publisher,
- * that is due dispatch entries and the tasks this supervisor holds back for a runner (see depth.lua).
+ * runner), fails attempts still not picked up at their queue deadline (queueTimeoutMs), and sets
+ * `supervisor_pending_queue_depth`, exact when measured: ready work not yet with the publisher, that is due
+ * dispatch entries and the tasks this supervisor holds back for a runner (see depth.lua). It is measured after
+ * every round that claimed less than a full batch (failed rounds too), and while draining a backlog in full
+ * batches at most once per measureIntervalMs, so that draining costs O(backlog) per interval, not per round.
  */
 export class ScheduleLoop {
   private readonly stopping = new AbortController();
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** When the depth was last measured (monotonic ms), undefined before the first time. */
+  private measuredAt: number | undefined;
 
   constructor(private readonly o: ScheduleLoopOptions) {}
 
@@ -76,8 +88,9 @@ export class ScheduleLoop {
         this.o.logger.warn({ err }, 'a schedule round failed; retrying');
         await sleep(this.o.pollMs * 10, this.stopping.signal);
       }
-      await this.measure();
-      if (claimed < this.o.batchSize) await this.pause(await this.untilNextDue());
+      const draining = claimed >= this.o.batchSize;
+      if (!draining || this.measureDue()) await this.measure();
+      if (!draining) await this.pause(await this.untilNextDue());
     }
   }
 
@@ -159,8 +172,19 @@ export class ScheduleLoop {
     return members.length;
   }
 
+  private monotonic(): number {
+    return this.o.monotonic ? this.o.monotonic() : performance.now();
+  }
+
+  /** Whether measureIntervalMs passed since the last measure (or there was none). */
+  private measureDue(): boolean {
+    const at = this.monotonic();
+    return this.measuredAt === undefined || at - this.measuredAt >= (this.o.measureIntervalMs ?? 1000);
+  }
+
   /** Sets supervisor_pending_queue_depth, and forgets held-back attempts that left the schedule. */
   private async measure(): Promise<void> {
+    this.measuredAt = this.monotonic();
     try {
       const { ready, gone } = await this.o.schedule.depth(this.o.now(), this.o.coordinator.heldBack());
       this.o.coordinator.forget(gone);

@@ -58,6 +58,8 @@ describe('stream loop under Redis refusals', () => {
       claimIdleMs: 50,
       retryBaseMs: 10,
       retryCapMs: 20,
+      // Longer than any run of this test: the bound on lines below does not depend on how long refusals last.
+      errorIntervalMs: 600_000,
       onError: (err) => logger.warn({ err }, 'reading acks failed; retrying'),
     });
     await consumer.ensureGroup();

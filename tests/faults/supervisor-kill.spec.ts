@@ -104,7 +104,6 @@ describe('one of two supervisors killed mid-run', () => {
     const url = await acl.create(t.ctx.prefix);
     await acl.refuse(['xack']);
     const doomed = await t.mesh.supervisor('sup-a', { ...settings, REDIS_URL: url });
-    const survivor = await t.mesh.supervisor('sup-b', settings);
     // A registration only (its runner starts later), so that the supervisors publish at once.
     const now = Date.now();
     const placeholder = {
@@ -121,17 +120,13 @@ describe('one of two supervisors killed mid-run', () => {
       ...Array.from({ length: FAN_OUT }, (_, i) => ({ id: `t${i}`, kind: 'echo' })),
       { id: 'join', kind: 'echo', dependsOn: Array.from({ length: FAN_OUT }, (_, i) => `t${i}`) },
     ];
-    // Submitted one by one until the doomed supervisor took one: it is killed with that fan-out published and
-    // its submission unacked. No runner runs yet, so it applied no ack and ended no run: the survivor counts all.
-    const runs: string[] = [];
-    const took = () => doomed.records.find((l) => l['msg'] === 'run started');
-    while (!took() && runs.length < RUNS * 4) {
-      const runId = randomUUID();
-      runs.push(await t.mesh.submit('fan', 'acme', tasks, runId));
-      await eventually(async () => ((await t.mesh.events(runId)).length > 0 ? true : undefined));
-    }
-    await eventually(took);
+    // The first run is submitted while the doomed supervisor is the only one, so it takes it: it is killed with
+    // that fan-out published and its submission unacked. The survivor starts only then, beside it. No runner
+    // runs yet, so the doomed one applied no ack and ended no run: the survivor counts all.
+    const runs = [await t.mesh.submit('fan', 'acme', tasks, randomUUID())];
+    await eventually(() => doomed.records.find((l) => l['msg'] === 'run started' && l['runId'] === runs[0]));
     await eventually(() => doomed.records.find((l) => JSON.stringify(l['err'] ?? '').includes('NOPERM')));
+    const survivor = await t.mesh.supervisor('sup-b', settings);
     await doomed.stop('SIGKILL');
     while (runs.length < RUNS) runs.push(await t.mesh.submit('fan', 'acme', tasks, randomUUID()));
     await t.mesh.runner('cpu-1', 'default', { RUNNER_CONCURRENCY: '32' });

@@ -8,6 +8,7 @@ import { ApiTokens } from './auth/api-tokens';
 import { authenticate } from './auth/authenticate';
 import { errorHeaders } from './http/error-headers';
 import { requestMetrics } from './http/request-metrics';
+import { ListCursors } from './routes/list-cursors';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflow';
 import type { SubmissionService } from './submissions/submission-service';
@@ -46,7 +47,7 @@ export function createApp(deps: OrchestratorAppDeps): Express {
   app.use(
     workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
   );
-  app.use(runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000));
+  app.use(runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000, new ListCursors(tokens.keyMaterial)));
   app.use(errorHeaders());
   return finishApp(app, deps.logger);
 }

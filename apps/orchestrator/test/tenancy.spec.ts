@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import request, { type Response } from 'supertest';
+import { createKeys, type Submission } from '@mesh/mesh-protocol';
+import { RunIndex, RunState } from '@mesh/run-state';
 import { createRedisTestContext, type RedisTestContext } from '@mesh/testing';
 import { buildOrchestrator, queuedSubmissions, workflowBody } from './support/orchestrator-app';
 
 const ACME = 'acme-token-0123456789';
 const GLOBEX = 'globex-token-0123456789';
 const ADMIN = 'admin-token-0123456789';
+const INITECH = 'initech-token-0123456789';
 
 let ctx: RedisTestContext;
 
@@ -13,14 +17,68 @@ beforeEach(() => {
 });
 afterEach(() => ctx.cleanup());
 
-function build() {
+function build(admin = ADMIN) {
   return buildOrchestrator(ctx, {
-    token: ADMIN,
+    token: admin,
     tenantTokens: [
       { token: ACME, principal: { kind: 'tenant', tenant: 'acme' } },
       { token: GLOBEX, principal: { kind: 'tenant', tenant: 'globex' } },
+      { token: INITECH, principal: { kind: 'tenant', tenant: 'initech' } },
     ],
   });
+}
+
+/**
+ * Writes runs of workflow `etl` straight into Redis (created and indexed, as the orchestrator does), one
+ * per tenant named, oldest first, a millisecond apart; returns their run ids in the same order.
+ */
+async function seedRuns(tenants: readonly string[]): Promise<string[]> {
+  const keys = createKeys(ctx.prefix);
+  const state = new RunState(ctx.redis, keys, { finishedTtlMs: 60_000 });
+  const index = new RunIndex(ctx.redis, keys, 60_000);
+  const pipeline = ctx.redis.pipeline();
+  const start = Date.now() - tenants.length;
+  const ids = tenants.map((tenant, i) => {
+    const s: Submission = {
+      runId: randomUUID(),
+      workflow: 'etl',
+      tenant,
+      tasks: [{ id: 'a', kind: 'echo', payload: null, dependsOn: [], retries: 0, timeoutMs: 1000 }],
+      submittedAt: start + i,
+      hardware: null,
+    };
+    state.createIn(pipeline, s);
+    index.addIn(pipeline, s);
+    return s.runId;
+  });
+  for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+  return ids;
+}
+
+/** Every text a cursor could carry in the clear: itself, and its base64 / base64url decodings. */
+const readings = (cursor: string): string[] => [
+  cursor,
+  Buffer.from(cursor, 'base64url').toString('latin1'),
+  Buffer.from(cursor, 'base64').toString('latin1'),
+];
+
+/** Pages through a list with `token`, `limit` runs a call; every run id seen, and every cursor returned. */
+async function pageAll(app: Parameters<typeof request>[0], token: string, limit: number, status = '') {
+  const seen: string[] = [];
+  const cursors: string[] = [];
+  let cursor: string | null = null;
+  for (let calls = 0; calls < 100; calls++) {
+    const page: Response = await request(app)
+      .get(`/workflows/etl/runs?limit=${limit}${status}${cursor ? `&cursor=${cursor}` : ''}`)
+      .set(bearer(token));
+    expect(page.status).toBe(200);
+    seen.push(...page.body.runs.map((r: { runId: string }) => r.runId));
+    cursor = page.body.nextCursor;
+    if (!cursor) break;
+    cursors.push(cursor);
+  }
+  expect(cursor).toBeNull();
+  return { seen, cursors };
 }
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -68,7 +126,7 @@ describe('tenancy', () => {
     expect((await request(app).get(globexRun.links.run).set(bearer(ADMIN))).status).toBe(200);
   });
 
-  it('when a workflow has runs of other tenants only, a tenant is told it has none, like an unknown workflow', async () => {
+  it('when a workflow has runs of other tenants only, a tenant is told it has none, exactly as for an unknown workflow', async () => {
     const { app } = build();
     await request(app)
       .post('/workflow')
@@ -76,9 +134,69 @@ describe('tenancy', () => {
       .send(workflowBody({ tenant: 'globex' }));
     const res = await request(app).get('/workflows/etl/runs').set(bearer(ACME));
     const unknown = await request(app).get('/workflows/nope/runs').set(bearer(ACME));
-    expect([res.status, res.body.error.code]).toEqual([404, 'MESH_NOT_FOUND']);
-    expect(res.body.error.message).toBe('no runs of workflow "etl"');
-    expect(unknown.body.error.message).toBe('no runs of workflow "nope"');
+    // 200 with no runs for both: a tenant's list never says whether other tenants use a workflow.
+    expect([res.status, res.body]).toEqual([200, { workflow: 'etl', runs: [], nextCursor: null }]);
+    expect([unknown.status, unknown.body]).toEqual([200, { workflow: 'nope', runs: [], nextCursor: null }]);
+    // The admin is told an unknown workflow is unknown.
+    const admin = await request(app).get('/workflows/nope/runs').set(bearer(ADMIN));
+    expect([admin.status, admin.body.error.message]).toEqual([404, 'no runs of workflow "nope"']);
+  });
+
+  it("when a tenant pages through a list with hundreds of other tenants' runs, no cursor carries another tenant's run id, and it sees each of its runs once", async () => {
+    const { app } = build();
+    // Newest first: one acme run, 330 globex runs, two acme runs, 20 globex runs.
+    const tenants = [...Array<string>(20).fill('globex'), 'acme', 'acme', ...Array<string>(330).fill('globex'), 'acme'];
+    const ids = await seedRuns(tenants);
+    const foreign = ids.filter((_, i) => tenants[i] !== 'acme');
+    const mine = ids.filter((_, i) => tenants[i] === 'acme').reverse();
+    for (const [limit, status] of [
+      [1, ''],
+      [2, ''],
+      [100, '&status=queued'],
+    ] as const) {
+      const { seen, cursors } = await pageAll(app, ACME, limit, status);
+      expect(seen).toEqual(mine);
+      for (const cursor of cursors)
+        for (const text of readings(cursor)) for (const id of foreign) expect(text).not.toContain(id);
+    }
+    // A tenant with no run of the workflow is answered with a page, not a 404, however many runs others have.
+    const none = await request(app).get('/workflows/etl/runs').set(bearer(INITECH));
+    expect([none.status, none.body.runs]).toEqual([200, []]);
+  });
+
+  it('when a cursor is tampered with, or used by another tenant, the answer is a JSON 400; another replica with the same tokens reads it', async () => {
+    const { app } = build();
+    await seedRuns(['acme', 'acme', 'acme']);
+    const first = await request(app).get('/workflows/etl/runs?limit=1').set(bearer(ACME));
+    const cursor = first.body.nextCursor as string;
+    expect(typeof cursor).toBe('string');
+
+    const flipped = `${cursor.slice(0, 20)}${cursor[20] === 'A' ? 'B' : 'A'}${cursor.slice(21)}`;
+    for (const [token, bad] of [
+      [ACME, flipped],
+      [ACME, cursor.slice(0, -2)],
+      [ACME, Buffer.from(JSON.stringify([Date.now(), 'x'])).toString('base64url')],
+      [GLOBEX, cursor],
+      [ADMIN, cursor],
+    ] as const) {
+      const res = await request(app).get(`/workflows/etl/runs?limit=1&cursor=${bad}`).set(bearer(token));
+      expect([res.status, res.body.error.code, res.body.error.details]).toEqual([
+        400,
+        'MESH_QUERY_INVALID',
+        ['cursor: is not a cursor this API returned'],
+      ]);
+    }
+    const other = await request(app).get(`/workflows/other/runs?limit=1&cursor=${cursor}`).set(bearer(ACME));
+    expect(other.status).toBe(400);
+
+    // Another orchestrator configured with the same tokens reads the cursor; one with other tokens does not.
+    const replica = build().app;
+    const next = await request(replica).get(`/workflows/etl/runs?limit=1&cursor=${cursor}`).set(bearer(ACME));
+    expect([next.status, next.body.runs.length]).toEqual([200, 1]);
+    const stranger = build('another-admin-token-0123').app;
+    expect((await request(stranger).get(`/workflows/etl/runs?limit=1&cursor=${cursor}`).set(bearer(ACME))).status).toBe(
+      400,
+    );
   });
 
   it("when a tenant pages through a list mixed with other tenants' runs, it sees each of its runs once, newest first", async () => {

@@ -147,6 +147,14 @@ export class ApiTokens {
     return new ApiTokens(entries);
   }
 
+  /**
+   * Secret material shared by every orchestrator with the same tokens (their digests, sorted): what the
+   * list cursors' key is derived from. Empty when no token is configured (then there are no tenants).
+   */
+  get keyMaterial(): Buffer {
+    return Buffer.concat(this.entries.map((e) => e.digest).sort(Buffer.compare));
+  }
+
   /** False when no token is configured: the API is open, and must then listen on loopback only. */
   get configured(): boolean {
     return this.entries.length > 0;

@@ -4,9 +4,9 @@ import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
 import { principalOf, tenantScope } from '../auth/authenticate';
 import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
+import type { ListCursors } from './list-cursors';
 import {
   isRunStatus,
-  isValidCursor,
   RUN_STATUSES,
   type RunIndex,
   type RunState,
@@ -17,7 +17,11 @@ import {
 export const DEFAULT_PAGE = 20;
 export const MAX_PAGE = 100;
 
-function listQuery(req: Request): { limit: number; cursor?: string; status?: RunStatus } {
+/** The list's query, its cursor opened: the run index's own cursor inside it. */
+function listQuery(
+  req: Request,
+  open: (cursor: string) => string | undefined,
+): { limit: number; cursor?: string; status?: RunStatus } {
   const problems: string[] = [];
   const { limit, cursor, status } = req.query;
   let n = DEFAULT_PAGE;
@@ -26,20 +30,21 @@ function listQuery(req: Request): { limit: number; cursor?: string; status?: Run
     if (typeof limit !== 'string' || !/^\d+$/.test(limit) || n < 1 || n > MAX_PAGE)
       problems.push(`limit: must be an integer from 1 to ${MAX_PAGE}`);
   }
-  if (cursor !== undefined && (typeof cursor !== 'string' || !isValidCursor(cursor)))
-    problems.push('cursor: is not a cursor this API returned');
+  const opened = typeof cursor === 'string' ? open(cursor) : undefined;
+  if (cursor !== undefined && opened === undefined) problems.push('cursor: is not a cursor this API returned');
   if (status !== undefined && !isRunStatus(status)) problems.push(`status: must be one of ${RUN_STATUSES.join(', ')}`);
   if (problems.length > 0) throw new ValidationError('the query is invalid', problems, 'MESH_QUERY_INVALID');
   return {
     limit: n,
-    ...(typeof cursor === 'string' ? { cursor } : {}),
+    ...(opened !== undefined ? { cursor: opened } : {}),
     ...(typeof status === 'string' ? { status: status as RunStatus } : {}),
   };
 }
 
 /**
- * A list cursor that resumes after `run`: RunIndex's cursor is the run's index entry (score, the
- * submission time, and run id) as base64url JSON; RunIndex.list checks it with isValidCursor.
+ * A run index cursor that resumes after `run`: RunIndex's cursor is the run's index entry (score, the
+ * submission time, and run id) as base64url JSON; RunIndex.list checks it with isValidCursor. Never handed
+ * out as it is: the caller gets it sealed (ListCursors).
  */
 function cursorAfter(run: RunSummary): string {
   return Buffer.from(JSON.stringify([run.submittedAt, run.runId])).toString('base64url');
@@ -52,19 +57,27 @@ const TENANT_SCANS = 3;
  * `GET /workflows/{id}/runs` (summaries, newest first, cursor pagination, status filter) and
  * `GET /workflows/{id}/runs/{runId}` (the whole record), both read from the runs' own state. A list reads
  * each run's `meta` hash only, never its tasks. A tenant's token sees only its tenant's runs: another
- * tenant's run is a 404, exactly like a run that does not exist, so existence never leaks.
+ * tenant's run is a 404, exactly like a run that does not exist, so existence never leaks. A tenant's list
+ * is never a 404: a workflow without any of its runs is an empty page, whether other tenants use the
+ * workflow or nobody does. Every cursor is sealed (ListCursors) for the workflow and the caller, so it
+ * never shows which run it points at (often another tenant's).
  */
-export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: number): Router {
+export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: number, cursors: ListCursors): Router {
   const router = Router();
   router.get('/workflows/:id/runs', routeLabel('GET /workflows/{id}/runs'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
-    const query = listQuery(req);
     const tenant = tenantScope(principalOf(res));
+    const scope = { workflow, tenant };
+    const query = listQuery(req, (cursor) => cursors.open(scope, cursor));
     const unknown = () => new NotFoundError(`no runs of workflow ${JSON.stringify(workflow)}`);
-    if (!isMeshName(workflow)) throw unknown();
+    const empty = { runs: [] as RunSummary[], nextCursor: null };
+    if (!isMeshName(workflow)) {
+      if (tenant === undefined) throw unknown();
+      res.json({ workflow, ...empty });
+      return;
+    }
     const page = await redisCall(redisTimeoutMs, async () => {
-      if (!(await index.known(workflow))) return undefined;
-      if (tenant === undefined) return index.list(workflow, query);
+      if (tenant === undefined) return (await index.known(workflow)) ? index.list(workflow, query) : undefined;
       // Pages of the index filtered to the tenant: short pages are fine, the cursor says where to go on.
       const runs: RunSummary[] = [];
       let cursor = query.cursor;
@@ -87,10 +100,12 @@ export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: numb
       }
       return { runs, nextCursor: cursor ?? null };
     });
-    // A tenant with no run of this workflow is told the same as for an unknown workflow.
-    if (!page || (tenant !== undefined && !query.cursor && page.runs.length === 0 && page.nextCursor === null))
-      throw unknown();
-    res.json({ workflow, runs: page.runs, nextCursor: page.nextCursor });
+    if (!page) throw unknown();
+    res.json({
+      workflow,
+      runs: page.runs,
+      nextCursor: page.nextCursor === null ? null : cursors.seal(scope, page.nextCursor),
+    });
   });
   router.get(
     '/workflows/:id/runs/:runId',

@@ -97,7 +97,7 @@ describe('a Redis restart', () => {
     await eventually(async () => ((await runStatus(api, gap.link as string)).status === 'running' ? true : undefined));
 
     const downAt = Date.now();
-    await redis.kill();
+    await redis.stop();
     await eventually(async () => ((await Promise.all(all.map(readyz))).every((s) => s === 503) ? true : undefined));
     expect((await submit(api, CHAIN)).status).toBe(503);
     await redis.start();
@@ -152,7 +152,7 @@ describe('a Redis restart', () => {
         ? true
         : undefined,
     );
-    await redis.kill();
+    await redis.stop();
     await eventually(async () => ((await readyz(all[2] as ServiceProcess)) === 503 ? true : undefined));
     await redis.start();
     await eventually(async () => ((await Promise.all(all.map(readyz))).every((s) => s === 200) ? true : undefined));

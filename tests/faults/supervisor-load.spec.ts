@@ -123,16 +123,13 @@ describe('supervisor counters under load with faults', () => {
       ]);
     expect(perWorker('supervisor_worker_task_failures_total')).toBe(failedAttempts);
     expect(perWorker('supervisor_worker_latency_samples_total')).toBe(attempts);
-    // Each attempt published once (no supervisor replayed anything), and each ack applied once: the rest are
-    // duplicates of the killed runner's work, run again elsewhere.
+    // Each attempt published at least once, and each publish counted once: a batch replayed under load (a
+    // supervisor read its batch again before acking it) republishes what it queued, which is at-least-once.
+    // Each ack is applied once: the rest are duplicates of the killed runner's work, run again elsewhere.
     const dispatch = (status: string): number => sample(text, `supervisor_mesh_dispatch_total{status="${status}"}`);
-    expect([dispatch('success'), dispatch('retry'), dispatch('failure'), dispatch('missing')]).toEqual([
-      attempts,
-      0,
-      0,
-      0,
-    ]);
-    expect(await t.ctx.redis.xlen(t.mesh.keys.assignments('default'))).toBe(attempts);
+    expect([dispatch('retry'), dispatch('failure'), dispatch('missing')]).toEqual([0, 0, 0]);
+    expect(dispatch('success')).toBe(await t.ctx.redis.xlen(t.mesh.keys.assignments('default')));
+    expect(dispatch('success')).toBeGreaterThanOrEqual(attempts);
     const acks = await readAcks(t.ctx.redis, t.mesh.keys.acks);
     expect(sample(text, 'supervisor_duplicate_acks_total')).toBe(acks.length - attempts);
     expect(sample(text, 'supervisor_pending_queue_depth')).toBe(0);

@@ -1,7 +1,7 @@
 import { readAcks, useMesh } from '@mesh/mesh-harness';
 import { GROUPS, PROTOCOL_EXAMPLES } from '@mesh/mesh-protocol';
 import { eventually, TEST_REDIS_URL } from '@mesh/testing';
-import { AclUser } from './redis-support';
+import { AclUser } from '@mesh/testing';
 
 // Item 5 of issue 11: an error from XPENDING while reclaiming, during exactly the failovers a runner should ride
 // out. The built runner connects as a Redis user of this test, which Redis refuses XPENDING for a while.

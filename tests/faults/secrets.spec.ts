@@ -8,7 +8,7 @@ import {
   type RedisTestContext,
   type ServiceProcess,
 } from '@mesh/testing';
-import { AclUser } from './redis-support';
+import { AclUser } from '@mesh/testing';
 
 // Canaries (issue 11): a Redis password, an API token and a task payload that must never reach a log line, a
 // metrics page or an HTTP error body, whatever happens: runs, bad requests and Redis refusing commands.

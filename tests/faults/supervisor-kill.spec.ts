@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { decodeEntry, GROUPS, type RunEvent } from '@mesh/mesh-protocol';
 import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import type { RunRecord } from '@mesh/run-state';
-import Redis from 'ioredis';
-import { closeClient, eventually, TEST_REDIS_URL } from '@mesh/testing';
+import { AclUser, eventually } from '@mesh/testing';
 
 const RUNS = 4;
 const FAN_OUT = 1000;
@@ -42,50 +41,6 @@ async function quiet(): Promise<void> {
     ]);
     return all.every(Boolean) ? true : undefined;
   });
-}
-
-/** A Redis user of this test only, limited to its key prefix; the supervisor connects as it. */
-class AclUser {
-  readonly name = `mesh-test-${randomBytes(6).toString('hex')}`;
-  private readonly password = randomBytes(16).toString('hex');
-  private readonly admin = new Redis(TEST_REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-
-  async create(prefix: string): Promise<string> {
-    this.admin.on('error', () => undefined);
-    await this.admin.call(
-      'ACL',
-      'SETUSER',
-      this.name,
-      'reset',
-      'on',
-      `>${this.password}`,
-      `~${prefix}:*`,
-      '&*',
-      '+@all',
-    );
-    const url = new URL(TEST_REDIS_URL);
-    url.username = this.name;
-    url.password = this.password;
-    return url.toString();
-  }
-
-  /** Redis refuses the commands to this user (on its open connections too), until allowed again. */
-  async refuse(commands: readonly string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `-${c}`));
-  }
-
-  async allow(commands: readonly string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `+${c}`));
-  }
-
-  /** Deletes the user (which drops its connections). */
-  async remove(): Promise<void> {
-    try {
-      await this.admin.call('ACL', 'DELUSER', this.name);
-    } finally {
-      await closeClient(this.admin);
-    }
-  }
 }
 
 let acl: AclUser;

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { GROUPS, type RunEvent } from '@mesh/mesh-protocol';
 import { useMesh } from '@mesh/mesh-harness';
-import Redis from 'ioredis';
-import { closeClient, eventually, TEST_REDIS_URL, type ServiceProcess } from '@mesh/testing';
+import { AclUser, eventually, type ServiceProcess } from '@mesh/testing';
 
 // The fan-out of the report (three runs of 3,000 tasks, about 10 s here): refusals hit batches, assignments and
 // leases in flight.
@@ -26,50 +24,6 @@ async function ended(ids: readonly string[], timeoutMs = 120_000): Promise<RunEv
     );
     return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
   });
-}
-
-/** A Redis user of this test only, limited to its key prefix; the supervisor connects as it. */
-class AclUser {
-  readonly name = `mesh-test-${randomBytes(6).toString('hex')}`;
-  private readonly password = randomBytes(16).toString('hex');
-  private readonly admin = new Redis(TEST_REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-
-  async create(prefix: string): Promise<string> {
-    this.admin.on('error', () => undefined);
-    await this.admin.call(
-      'ACL',
-      'SETUSER',
-      this.name,
-      'reset',
-      'on',
-      `>${this.password}`,
-      `~${prefix}:*`,
-      '&*',
-      '+@all',
-    );
-    const url = new URL(TEST_REDIS_URL);
-    url.username = this.name;
-    url.password = this.password;
-    return url.toString();
-  }
-
-  /** Redis refuses the commands to this user (on its open connections too), until allowed again. */
-  async refuse(commands: readonly string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `-${c}`));
-  }
-
-  async allow(commands: readonly string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `+${c}`));
-  }
-
-  /** Deletes the user (which drops its connections). */
-  async remove(): Promise<void> {
-    try {
-      await this.admin.call('ACL', 'DELUSER', this.name);
-    } finally {
-      await closeClient(this.admin);
-    }
-  }
 }
 
 let acl: AclUser;

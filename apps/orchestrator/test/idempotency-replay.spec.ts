@@ -1,56 +1,17 @@
-import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import request from 'supertest';
 import { createRedisClient, type MeshKeys } from '@mesh/mesh-protocol';
-import { closeClient, createRedisTestContext, eventually, TEST_REDIS_URL, type RedisTestContext } from '@mesh/testing';
+import {
+  AclUser,
+  closeClient,
+  createRedisTestContext,
+  eventually,
+  TEST_REDIS_URL,
+  type RedisTestContext,
+} from '@mesh/testing';
 import { IdempotencyKeys } from '../src/submissions/idempotency';
 import { buildOrchestrator, queuedSubmissions, workflowBody } from './support/orchestrator-app';
-
-/** A Redis ACL user of this test's own, limited to its key prefix, whose commands the test can deny. */
-class AclUser {
-  readonly name = `mesh-test-${randomBytes(6).toString('hex')}`;
-  private readonly password = randomBytes(12).toString('hex');
-  private readonly admin = new Redis(TEST_REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
-
-  constructor() {
-    this.admin.on('error', () => undefined);
-  }
-
-  async create(prefix: string): Promise<string> {
-    await this.admin.call(
-      'ACL',
-      'SETUSER',
-      this.name,
-      'reset',
-      'on',
-      `>${this.password}`,
-      `~${prefix}:*`,
-      '&*',
-      '+@all',
-    );
-    const url = new URL(TEST_REDIS_URL);
-    url.username = this.name;
-    url.password = this.password;
-    return url.href;
-  }
-
-  async deny(...commands: string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `-${c}`));
-  }
-
-  async allow(...commands: string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `+${c}`));
-  }
-
-  async remove(): Promise<void> {
-    try {
-      await this.admin.call('ACL', 'DELUSER', this.name);
-    } finally {
-      await closeClient(this.admin);
-    }
-  }
-}
 
 /**
  * A TCP proxy in front of the test's Redis. Once armed, the first client write that contains XADD reaches
@@ -164,7 +125,7 @@ describe('Idempotency-Key replays of an accepted run', () => {
     expect(first.status).toBe(202);
     expect(await leavePending(keys, 'order-9')).toBe(first.body.runId);
 
-    await acl.deny('xadd');
+    await acl.refuse('xadd');
     const replay = await request(app).post('/workflow').set('idempotency-key', 'order-9').send(workflowBody());
     expect(replay.status).toBe(503);
     await acl.allow('xadd');

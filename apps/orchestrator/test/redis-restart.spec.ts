@@ -1,72 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import Redis from 'ioredis';
-import { eventually, startServiceProcess, type ServiceProcess } from '@mesh/testing';
-
-/** A private, persistent (AOF) Redis this test may stop and start again on the same port. */
-class PrivateRedis {
-  private child: ChildProcess | undefined;
-  readonly dir = mkdtempSync(`${tmpdir()}/mesh-redis-`);
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''],
-      { stdio: 'ignore' },
-    );
-    await eventually(async () => {
-      // A short disconnect timeout: after a refused connection ioredis holds a socket timer that long.
-      const c = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-        disconnectTimeout: 10,
-      });
-      c.on('error', () => undefined);
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG' ? true : undefined;
-      } finally {
-        c.disconnect();
-      }
-    });
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise((resolve) => {
-      child.once('exit', resolve);
-      child.kill('SIGTERM');
-    });
-  }
-}
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
+import { eventually, PrivateRedis, startServiceProcess, type ServiceProcess } from '@mesh/testing';
 
 let redis: PrivateRedis;
 const procs: ServiceProcess[] = [];
 
 beforeAll(async () => {
-  redis = new PrivateRedis(await freePort());
-  await redis.start();
+  // Persistent (AOF), stopped with SIGTERM so it saves: the restart keeps the data.
+  redis = await PrivateRedis.start(['--appendonly', 'yes']);
 });
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.stop()));
-  await redis.stop();
+  await redis.remove();
 });
 
 describe('a Redis restart', () => {
@@ -123,7 +66,7 @@ describe('a Redis restart', () => {
     await eventually(async () => ((await fetch(`${api}/readyz`)).status === 200 ? true : undefined));
     await succeeded(await submit());
 
-    await redis.stop();
+    await redis.stop('SIGTERM');
     await eventually(async () => ((await fetch(`${api}/readyz`)).status === 503 ? true : undefined));
     const down = await fetch(`${api}/workflow`, {
       method: 'POST',

@@ -3,7 +3,7 @@ import { sample } from '@mesh/mesh-harness';
 import type { SettleInput } from '@mesh/run-state';
 import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import type { Settlement } from '../src/runs/coordinator';
-import { AclUser } from './support/acl-user';
+import { AclUser } from '@mesh/testing';
 import { published, registerRunner, supervisorParts, type SupervisorParts } from './support/coordinator';
 
 let ctx: RedisTestContext;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { GROUPS, PROTOCOL_EXAMPLES } from '@mesh/mesh-protocol';
 import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import { eventually } from '@mesh/testing';
-import { AclUser } from './support/acl-user';
+import { AclUser } from '@mesh/testing';
 
 const t = useMesh('delivery-limit');
 let acl: AclUser;

@@ -10,7 +10,8 @@ const opened: Redis[] = [];
 beforeEach(async () => {
   ctx = createRedisTestContext('refusals');
   keys = createKeys(ctx.prefix);
-  user = await AclUser.create(ctx.prefix);
+  user = new AclUser();
+  await user.create(ctx.prefix);
 });
 afterEach(async () => {
   for (const c of opened.splice(0)) c.disconnect();

@@ -11,7 +11,7 @@ import {
 } from '@mesh/mesh-protocol';
 import { createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import { StreamLoop } from '../src';
-import { createAclUser, type AclUser } from './acl-user';
+import { AclUser } from '@mesh/testing';
 
 let ctx: RedisTestContext;
 let user: AclUser;
@@ -21,7 +21,8 @@ const onRejection = (reason: unknown): void => void rejections.push(reason);
 
 beforeEach(async () => {
   ctx = createRedisTestContext('stream-loop');
-  user = await createAclUser(ctx.prefix);
+  user = new AclUser();
+  await user.create(ctx.prefix);
   process.on('unhandledRejection', onRejection);
 });
 afterEach(async () => {
@@ -75,7 +76,7 @@ describe('stream loop under Redis refusals', () => {
         for (const e of entries) handled.add(e.id);
       },
     });
-    await user.deny('xreadgroup', 'xpending', 'xclaim', 'xack');
+    await user.refuse('xreadgroup', 'xpending', 'xclaim', 'xack');
     loop.start();
     await new StreamPublisher(ctx.redis).publish(keys.acks, 'ack', [PROTOCOL_EXAMPLES.ack, PROTOCOL_EXAMPLES.ack]);
     // Many refused rounds (Redis counts each refusal in its ACL log) before access comes back.

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import { closeClient, TEST_REDIS_URL } from './redis-context';
 
+/** Command names, given one by one or as lists. */
+type Commands = Array<string | readonly string[]>;
+
 /**
  * A Redis ACL user of one test on the shared Redis, limited to the test's key prefix, whose commands the
  * test refuses and allows again: a real refusal, as during an ACL change on a managed Redis. Never the
@@ -12,20 +15,24 @@ export class AclUser {
   private readonly admin = new Redis(TEST_REDIS_URL, { protocol: 2, maxRetriesPerRequest: 1 });
   private readonly opened: Redis[] = [];
 
-  private constructor(readonly password: string) {
+  constructor(readonly password: string = randomBytes(16).toString('hex')) {
     this.admin.on('error', () => undefined);
   }
 
-  /** Creates a user allowed everything on `prefix:*` keys. */
-  static async create(prefix: string, password = randomBytes(16).toString('hex')): Promise<AclUser> {
-    const user = new AclUser(password);
-    try {
-      await user.admin.call('ACL', 'SETUSER', user.name, 'reset', 'on', `>${password}`, `~${prefix}:*`, '&*', '+@all');
-    } catch (err) {
-      await closeClient(user.admin);
-      throw err;
-    }
-    return user;
+  /** Creates the user, allowed everything on `prefix:*` keys; resolves with its URL. */
+  async create(prefix: string): Promise<string> {
+    await this.admin.call(
+      'ACL',
+      'SETUSER',
+      this.name,
+      'reset',
+      'on',
+      `>${this.password}`,
+      `~${prefix}:*`,
+      '&*',
+      '+@all',
+    );
+    return this.url;
   }
 
   /** TEST_REDIS_URL as this user. */
@@ -45,14 +52,15 @@ export class AclUser {
   }
 
   /** Redis refuses these commands to the user, on its open connections too, until allowed again. */
-  async refuse(...commands: string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `-${c}`));
+  async refuse(...commands: Commands): Promise<void> {
+    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.flat().map((c) => `-${c}`));
   }
 
-  async allow(...commands: string[]): Promise<void> {
-    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.map((c) => `+${c}`));
+  async allow(...commands: Commands): Promise<void> {
+    await this.admin.call('ACL', 'SETUSER', this.name, ...commands.flat().map((c) => `+${c}`));
   }
 
+  /** Deletes the user and closes the connections made through it. */
   async remove(): Promise<void> {
     try {
       await this.admin.call('ACL', 'DELUSER', this.name);

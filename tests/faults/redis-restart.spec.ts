@@ -81,7 +81,7 @@ const CHAIN = [
 ];
 
 describe('a Redis restart', () => {
-  it('when Redis restarts without persistence, every service stays up, /readyz is 503 then 200, the outage is logged in a few lines, runs caught in the gap are gone (404) and new runs succeed', async () => {
+  it('when Redis restarts without persistence, every service stays up, /readyz is 503 then 200, the outage is logged in a few lines, runs caught in the gap end failed (410, with the reason) and new runs succeed', async () => {
     redis = await PrivateRedis.start(['--appendonly', 'no']);
     const { api, all } = await startMesh(redis.url);
     const first = await submit(api, CHAIN);
@@ -104,9 +104,11 @@ describe('a Redis restart', () => {
     await eventually(async () => ((await Promise.all(all.map(readyz))).every((s) => s === 200) ? true : undefined));
     const upAt = Date.now();
 
-    // Redis came back empty: the run state is gone, and the API says so rather than inventing a state.
-    const lost = await runStatus(api, gap.link as string);
-    expect(lost.http).toBe(404);
+    // Redis came back empty: the run state is gone, and the API says the run failed with it, and why.
+    const lost = await fetch(`${api}${gap.link as string}`);
+    const body = (await lost.json()) as { error?: { code?: string; message?: string } };
+    expect([lost.status, body.error?.code]).toEqual([410, 'MESH_RUN_LOST']);
+    expect(body.error?.message).toMatch(/failed: its state was lost when Redis restarted without its data/);
     // The consumer groups come back by themselves: a new run goes all the way.
     const after = await submit(api, CHAIN);
     expect(after.status).toBe(202);

@@ -10,6 +10,7 @@ import { errorHeaders } from './http/error-headers';
 import { requestMetrics } from './http/request-metrics';
 import { ListCursors } from './routes/list-cursors';
 import { runRoutes } from './routes/runs';
+import type { DataEpoch } from './runs/data-epoch';
 import { workflowRoutes } from './routes/workflow';
 import type { SubmissionService } from './submissions/submission-service';
 
@@ -21,6 +22,8 @@ export interface OrchestratorAppDeps {
   readonly submissions: SubmissionService;
   readonly state: RunState;
   readonly index: RunIndex;
+  /** When Redis's data set began: GET tells a run lost with earlier data from one that never was. */
+  readonly epoch?: DataEpoch;
   /** The API's tokens (MESH_API_TOKEN, MESH_API_TOKENS); none configured: the API is open (loopback only). */
   readonly tokens?: ApiTokens;
   readonly bodyLimitBytes: number;
@@ -47,7 +50,9 @@ export function createApp(deps: OrchestratorAppDeps): Express {
   app.use(
     workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
   );
-  app.use(runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000, new ListCursors(tokens.keyMaterial)));
+  app.use(
+    runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000, new ListCursors(tokens.keyMaterial), deps.epoch),
+  );
   app.use(errorHeaders());
   return finishApp(app, deps.logger);
 }

@@ -10,6 +10,7 @@ import { ApiTokens } from './auth/api-tokens';
 import { listenAddressFor } from './auth/loopback';
 import { ORCHESTRATOR_SETTINGS } from './config';
 import { RunnerHardware } from './hardware/runner-hardware';
+import { DataEpoch } from './runs/data-epoch';
 import { SubmissionService } from './submissions/submission-service';
 
 // runService exits on its own failures (2: bad config, 1: start-up error, logged); any other rejection is a bug.
@@ -37,6 +38,12 @@ void runService({
         logger.warn({ metric, label }, 'metric label cap reached; new values are recorded as _other'),
       onLabelInvalid: (metric, label, reason) =>
         logger.warn({ metric, label, reason }, 'metric label value refused; such values are recorded as _invalid'),
+    });
+    // Written on every (re)connection, before anything else is sent on it: after a Redis restart that kept
+    // nothing, runs accepted before it are told apart from runs that never were.
+    const epoch = new DataEpoch(redis, keys);
+    redis.on('ready', () => {
+      epoch.mark().catch((err: unknown) => logger.warn({ err }, 'could not mark when the Redis data set began'));
     });
     const state = new RunState(redis, keys, { finishedTtlMs: config.recordTtlMs });
     const index = new RunIndex(redis, keys, config.recordTtlMs);
@@ -73,6 +80,7 @@ void runService({
         submissions,
         state,
         index,
+        epoch,
         tokens,
         bodyLimitBytes: config.bodyLimitBytes,
         redisTimeoutMs: config.redisTimeoutMs,

@@ -42,3 +42,4 @@ export {
 } from './api/workflow-request';
 export { parseRunnerRegistry, readRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
 export { trimAcknowledged, firstNeededId } from './trim';
+export { newRunId, runIdTime } from './run-id';

@@ -33,6 +33,8 @@ export interface MeshKeys {
   readonly runners: string;
   /** Sorted set: the supervisors' schedule of attempts that wait (retries, missing runners, queue deadlines), by due time. */
   readonly schedule: string;
+  /** String: when this Redis data set began for Mesh (epoch ms), written once (SET NX) on each connection. */
+  readonly epoch: string;
   /** Stream: supervisor → runners of one domain. */
   assignments(domain: string): string;
   /** A key of one run's state, in the run's hash slot. */
@@ -54,6 +56,7 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
     dead: `${prefix}:dead`,
     runners: `${prefix}:runners`,
     schedule: `${prefix}:schedule`,
+    epoch: `${prefix}:epoch`,
     assignments(domain: string): string {
       const bad = meshNameProblem(domain);
       if (bad) throw new RangeError(`domain ${bad}`);

@@ -1,9 +1,10 @@
 import { Router, type Request, type Response } from 'express';
-import { NotFoundError, ValidationError } from '@mesh/errors';
+import { MeshError, NotFoundError, ValidationError } from '@mesh/errors';
 import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
 import { principalOf, tenantScope } from '../auth/authenticate';
 import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
+import type { DataEpoch } from '../runs/data-epoch';
 import type { ListCursors } from './list-cursors';
 import {
   isRunStatus,
@@ -62,7 +63,13 @@ const TENANT_SCANS = 3;
  * workflow or nobody does. Every cursor is sealed (ListCursors) for the workflow and the caller, so it
  * never shows which run it points at (often another tenant's).
  */
-export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: number, cursors: ListCursors): Router {
+export function runRoutes(
+  state: RunState,
+  index: RunIndex,
+  redisTimeoutMs: number,
+  cursors: ListCursors,
+  epoch?: DataEpoch,
+): Router {
   const router = Router();
   router.get('/workflows/:id/runs', routeLabel('GET /workflows/{id}/runs'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
@@ -117,6 +124,16 @@ export function runRoutes(state: RunState, index: RunIndex, redisTimeoutMs: numb
       const record = RUN_ID_PATTERN.test(runId)
         ? await redisCall(redisTimeoutMs, () => state.record(runId))
         : undefined;
+      if (!record && epoch && RUN_ID_PATTERN.test(runId)) {
+        // Its id says it was accepted before Redis lost its data (a restart without persistence): it ended there.
+        const lostAt = await redisCall(redisTimeoutMs, () => epoch.lostAt(runId));
+        if (lostAt !== undefined)
+          throw new MeshError(
+            'MESH_RUN_LOST',
+            `run ${JSON.stringify(runId)} failed: its state was lost when Redis restarted without its data at ${new Date(lostAt).toISOString()}; submit it again`,
+            { status: 410 },
+          );
+      }
       if (!record || record.workflow !== workflow || (tenant !== undefined && record.tenant !== tenant))
         throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
       res.json(record);

@@ -1,9 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { MeshError, UnavailableError, ValidationError } from '@mesh/errors';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
 import {
   DEFAULT_TASK_TIMEOUT_MS,
   encodeEntry,
+  newRunId,
   validateWorkflowRequest,
   type MeshKeys,
   type Redis,
@@ -129,7 +130,7 @@ export class SubmissionService {
         }
       }
       await this.o.admission?.check(request.tenant);
-      const runId = (this.o.newRunId ?? randomUUID)();
+      const runId = (this.o.newRunId ?? newRunId)();
       if (key !== undefined && !(await this.idempotency.claim(key, runId, digest))) {
         // Another request claimed the key meanwhile: answer with its run.
         if (attempt < 2) continue;

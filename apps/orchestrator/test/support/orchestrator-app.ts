@@ -10,6 +10,7 @@ import { createApp } from '../../src/app';
 import { ApiTokens, type TokenEntry } from '../../src/auth/api-tokens';
 import { RunnerHardware } from '../../src/hardware/runner-hardware';
 import { SubmissionService } from '../../src/submissions/submission-service';
+import { DataEpoch } from '../../src/runs/data-epoch';
 
 export const silentLogger: Logger = createLogger({
   service: 'orchestrator',
@@ -73,6 +74,7 @@ export function buildOrchestrator(ctx: RedisTestContext, opts: BuildOptions = {}
     submissions,
     state,
     index,
+    epoch: new DataEpoch(redis, keys),
     tokens: new ApiTokens([
       ...(opts.token ? [{ token: opts.token, principal: { kind: 'admin' as const } }] : []),
       ...(opts.tenantTokens ?? []),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEntry, GROUPS, type RunEvent } from '@mesh/mesh-protocol';
+import { decodeEntry } from '@mesh/mesh-protocol';
 import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import type { RunRecord } from '@mesh/run-state';
 import { AclUser, eventually } from '@mesh/testing';
@@ -8,40 +8,6 @@ const RUNS = 4;
 const FAN_OUT = 1000;
 
 const t = useMesh('supervisor-kill');
-
-/** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
-async function ended(ids: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
-  const state = t.mesh.state();
-  await eventually(async () => {
-    const statuses = await Promise.all(ids.map(async (id) => (await state.meta(id))['status']));
-    return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
-  }, timeoutMs);
-  // Run events are written right after the state changes: read them once they are all there.
-  return eventually(async () => {
-    const events = await t.mesh.events();
-    const ends = ids.map((id) =>
-      events.find((e) => e.runId === id && (e.type === 'run-succeeded' || e.type === 'run-failed')),
-    );
-    return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
-  });
-}
-
-/** Waits until no work is left anywhere: nothing pending in any group, and the supervisors read every report. */
-async function quiet(): Promise<void> {
-  const idle = async (stream: string, group: string): Promise<boolean> => {
-    const groups = (await t.ctx.redis.xinfo('GROUPS', stream)) as Array<Array<string | number>>;
-    const g = groups.find((row) => row[row.indexOf('name') + 1] === group);
-    return !!g && Number(g[g.indexOf('pending') + 1]) === 0 && Number(g[g.indexOf('lag') + 1]) === 0;
-  };
-  await eventually(async () => {
-    const all = await Promise.all([
-      idle(t.mesh.keys.workflows, GROUPS.supervisor),
-      idle(t.mesh.keys.acks, GROUPS.supervisor),
-      idle(t.mesh.keys.assignments('default'), GROUPS.runners),
-    ]);
-    return all.every(Boolean) ? true : undefined;
-  });
-}
 
 let acl: AclUser;
 beforeEach(() => {
@@ -87,9 +53,9 @@ describe('one of two supervisors killed mid-run', () => {
     await t.mesh.runner('cpu-1', 'default', { RUNNER_CONCURRENCY: '32' });
     await t.mesh.runner('cpu-2', 'default', { RUNNER_CONCURRENCY: '32' });
 
-    const ends = await ended(runs);
+    const ends = await t.mesh.allEnded(runs);
     // Every duplicate run elsewhere has been acked and read too: the streams and counters hold still.
-    await quiet();
+    await t.mesh.quiet();
     expect(ends.map((e) => e.type)).toEqual(runs.map(() => 'run-succeeded'));
     const records = (await Promise.all(runs.map((id) => t.mesh.state().record(id)))) as RunRecord[];
     const all = records.flatMap((r) => r.tasks.map((task) => ({ ...task, runId: r.runId })));

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GROUPS, type RunEvent } from '@mesh/mesh-protocol';
 import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import type { RunRecord } from '@mesh/run-state';
 import { eventually } from '@mesh/testing';
@@ -12,40 +11,6 @@ const FAILING_RUNS = 5;
 const RUNNER = { RUNNER_CONCURRENCY: '32', RUNNER_CLAIM_IDLE_MS: '1000' };
 
 const t = useMesh('supervisor-load');
-
-/** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
-async function ended(ids: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
-  const state = t.mesh.state();
-  await eventually(async () => {
-    const statuses = await Promise.all(ids.map(async (id) => (await state.meta(id))['status']));
-    return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
-  }, timeoutMs);
-  // Run events are written right after the state changes: read them once they are all there.
-  return eventually(async () => {
-    const events = await t.mesh.events();
-    const ends = ids.map((id) =>
-      events.find((e) => e.runId === id && (e.type === 'run-succeeded' || e.type === 'run-failed')),
-    );
-    return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
-  });
-}
-
-/** Waits until no work is left anywhere: nothing pending in any group, and the supervisors read every report. */
-async function quiet(): Promise<void> {
-  const idle = async (stream: string, group: string): Promise<boolean> => {
-    const groups = (await t.ctx.redis.xinfo('GROUPS', stream)) as Array<Array<string | number>>;
-    const g = groups.find((row) => row[row.indexOf('name') + 1] === group);
-    return !!g && Number(g[g.indexOf('pending') + 1]) === 0 && Number(g[g.indexOf('lag') + 1]) === 0;
-  };
-  await eventually(async () => {
-    const all = await Promise.all([
-      idle(t.mesh.keys.workflows, GROUPS.supervisor),
-      idle(t.mesh.keys.acks, GROUPS.supervisor),
-      idle(t.mesh.keys.assignments('default'), GROUPS.runners),
-    ]);
-    return all.every(Boolean) ? true : undefined;
-  });
-}
 
 describe('supervisor counters under load with faults', () => {
   it('when 10,000 tasks (1% failing) run over three runners and one runner is killed and restarted midway, every counter equals what the records say', async () => {
@@ -82,9 +47,9 @@ describe('supervisor counters under load with faults', () => {
     await victim.stop('SIGKILL');
     await t.mesh.runner('cpu-3', 'default', RUNNER);
 
-    const ends = await ended(runs);
+    const ends = await t.mesh.allEnded(runs);
     // Every duplicate run elsewhere has been acked and read too: the streams and counters hold still.
-    await quiet();
+    await t.mesh.quiet();
     const records = (await Promise.all(runs.map((id) => t.mesh.state().record(id)))) as RunRecord[];
     const tasks = records.flatMap((r) => r.tasks);
     const attempts = tasks.reduce((n, task) => n + task.attempts, 0);

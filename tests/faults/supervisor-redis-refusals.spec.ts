@@ -1,4 +1,4 @@
-import { GROUPS, type RunEvent } from '@mesh/mesh-protocol';
+import { GROUPS } from '@mesh/mesh-protocol';
 import { useMesh } from '@mesh/mesh-harness';
 import { AclUser, eventually, type ServiceProcess } from '@mesh/testing';
 
@@ -8,23 +8,6 @@ const FAN_OUT = 3000;
 const REFUSED = ['evalsha', 'eval', 'xclaim', 'xautoclaim'];
 
 const t = useMesh('supervisor-refusals');
-
-/** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
-async function ended(ids: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
-  const state = t.mesh.state();
-  await eventually(async () => {
-    const statuses = await Promise.all(ids.map(async (id) => (await state.meta(id))['status']));
-    return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
-  }, timeoutMs);
-  // Run events are written right after the state changes: read them once they are all there.
-  return eventually(async () => {
-    const events = await t.mesh.events();
-    const ends = ids.map((id) =>
-      events.find((e) => e.runId === id && (e.type === 'run-succeeded' || e.type === 'run-failed')),
-    );
-    return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
-  });
-}
 
 let acl: AclUser;
 beforeEach(() => {
@@ -73,7 +56,7 @@ describe('supervisor under Redis refusals', () => {
       await eventually(async () => ((await readyz(sup)) === 200 ? true : undefined));
     }
 
-    const ends = await ended(runs);
+    const ends = await t.mesh.allEnded(runs);
     expect(ends.map((e) => e.type)).toEqual(runs.map(() => 'run-succeeded'));
     for (const id of runs) {
       const record = await t.mesh.state().record(id);

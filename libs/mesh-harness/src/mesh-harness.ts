@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createKeys, decodeEntry, type MeshKeys, type RunEvent, type SubmissionTask } from '@mesh/mesh-protocol';
+import {
+  createKeys,
+  decodeEntry,
+  GROUPS,
+  type MeshKeys,
+  type RunEvent,
+  type SubmissionTask,
+} from '@mesh/mesh-protocol';
 import { RunState } from '@mesh/run-state';
 import {
   createRedisTestContext,
@@ -123,6 +130,40 @@ export class MeshHarness {
   /** The run state of this mesh, read with the test's connection. */
   state(): RunState {
     return new RunState(this.ctx.redis, this.keys, { finishedTtlMs: 60_000 });
+  }
+
+  /** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
+  async allEnded(runIds: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
+    const state = this.state();
+    await eventually(async () => {
+      const statuses = await Promise.all(runIds.map(async (id) => (await state.meta(id))['status']));
+      return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
+    }, timeoutMs);
+    // Run events are written right after the state changes: read them once they are all there.
+    return eventually(async () => {
+      const events = await this.events();
+      const ends = runIds.map((id) =>
+        events.find((e) => e.runId === id && (e.type === 'run-succeeded' || e.type === 'run-failed')),
+      );
+      return ends.every((e) => e !== undefined) ? (ends as RunEvent[]) : undefined;
+    });
+  }
+
+  /** Waits until no work is left: nothing pending or unread in the supervisors' groups and the domains' runners. */
+  async quiet(domains: readonly string[] = ['default']): Promise<void> {
+    const idle = async (stream: string, group: string): Promise<boolean> => {
+      const groups = (await this.ctx.redis.xinfo('GROUPS', stream)) as Array<Array<string | number>>;
+      const g = groups.find((row) => row[row.indexOf('name') + 1] === group);
+      return !!g && Number(g[g.indexOf('pending') + 1]) === 0 && Number(g[g.indexOf('lag') + 1]) === 0;
+    };
+    await eventually(async () => {
+      const all = await Promise.all([
+        idle(this.keys.workflows, GROUPS.supervisor),
+        idle(this.keys.acks, GROUPS.supervisor),
+        ...domains.map((d) => idle(this.keys.assignments(d), GROUPS.runners)),
+      ]);
+      return all.every(Boolean) ? true : undefined;
+    });
   }
 
   async metrics(p: ServiceProcess): Promise<string> {

@@ -24,7 +24,13 @@ describe('one of two supervisors killed mid-run', () => {
     // a batch but cannot ack it, as if it died just before, and it is killed in that state.
     const url = await acl.create(t.ctx.prefix);
     await acl.refuse(['xack']);
-    const doomed = await t.mesh.supervisor('sup-a', { ...settings, REDIS_URL: url });
+    // It never reclaims (a long claim idle): taking back its own unacked entries would count deliveries, and
+    // on a slow machine push the first submission past its delivery limit before it is killed.
+    const doomed = await t.mesh.supervisor('sup-a', {
+      ...settings,
+      REDIS_URL: url,
+      SUPERVISOR_CLAIM_IDLE_MS: '600000',
+    });
     // A registration only (its runner starts later), so that the supervisors publish at once.
     const now = Date.now();
     const placeholder = {

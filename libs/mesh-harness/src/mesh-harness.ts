@@ -67,6 +67,10 @@ export class MeshHarness {
       ...env,
     });
     this.procs.push(p);
+    // It listens before its Redis connection is up (POST answers 503 meanwhile): wait until it is ready.
+    await eventually(async () =>
+      (await fetch(`http://127.0.0.1:${p.port}/readyz`)).status === 200 ? true : undefined,
+    );
     return p;
   }
 

@@ -130,7 +130,7 @@ export function runRoutes(
         if (lostAt !== undefined)
           throw new MeshError(
             'MESH_RUN_LOST',
-            `run ${JSON.stringify(runId)} failed: its state was lost when Redis restarted without its data at ${new Date(lostAt).toISOString()}; submit it again`,
+            `run ${JSON.stringify(runId)} failed: its state was lost with Redis's data (the current data set began at ${new Date(lostAt).toISOString()}, as after a restart without persistence); submit it again`,
             { status: 410 },
           );
       }

@@ -20,7 +20,8 @@ describe('two supervisors', () => {
     await doomed.stop('SIGKILL');
     for (let i = 0; i < 5; i++) runs.push(await t.mesh.submit('chain', `late-${i}`, chain));
 
-    const outcomes = await Promise.all(runs.map((id) => t.mesh.finished(id)));
+    // One poll of each run's state hash per round, then the events once (not 15 readers of the whole feed).
+    const outcomes = await t.mesh.allEnded(runs);
     expect(outcomes.map((e) => e.type)).toEqual(runs.map(() => 'run-succeeded'));
     // Each run ran each task to success exactly once as far as its record goes.
     for (const id of runs) {

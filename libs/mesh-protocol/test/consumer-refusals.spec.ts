@@ -1,11 +1,9 @@
-import Redis from 'ioredis';
 import { AclUser, createRedisTestContext, eventually, type RedisTestContext } from '@mesh/testing';
 import { createKeys, PROTOCOL_EXAMPLES, RedisStreamConsumer, StreamPublisher, type MeshKeys } from '../src';
 
 let ctx: RedisTestContext;
 let keys: MeshKeys;
 let user: AclUser;
-const opened: Redis[] = [];
 
 beforeEach(async () => {
   ctx = createRedisTestContext('refusals');
@@ -14,18 +12,9 @@ beforeEach(async () => {
   await user.create(ctx.prefix);
 });
 afterEach(async () => {
-  for (const c of opened.splice(0)) c.disconnect();
   await user.remove();
   await ctx.cleanup();
 });
-
-/** A connection as the test's ACL user, whose commands the test denies and allows. */
-function asUser(): Redis {
-  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1, disconnectTimeout: 10 });
-  client.on('error', () => undefined);
-  opened.push(client);
-  return client;
-}
 
 describe('stream consumer under Redis refusals', () => {
   it('when XPENDING is refused while reclaiming, the entries are neither lost nor pushed towards the delivery limit', async () => {
@@ -41,8 +30,8 @@ describe('stream consumer under Redis refusals', () => {
       blockMs: 100,
     });
     const survivor = new RedisStreamConsumer('assignment', {
-      blocking: asUser(),
-      commands: asUser(),
+      blocking: user.connect(),
+      commands: user.connect(),
       stream,
       group: 'g',
       consumer: 'survivor',

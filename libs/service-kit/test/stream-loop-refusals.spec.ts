@@ -1,5 +1,4 @@
 import { Writable } from 'node:stream';
-import Redis from 'ioredis';
 import { createLogger } from '@mesh/logging';
 import {
   createKeys,
@@ -15,7 +14,6 @@ import { AclUser } from '@mesh/testing';
 
 let ctx: RedisTestContext;
 let user: AclUser;
-const opened: Redis[] = [];
 const rejections: unknown[] = [];
 const onRejection = (reason: unknown): void => void rejections.push(reason);
 
@@ -27,17 +25,9 @@ beforeEach(async () => {
 });
 afterEach(async () => {
   process.off('unhandledRejection', onRejection);
-  for (const c of opened.splice(0)) c.disconnect();
   await user.remove();
   await ctx.cleanup();
 });
-
-function asUser(): Redis {
-  const client = new Redis(user.url, { protocol: 2, maxRetriesPerRequest: 1, disconnectTimeout: 10 });
-  client.on('error', () => undefined);
-  opened.push(client);
-  return client;
-}
 
 describe('stream loop under Redis refusals', () => {
   it('when Redis refuses reads, reclaims and acks for a while, the loop logs a bounded number of lines, never rejects, and then processes everything', async () => {
@@ -49,8 +39,8 @@ describe('stream loop under Redis refusals', () => {
     });
     const handled = new Set<string>();
     const consumer = new RedisStreamConsumer('ack', {
-      blocking: asUser(),
-      commands: asUser(),
+      blocking: user.connect(),
+      commands: user.connect(),
       stream: keys.acks,
       group: 'supervisor',
       consumer: 'c1',

@@ -45,7 +45,7 @@ export class AclUser {
 
   /** A connection as this user, closed by remove(). */
   connect(): Redis {
-    const client = new Redis(this.url, { protocol: 2, maxRetriesPerRequest: 1 });
+    const client = new Redis(this.url, { protocol: 2, maxRetriesPerRequest: 1, disconnectTimeout: 10 });
     client.on('error', () => undefined);
     this.opened.push(client);
     return client;

@@ -30,22 +30,30 @@ export const echoHandler: TaskHandler = {
   run: async (payload) => payload ?? null,
 };
 
-/** `fail {message}`: fails with the message. */
+/**
+ * `fail {message, attempts}`: fails with the message. With `attempts` (a positive integer), only the
+ * first `attempts` attempts of the task fail; a later attempt (a retry, see the task's `retries`)
+ * succeeds with an output saying so, which makes a retried task easy to show and to test.
+ */
 export const failHandler: TaskHandler = {
   kind: 'fail',
   validate(payload) {
-    if (
-      payload !== undefined &&
-      payload !== null &&
-      (!isPlainObject(payload) || (payload['message'] !== undefined && typeof payload['message'] !== 'string'))
-    ) {
-      return ['payload.message must be a string'];
-    }
-    return undefined;
+    if (payload === undefined || payload === null) return undefined;
+    if (!isPlainObject(payload)) return ['payload must be an object: {message, attempts}'];
+    const problems: string[] = [];
+    if (payload['message'] !== undefined && typeof payload['message'] !== 'string')
+      problems.push('payload.message must be a string');
+    const attempts = payload['attempts'];
+    if (attempts !== undefined && (!Number.isInteger(attempts) || (attempts as number) < 1))
+      problems.push('payload.attempts must be a positive integer');
+    return problems.length > 0 ? problems : undefined;
   },
-  run: async (payload) => {
-    const message =
-      isPlainObject(payload) && typeof payload['message'] === 'string' ? payload['message'] : 'task failed';
+  run: async (payload, { assignment }) => {
+    const fields = isPlainObject(payload) ? payload : {};
+    const message = typeof fields['message'] === 'string' ? fields['message'] : 'task failed';
+    const attempts = typeof fields['attempts'] === 'number' ? fields['attempts'] : undefined;
+    if (attempts !== undefined && assignment.attempt > attempts)
+      return { succeeded: `attempt ${assignment.attempt} succeeds: only the first ${attempts} fail` };
     throw new TaskFailure(message);
   },
 };

@@ -35,12 +35,18 @@ export interface MeshKeys {
   readonly schedule: string;
   /** String: when this Redis data set began for Mesh (epoch ms), written once (SET NX) on each connection. */
   readonly epoch: string;
+  /** Sorted set: every run, by submission time (the index of `GET /runs`). */
+  readonly runs: string;
+  /** Pub/sub channel: the ids of runs just cancelled, for runners to abort their attempts. */
+  readonly cancels: string;
   /** Stream: supervisor → runners of one domain. */
   assignments(domain: string): string;
   /** A key of one run's state, in the run's hash slot. */
   run(runId: string, part: string): string;
   /** A key of one workflow (its run index). */
   workflow(workflow: string, part: string): string;
+  /** A key of one tenant (its run index). */
+  tenant(tenant: string, part: string): string;
   /** An idempotency key's entry (orchestrator), by the SHA-256 of the client's key. */
   idempotency(digest: string): string;
 }
@@ -57,6 +63,8 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
     runners: `${prefix}:runners`,
     schedule: `${prefix}:schedule`,
     epoch: `${prefix}:epoch`,
+    runs: `${prefix}:runs`,
+    cancels: `${prefix}:cancels`,
     assignments(domain: string): string {
       const bad = meshNameProblem(domain);
       if (bad) throw new RangeError(`domain ${bad}`);
@@ -74,6 +82,11 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX): MeshKeys {
       const bad = meshNameProblem(workflow);
       if (bad) throw new RangeError(`workflow ${bad}`);
       return `${prefix}:workflow:${workflow}:${part}`;
+    },
+    tenant(tenant: string, part: string): string {
+      const bad = meshNameProblem(tenant);
+      if (bad) throw new RangeError(`tenant ${bad}`);
+      return `${prefix}:tenant:${tenant}:${part}`;
     },
   });
 }

@@ -21,6 +21,8 @@ export {
   type PickupInput,
   type LoadedTask,
   type AbandonResult,
+  type CancelResult,
+  type RerunPlan,
   type RunStateOptions,
 } from './run-state';
 export {
@@ -29,6 +31,7 @@ export {
   type RunRecord,
   type RunSummary,
   type TaskRecord,
+  type TaskWaiting,
   type RunHashes,
 } from './record';
 export { RunIndex, isValidCursor, type ListQuery } from './run-index';

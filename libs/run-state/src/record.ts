@@ -1,6 +1,20 @@
 import type { HardwareSnapshot } from '@mesh/mesh-protocol';
 import { TASK_STATUSES, type RunStatus, type TaskStatus } from './statuses';
 
+/**
+ * Why a task that has not started waits: for its dependencies (`waitingFor` names them), for a live runner of
+ * its domain (since when), for a retry's backoff before attempt n (until when), or in its domain's queue
+ * (published; `ahead`: about how many assignments of the domain were there before it).
+ */
+export interface TaskWaiting {
+  readonly reason: 'dependencies' | 'no_runner' | 'backoff' | 'queue';
+  /** One sentence for people, e.g. "no live runner in domain gpu since 12:01:02Z". */
+  readonly message: string;
+  readonly since?: number;
+  readonly until?: number;
+  readonly ahead?: number;
+}
+
 /** One task of a run, as the HTTP API shows it. Its hardware is `runners[runnerId]` of the run. */
 export interface TaskRecord {
   readonly id: string;
@@ -14,8 +28,14 @@ export interface TaskRecord {
   /** The output of the successful attempt. */
   readonly output?: unknown;
   readonly error?: string;
+  /** The tasks it depends on (absent when none). */
+  readonly dependsOn?: string[];
   /** For a pending task: the dependencies that have not succeeded yet. */
   readonly waitingFor?: string[];
+  /** Why it has not started yet (pending and queued tasks of a run that has not ended). */
+  readonly waiting?: TaskWaiting;
+  /** In a re-run: it succeeded in the run this one re-runs, and its output was taken over. */
+  readonly reused?: true;
   readonly queuedAt?: number;
   readonly startedAt?: number;
   readonly finishedAt?: number;
@@ -133,9 +153,27 @@ export function renderRecord(h: RunHashes): RunRecord {
     if (f['runnerId']) task.runnerId = f['runnerId'];
     if (h.output[id] !== undefined) task.output = parseJson<unknown>(h.output[id], null);
     if (f['error']) task.error = f['error'];
-    if (status === 'pending' && h.deps[id]) {
-      const waitingFor = h.deps[id].split(',').filter((d) => h.status[d] !== 'succeeded');
-      if (waitingFor.length > 0) task.waitingFor = waitingFor;
+    if (h.deps[id]) task.dependsOn = h.deps[id].split(',');
+    if (f['reused']) task.reused = true;
+    const live = summary.status === 'queued' || summary.status === 'running';
+    if (status === 'pending' && task.dependsOn) {
+      const waitingFor = task.dependsOn.filter((d) => h.status[d] !== 'succeeded');
+      if (waitingFor.length > 0) {
+        task.waitingFor = waitingFor;
+        if (live)
+          task.waiting = {
+            reason: 'dependencies',
+            message: `waiting for ${waitingFor.length === 1 ? 'dependency' : 'dependencies'} ${waitingFor.join(', ')}`,
+          };
+      }
+    }
+    if (live && status === 'queued' && f['waitingSince']) {
+      const since = Number(f['waitingSince']);
+      task.waiting = {
+        reason: 'no_runner',
+        message: `no live runner in domain ${summary.domain ?? '?'} since ${new Date(since).toISOString()}`,
+        since,
+      };
     }
     if (f['queuedAt']) task.queuedAt = num(f['queuedAt']);
     if (f['startedAt']) task.startedAt = num(f['startedAt']);

@@ -6,12 +6,17 @@ export interface ListQuery {
   readonly limit: number;
   readonly cursor?: string;
   readonly status?: RunStatus;
+  /** Only runs submitted at or after this time (epoch ms). */
+  readonly since?: number;
+  readonly tenant?: string;
+  readonly workflow?: string;
 }
 
 /**
- * The runs of each workflow, newest first: a sorted set per workflow (`mesh:workflow:<id>:runs`) scored by
- * submission time, kept for `ttlMs`. Whoever creates a run indexes it (the orchestrator, or a supervisor for a
- * submission written straight to mesh:workflows); adding twice is harmless.
+ * The runs, newest first: sorted sets scored by submission time, kept for `ttlMs`: one per workflow
+ * (`mesh:workflow:<id>:runs`), one per tenant (`mesh:tenant:<id>:runs`) and one of every run (`mesh:runs`).
+ * Whoever creates a run indexes it (the orchestrator, or a supervisor for a submission written straight to
+ * mesh:workflows); adding twice is harmless.
  */
 export class RunIndex {
   constructor(
@@ -23,7 +28,7 @@ export class RunIndex {
     private readonly prune = true,
   ) {}
 
-  async add(run: { runId: string; workflow: string; submittedAt: number }): Promise<void> {
+  async add(run: { runId: string; workflow: string; tenant: string; submittedAt: number }): Promise<void> {
     const pipeline = this.redis.pipeline();
     this.addIn(pipeline, run);
     const failed = ((await pipeline.exec()) ?? []).find(([err]) => err)?.[0];
@@ -34,15 +39,25 @@ export class RunIndex {
    * Adds the indexing of a run to a pipeline: entries older than the retention leave, and the index's
    * expiry only ever grows (PEXPIRE GT), so a writer with a shorter retention never cuts a longer one.
    */
-  addIn(pipeline: ReturnType<Redis['pipeline']>, run: { runId: string; workflow: string; submittedAt: number }): void {
-    const index = this.keys.workflow(run.workflow, 'runs');
-    pipeline.zadd(index, run.submittedAt, run.runId);
-    if (this.prune) pipeline.zremrangebyscore(index, '-inf', this.now() - this.ttlMs);
-    pipeline.pexpire(index, this.ttlMs, 'GT').pexpire(index, this.ttlMs, 'NX');
+  addIn(
+    pipeline: ReturnType<Redis['pipeline']>,
+    run: { runId: string; workflow: string; tenant: string; submittedAt: number },
+  ): void {
+    for (const index of this.indexesOf(run)) {
+      pipeline.zadd(index, run.submittedAt, run.runId);
+      if (this.prune) pipeline.zremrangebyscore(index, '-inf', this.now() - this.ttlMs);
+      pipeline.pexpire(index, this.ttlMs, 'GT').pexpire(index, this.ttlMs, 'NX');
+    }
   }
 
-  async remove(run: { runId: string; workflow: string }): Promise<void> {
-    await this.redis.zrem(this.keys.workflow(run.workflow, 'runs'), run.runId);
+  async remove(run: { runId: string; workflow: string; tenant: string }): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const index of this.indexesOf(run)) pipeline.zrem(index, run.runId);
+    await pipeline.exec();
+  }
+
+  private indexesOf(run: { workflow: string; tenant: string }): string[] {
+    return [this.keys.workflow(run.workflow, 'runs'), this.keys.tenant(run.tenant, 'runs'), this.keys.runs];
   }
 
   /** Whether any run of the workflow is indexed (for a 404 on an unknown workflow). */
@@ -56,7 +71,24 @@ export class RunIndex {
    * says where to go on). Runs whose state expired are skipped.
    */
   async list(workflow: string, q: ListQuery): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
-    const index = this.keys.workflow(workflow, 'runs');
+    return this.listIndex(this.keys.workflow(workflow, 'runs'), q);
+  }
+
+  /**
+   * Summaries of the runs a query selects (workflow, tenant, status, since), newest first, from the narrowest
+   * index that holds them all: the workflow's, else the tenant's, else the index of every run.
+   */
+  async listRuns(q: ListQuery): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+    const index = q.workflow
+      ? this.keys.workflow(q.workflow, 'runs')
+      : q.tenant
+        ? this.keys.tenant(q.tenant, 'runs')
+        : this.keys.runs;
+    return this.listIndex(index, q);
+  }
+
+  private async listIndex(index: string, q: ListQuery): Promise<{ runs: RunSummary[]; nextCursor: string | null }> {
+    const floor = q.since === undefined ? '-inf' : String(q.since);
     let after = q.cursor ? decodeCursor(q.cursor) : undefined;
     const runs: RunSummary[] = [];
     const page = Math.max(q.limit * 2, 50);
@@ -64,7 +96,7 @@ export class RunIndex {
       const raw = await this.redis.zrevrangebyscore(
         index,
         after ? String(after.score) : '+inf',
-        '-inf',
+        floor,
         'WITHSCORES',
         'LIMIT',
         0,
@@ -76,9 +108,7 @@ export class RunIndex {
       let fresh = cut ? entries.filter((e) => e.score < cut.score || e.runId < cut.runId) : entries;
       if (fresh.length === 0 && entries.length === page && cut) {
         // A whole page of runs submitted in the same millisecond: move past that millisecond.
-        fresh = pairs(
-          await this.redis.zrevrangebyscore(index, `(${cut.score}`, '-inf', 'WITHSCORES', 'LIMIT', 0, page),
-        );
+        fresh = pairs(await this.redis.zrevrangebyscore(index, `(${cut.score}`, floor, 'WITHSCORES', 'LIMIT', 0, page));
       }
       if (fresh.length === 0) return { runs, nextCursor: null };
       const pipeline = this.redis.pipeline();
@@ -90,7 +120,13 @@ export class RunIndex {
       for (let i = 0; i < fresh.length; i++) {
         after = fresh[i];
         const meta = metas[i];
-        if (!meta?.['runId'] || (q.status && meta['status'] !== q.status)) continue;
+        if (
+          !meta?.['runId'] ||
+          (q.status && meta['status'] !== q.status) ||
+          (q.tenant && meta['tenant'] !== q.tenant) ||
+          (q.workflow && meta['workflow'] !== q.workflow)
+        )
+          continue;
         runs.push(renderSummary(meta));
         if (runs.length === q.limit) {
           const more = i < fresh.length - 1 || entries.length === page;

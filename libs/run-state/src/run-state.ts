@@ -1,4 +1,4 @@
-import type { MeshKeys, Redis, Submission } from '@mesh/mesh-protocol';
+import type { MeshKeys, Redis, Submission, SubmissionTask } from '@mesh/mesh-protocol';
 import { renderRecord, renderSummary, type RunRecord, type RunSummary } from './record';
 import { RUN_KEY_PARTS, runKeyList } from './run-keys';
 import { withRunStateCommands, type RunStateCommands } from './scripts';
@@ -96,6 +96,27 @@ export interface AbandonResult {
   readonly failed: string[];
 }
 
+/** What cancel() did. */
+export interface CancelResult {
+  /** cancelled: the run ended cancelled now; finished: it had already ended (runStatus says how); missing. */
+  readonly outcome: 'cancelled' | 'finished' | 'missing';
+  readonly runStatus: RunStatus | '';
+  readonly workflow: string;
+  readonly tenant: string;
+  /** The attempts that were running, to be aborted on their runners. */
+  readonly running: ReadonlyArray<{ taskId: string; attempt: number; runnerId: string }>;
+}
+
+/** What a re-run of a finished run needs: its tasks as submitted, and the outputs of those that succeeded. */
+export interface RerunPlan {
+  readonly workflow: string;
+  readonly tenant: string;
+  readonly status: RunStatus;
+  readonly tasks: SubmissionTask[];
+  /** Task id → its output JSON ('' when it succeeded without output), for each task that succeeded. */
+  readonly reused: ReadonlyMap<string, string>;
+}
+
 export interface RunStateOptions {
   /** How long a finished run's keys are kept. */
   readonly finishedTtlMs: number;
@@ -128,20 +149,28 @@ export class RunState {
     return runKeyList(this.keys, runId);
   }
 
-  /** Stores a submitted run as `queued`; a run that exists is left as it is. */
-  async create(s: Submission, rerunOf = ''): Promise<'created' | 'exists'> {
-    const [outcome] = await this.redis.meshRunCreate(this.createArgs(s, rerunOf));
+  /**
+   * Stores a submitted run as `queued`; a run that exists is left as it is. A re-run names the run it re-runs
+   * and the outputs it reuses (task id → output JSON, '' for none): those tasks start `succeeded`.
+   */
+  async create(s: Submission, rerunOf = '', reused?: ReadonlyMap<string, string>): Promise<'created' | 'exists'> {
+    const [outcome] = await this.redis.meshRunCreate(this.createArgs(s, rerunOf, reused));
     return outcome === 'created' ? 'created' : 'exists';
   }
 
   /** Adds the create of `s` to a pipeline (its reply is the script's: {'created'|'exists', status}). */
-  createIn(pipeline: ReturnType<Redis['pipeline']>, s: Submission, rerunOf = ''): void {
+  createIn(
+    pipeline: ReturnType<Redis['pipeline']>,
+    s: Submission,
+    rerunOf = '',
+    reused?: ReadonlyMap<string, string>,
+  ): void {
     (pipeline as unknown as { meshRunCreate(args: Array<string | number>): void }).meshRunCreate(
-      this.createArgs(s, rerunOf),
+      this.createArgs(s, rerunOf, reused),
     );
   }
 
-  private createArgs(s: Submission, rerunOf: string): Array<string | number> {
+  private createArgs(s: Submission, rerunOf: string, reused?: ReadonlyMap<string, string>): Array<string | number> {
     const args: Array<string | number> = [
       ...this.runKeys(s.runId),
       s.runId,
@@ -157,7 +186,14 @@ export class RunState {
         timeoutMs: t.timeoutMs,
         ...(t.queueTimeoutMs !== undefined ? { queueTimeoutMs: t.queueTimeoutMs } : {}),
       };
-      args.push(t.id, JSON.stringify(spec), [...new Set(t.dependsOn)].join(','), t.retries);
+      const output = reused?.get(t.id);
+      args.push(
+        t.id,
+        JSON.stringify(spec),
+        [...new Set(t.dependsOn)].join(','),
+        t.retries,
+        output === undefined ? '' : `r${output}`,
+      );
     }
     // One array argument (ioredis flattens it): a run may have 100,000 tasks, too many to spread into a call.
     return args;
@@ -328,6 +364,64 @@ export class RunState {
       submittedAt: Number(submittedAt ?? 0),
       ...(runError ? { runError: String(runError) } : {}),
       failed: reply.slice(6, 6 + Number(n ?? 0)).map(String),
+    };
+  }
+
+  /**
+   * Ends a run `cancelled` now (see cancel.lua): tasks not started never start; the attempts that were running
+   * are returned, to be aborted on their runners. A run that ended is left as it is.
+   */
+  async cancel(runId: string, reason: string): Promise<CancelResult> {
+    const reply = await this.redis.meshRunCancel([...this.runKeys(runId), this.now(), this.o.finishedTtlMs, reason]);
+    const [outcome, runStatus, workflow, tenant, n] = reply;
+    const running: Array<{ taskId: string; attempt: number; runnerId: string }> = [];
+    for (let i = 0, at = 5; i < Number(n ?? 0); i++, at += 3)
+      running.push({
+        taskId: String(reply[at]),
+        attempt: Number(reply[at + 1]),
+        runnerId: String(reply[at + 2] ?? ''),
+      });
+    return {
+      outcome: outcome as CancelResult['outcome'],
+      runStatus: runStatus as RunStatus | '',
+      workflow: String(workflow ?? ''),
+      tenant: String(tenant ?? ''),
+      running,
+    };
+  }
+
+  /** A finished or running run's tasks as submitted and the outputs of those that succeeded; undefined when none. */
+  async rerunPlan(runId: string): Promise<RerunPlan | undefined> {
+    const k = (part: (typeof RUN_KEY_PARTS)[number]): string => this.keys.run(runId, part);
+    const pipeline = this.redis.pipeline();
+    for (const part of ['meta', 'spec', 'deps', 'retries', 'status', 'output'] as const) pipeline.hgetall(k(part));
+    pipeline.get(k('order'));
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+    const [meta, spec, deps, retries, status, output] = replies.slice(0, 6).map(([, v]) => v as Record<string, string>);
+    const order = (replies[6]?.[1] as string | null) ?? '';
+    if (!meta?.['runId']) return undefined;
+    const reused = new Map<string, string>();
+    const tasks = (order === '' ? [] : order.split(',')).map((id): SubmissionTask => {
+      const s = JSON.parse(spec?.[id] ?? '{}') as TaskSpec;
+      if (status?.[id] === 'succeeded') reused.set(id, output?.[id] ?? '');
+      return {
+        id,
+        kind: s.kind,
+        payload: s.payload,
+        dependsOn: deps?.[id] ? deps[id].split(',') : [],
+        retries: Number(retries?.[id] ?? 0),
+        timeoutMs: s.timeoutMs,
+        ...(s.queueTimeoutMs !== undefined ? { queueTimeoutMs: s.queueTimeoutMs } : {}),
+      };
+    });
+    return {
+      workflow: meta['workflow'] ?? '',
+      tenant: meta['tenant'] ?? '',
+      status: meta['status'] as RunStatus,
+      tasks,
+      reused,
     };
   }
 

@@ -2,6 +2,7 @@
 /// <reference path="./lua.d.ts" />
 import type { Redis } from '@mesh/mesh-protocol';
 import abandonLua from './lua/abandon.lua';
+import cancelLua from './lua/cancel.lua';
 import claimDueLua from './lua/claim-due.lua';
 import createLua from './lua/create.lua';
 import depthLua from './lua/depth.lua';
@@ -25,6 +26,7 @@ export interface RunStateCommands {
   meshRunLoad(args: Arg[]): Promise<Array<string | number>>;
   meshRunAbandon(args: Arg[]): Promise<Array<string | number>>;
   meshRunWait(args: Arg[]): Promise<number[]>;
+  meshRunCancel(args: Arg[]): Promise<Array<string | number>>;
   meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
   meshScheduleDepth(schedule: string, now: number, ...held: string[]): Promise<Array<string | number>>;
 }
@@ -49,6 +51,7 @@ const RUN_SCRIPTS = {
   meshRunLoad: loadLua,
   meshRunAbandon: abandonLua,
   meshRunWait: waitLua,
+  meshRunCancel: cancelLua,
 } as const;
 
 /** Defines the scripts on `redis` once (EVALSHA, falling back to EVAL) and returns it typed. */

@@ -309,6 +309,105 @@ describe('run state', () => {
     expect(await state.scheduleDepth(schedule, 1000, [])).toEqual({ ready: 4, gone: [] });
   });
 
+  it('when a running run is cancelled, every task not ended is cancelled, the running ones are named, and late acks change nothing', async () => {
+    await started(submission('c1', [task('a'), task('b'), task('c', ['a']), task('d')]));
+    await state.settle([ok('c1', 'd', { d: 1 })]);
+    await state.pickup('gpu-1', null, [{ runId: 'c1', taskId: 'a', attempt: 1, startedAt: 1100 }]);
+    clock = 2000;
+    const cancelled = await state.cancel('c1', 'cancelled by a user');
+    expect(cancelled).toEqual({
+      outcome: 'cancelled',
+      runStatus: 'cancelled',
+      workflow: PROTOCOL_EXAMPLES.submission.workflow,
+      tenant: PROTOCOL_EXAMPLES.submission.tenant,
+      running: [{ taskId: 'a', attempt: 1, runnerId: 'gpu-1' }],
+    });
+    const record = await state.record('c1');
+    expect(record).toMatchObject({ status: 'cancelled', finishedAt: 2000, error: 'cancelled by a user' });
+    expect(record?.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['a', 'cancelled'],
+      ['b', 'cancelled'],
+      ['c', 'cancelled'],
+      ['d', 'succeeded'],
+    ]);
+    expect(record?.counts).toMatchObject({ cancelled: 3, succeeded: 1, pending: 0, queued: 0, running: 0 });
+    expect(record?.tasks.every((t) => t.waiting === undefined)).toBe(true);
+    // The runner's late ack of the aborted attempt, and a queued attempt's, settle nothing.
+    const late = await state.settle([ok('c1', 'a'), ok('c1', 'b')]);
+    expect(late.map((r) => [r.outcome, r.runStatus])).toEqual([
+      ['duplicate', 'cancelled'],
+      ['duplicate', 'cancelled'],
+    ]);
+    expect((await state.record('c1'))?.counts).toMatchObject({ cancelled: 3, succeeded: 1 });
+    // Finished runs expire like any other; cancelling again is refused as finished.
+    expect(await ctx.redis.pttl(keys.run('c1', 'meta'))).toBeGreaterThan(0);
+    expect(await state.cancel('c1', 'again')).toMatchObject({
+      outcome: 'finished',
+      runStatus: 'cancelled',
+      running: [],
+    });
+    expect(await state.cancel('nope', 'x')).toMatchObject({ outcome: 'missing' });
+  });
+
+  it('when a queued run is cancelled, a supervisor that takes it later starts nothing', async () => {
+    await state.create(submission('c2', [task('a')]));
+    expect((await state.cancel('c2', 'cancelled')).outcome).toBe('cancelled');
+    const start = await state.start('c2', { domain: 'east', route: 'default', replay: false });
+    expect([start.outcome, start.runStatus, start.queued]).toEqual(['unchanged', 'cancelled', []]);
+  });
+
+  it('when a failed run is re-run, tasks that succeeded keep their outputs as reused and the rest run again with those inputs', async () => {
+    const s = submission('f1', [task('a'), task('b', ['a']), task('c', ['b'], 2), task('x'), task('y', ['a', 'x'])]);
+    await started(s);
+    await state.settle([ok('f1', 'a', { a: 1 }), ok('f1', 'x')]);
+    await state.settle([bad('f1', 'b', 1, false), ok('f1', 'y', { y: 2 })]);
+    expect((await state.record('f1'))?.status).toBe('failed');
+    const plan = await state.rerunPlan('f1');
+    expect(plan).toMatchObject({ status: 'failed', workflow: s.workflow, tenant: s.tenant });
+    expect(plan?.tasks).toEqual(s.tasks);
+    expect([...(plan?.reused ?? [])]).toEqual([
+      ['a', '{"a":1}'],
+      ['x', ''],
+      ['y', '{"y":2}'],
+    ]);
+
+    clock = 5000;
+    const again: Submission = { ...s, runId: 'f2', tasks: plan?.tasks ?? [], submittedAt: 4900 };
+    expect(await state.create(again, 'f1', plan?.reused)).toBe('created');
+    const created = await state.record('f2');
+    expect(created).toMatchObject({ status: 'queued', rerunOf: 'f1' });
+    expect(created?.counts).toMatchObject({ succeeded: 3, pending: 2 });
+    expect(created?.tasks.map((t) => [t.id, t.status, t.reused, t.output, t.waitingFor])).toEqual([
+      ['a', 'succeeded', true, { a: 1 }, undefined],
+      ['b', 'pending', undefined, undefined, undefined],
+      ['c', 'pending', undefined, undefined, ['b']],
+      ['x', 'succeeded', true, undefined, undefined],
+      ['y', 'succeeded', true, { y: 2 }, undefined],
+    ]);
+    const start = await state.start('f2', { domain: 'east', route: 'default', replay: false });
+    expect(start.queued).toEqual([{ taskId: 'b', attempt: 1, spec: expect.anything(), inputs: { a: { a: 1 } } }]);
+    await state.settle([ok('f2', 'b', 'B')]);
+    const [last] = await state.settle([ok('f2', 'c')]);
+    expect([last?.runStatus, last?.finishedRun]).toEqual(['succeeded', true]);
+    expect((await state.record('f2'))?.counts).toMatchObject({ succeeded: 5 });
+  });
+
+  it('when tasks wait, the record says why: dependencies by name, no live runner since when', async () => {
+    await started(submission('w1', [task('a'), task('b', ['a'])]));
+    clock = 3000;
+    await state.wait([{ runId: 'w1', taskId: 'a', attempt: 1 }]);
+    const record = await state.record('w1');
+    expect(record?.tasks.map((t) => t.waiting)).toEqual([
+      {
+        reason: 'no_runner',
+        since: 3000,
+        message: `no live runner in domain east since ${new Date(3000).toISOString()}`,
+      },
+      { reason: 'dependencies', message: 'waiting for dependency a' },
+    ]);
+    expect(record?.tasks[1]?.dependsOn).toEqual(['a']);
+  });
+
   it('when the scripts are read, every status they write belongs to the one vocabulary', () => {
     const dir = join(__dirname, '..', 'src', 'lua');
     const known = new Set<string>([...TASK_STATUSES, ...RUN_STATUSES]);

@@ -124,7 +124,8 @@ export class Coordinator {
       // A duplicate may be a replay whose first reading scheduled this retry: its entry stays (stale ones are dropped).
       if (r.outcome === 'duplicate') keepRetry.add(`${runId}|${taskId}|${attempt}`);
       if (r.outcome === 'duplicate' || r.outcome === 'unknown') {
-        if (s.ack && !s.input.replay) this.o.metrics.duplicateAcks.inc();
+        // The ack of an attempt its run's cancel ended (aborted, or never started) is expected, not a duplicate.
+        if (s.ack && !s.input.replay && r.runStatus !== 'cancelled') this.o.metrics.duplicateAcks.inc();
         if (s.input.replay && r.outcome === 'duplicate') this.repeatEvents(s, r, workflow, events);
         return;
       }

@@ -1,7 +1,8 @@
 --[[
   start: a supervisor takes a `queued` run. The run becomes `running`, routed to a domain with the
-  hardware of that domain's runners, and its root tasks (those without dependencies) become `queued`;
-  they are returned with their specs so that their assignments can be published.
+  hardware of that domain's runners, and its root tasks (those without dependencies, or, in a re-run,
+  whose dependencies were all reused) become `queued`; they are returned with their specs and inputs
+  so that their assignments can be published (a re-run always has a task to run).
   On a replay (the submission entry is read again because a supervisor died before acking it), the
   tasks still `queued` are returned again: their assignments may never have been published.
 
@@ -10,7 +11,8 @@
   Reply: {outcome, runStatus, workflow, tenant, domain, route, n, then n × (taskId attempt specJson inputsJson)}
          outcome: started | replayed | unchanged | missing
 ]]
-local meta, spec, deps, status, attempt, info, output = KEYS[1], KEYS[2], KEYS[3], KEYS[6], KEYS[7], KEYS[9], KEYS[10]
+local meta, spec, deps, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[5]
+local status, attempt, info, output = KEYS[6], KEYS[7], KEYS[9], KEYS[10]
 local now, domain, route, hardware, replay = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 
 local runStatus = redis.call('HGET', meta, 'status')
@@ -28,10 +30,11 @@ if runStatus == 'queued' then
   local all = redis.call('HGETALL', status)
   for i = 1, #all, 2 do
     local task = all[i]
-    if redis.call('HEXISTS', deps, task) == 0 then
+    if all[i + 1] == 'pending' and redis.call('HEXISTS', waiting, task) == 0 then
       move(task, 'pending', 'queued')
       redis.call('HSET', info, task .. '|queuedAt', now)
-      out[#out + 1] = task; out[#out + 1] = '1'; out[#out + 1] = redis.call('HGET', spec, task); out[#out + 1] = ''
+      out[#out + 1] = task; out[#out + 1] = '1'; out[#out + 1] = redis.call('HGET', spec, task)
+      out[#out + 1] = inputsOf(task)
     end
   end
 elseif runStatus == 'running' and replay == '1' then

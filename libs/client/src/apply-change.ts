@@ -1,0 +1,70 @@
+import {
+  TASK_STATUSES,
+  type RunEvent,
+  type RunRecord,
+  type RunStatus,
+  type TaskRecord,
+  type TaskStatus,
+} from './types';
+
+type Change = Omit<RunEvent, 'runId' | 'workflow' | 'events'>;
+
+const TASK_STATUS_OF: Readonly<Record<string, TaskStatus>> = {
+  'task-dispatched': 'queued',
+  'task-retrying': 'queued',
+  'task-started': 'running',
+  'task-succeeded': 'succeeded',
+  'task-failed': 'failed',
+  'task-skipped': 'skipped',
+  'task-cancelled': 'cancelled',
+};
+
+const RUN_STATUS_OF: Readonly<Record<string, RunStatus>> = {
+  'run-started': 'running',
+  'run-succeeded': 'succeeded',
+  'run-failed': 'failed',
+  'run-cancelled': 'cancelled',
+};
+
+/**
+ * The run record after one `change` of its feed, as far as the change tells (statuses, runners, times,
+ * errors; never outputs): what a live view shows between a `snapshot` and the `end` that settles it.
+ * A batched change is applied event by event; types it does not know change nothing.
+ */
+export function applyChange(record: RunRecord, event: RunEvent): RunRecord {
+  const changes: readonly Change[] = event.events ?? [event];
+  let run: { -readonly [K in keyof RunRecord]: RunRecord[K] } = { ...record };
+  const tasks = new Map(record.tasks.map((t) => [t.id, t]));
+  for (const c of changes) {
+    const runStatus = RUN_STATUS_OF[c.type];
+    if (runStatus) {
+      run = { ...run, status: runStatus };
+      if (c.type === 'run-started') {
+        run.startedAt ??= c.at;
+        if (c.domain) run.domain = c.domain;
+      } else run.finishedAt ??= c.at;
+      if (c.error) run.error = c.error;
+      continue;
+    }
+    const status = TASK_STATUS_OF[c.type];
+    const task = c.taskId === undefined ? undefined : tasks.get(c.taskId);
+    if (!status || !task) continue;
+    const next: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = { ...task, status };
+    delete next.waiting;
+    delete next.waitingFor;
+    if (status === 'queued') {
+      // A new attempt: what the last one did is history.
+      for (const k of ['runnerId', 'startedAt', 'finishedAt', 'error'] as const) delete next[k];
+      next.queuedAt = c.at;
+    }
+    if (c.attempt !== undefined) next.attempts = c.attempt;
+    if (c.runnerId) next.runnerId = c.runnerId;
+    if (status === 'running') next.startedAt = c.at;
+    if (status !== 'queued' && status !== 'running') next.finishedAt = c.at;
+    if (c.error) next.error = c.error;
+    tasks.set(task.id, next);
+  }
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+  for (const t of tasks.values()) counts[t.status]++;
+  return { ...run, tasks: [...tasks.values()], counts };
+}

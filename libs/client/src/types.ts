@@ -106,8 +106,10 @@ export interface TaskRecord {
   /** The output of the successful attempt. */
   readonly output?: unknown;
   readonly error?: string;
-  /** Its output was taken over from the run this one re-runs. */
-  readonly reused?: boolean;
+  /** The tasks it depends on (absent when none). */
+  readonly dependsOn?: readonly string[];
+  /** In a re-run: it succeeded in the run this one re-runs, and its output was taken over. */
+  readonly reused?: true;
   /** Why it has not started yet. */
   readonly waiting?: TaskWaiting;
   /** For a pending task: the dependencies that have not succeeded yet. */

@@ -6,7 +6,8 @@ export default [
   ...nx.configs['flat/base'],
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    // The console's browser code is TSX (Preact): the same rules as every .ts file.
+    files: ['**/*.ts', 'apps/console/src/**/*.tsx'],
     rules: {
       // Apps depend on libs only; libs never on apps; no app on another app. Test helpers only from tests.
       '@nx/enforce-module-boundaries': [
@@ -52,6 +53,7 @@ export default [
     // Type-aware rules: each linted file must be in its project's tsconfig.json (src/ and test/).
     files: [
       'apps/*/src/**/*.ts',
+      'apps/console/src/**/*.tsx',
       'apps/*/test/**/*.ts',
       'libs/*/src/**/*.ts',
       'libs/*/test/**/*.ts',

@@ -1,9 +1,14 @@
 /**
  * Runs the whole mesh on this machine with one command (`npm run mesh`, which bundles this file to
  * dist/tools/mesh-local.js and runs that): builds the apps, finds or starts a Redis, starts the
- * supervisor, two env runners in two domains (tenant "acme" is pinned to the "gpu" one) and the
- * orchestrator with readable logs, submits a demo workflow and prints where to look. Ctrl-C stops
- * everything, the private Redis too.
+ * supervisor, two env runners (domains `default` and `gpu`) and the orchestrator, prints the console's
+ * URL first and then the others, submits the demo workflow (tools/demo/workflow.json), and keeps one
+ * summary line of runs and tasks per second up to date. Ctrl-C stops everything, the private Redis too.
+ * docs/local-mesh.md is the user's guide.
+ *
+ * Settings are the services' own, read by @mesh/config exactly as the services read them: a bad value
+ * stops the launcher with the line a service would print, before anything starts. Services log at warn
+ * unless LOG_LEVEL says otherwise.
  *
  * Redis: REDIS_URL if set; else 127.0.0.1:6379 if it answers; else a private redis-server on a free
  * port when one is on the PATH; else it stops and says how to get one.
@@ -11,47 +16,110 @@
  * MESH_LOCAL_REDIS_CANDIDATE (instead of redis://127.0.0.1:6379), MESH_LOCAL_REDIS_SERVER (the command).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
-  DEFAULT_DOMAIN,
   DEFAULT_REDIS_URL,
-  parseListenAddress,
+  loadConfig,
   SERVICE_SETTINGS,
   SHARED_SETTINGS,
   TENANT_DOMAIN_MAP_SETTING,
+  type ListenAddress,
   type ServiceName,
 } from '@mesh/config';
-import { DEFAULT_STREAM_PREFIX, probeRedis, type WorkflowRequest } from '@mesh/mesh-protocol';
+import { ConfigError } from '@mesh/errors';
+import { ENV_RUNNER_METRICS, ORCHESTRATOR_METRICS, SUPERVISOR_METRICS } from '@mesh/metrics-schema';
+import {
+  createKeys,
+  createRedisClient,
+  GROUPS,
+  probeRedis,
+  type Redis,
+  type WorkflowRequest,
+} from '@mesh/mesh-protocol';
 import { spawnService, stopProcess, type ProcessExit } from '@mesh/process-kit';
 
 // Bundled to dist/tools/mesh-local.js: the workspace root is two folders up.
 const ROOT = join(__dirname, '..', '..');
+const DEMO_FILE = join(ROOT, 'tools', 'demo', 'workflow.json');
 const OFFSET = Number(process.env['MESH_LOCAL_PORT_OFFSET'] ?? 0);
-const defaultPort = (app: ServiceName): number => parseListenAddress(SERVICE_SETTINGS[app].listen.default).port;
-const PORTS = {
-  orchestrator: defaultPort('orchestrator') + OFFSET,
-  supervisor: defaultPort('supervisor') + OFFSET,
-  runner: defaultPort('env-runner') + OFFSET,
-  // The second runner takes the port after the first one's.
-  gpuRunner: defaultPort('env-runner') + 1 + OFFSET,
-};
 const SUPERVISOR = SERVICE_SETTINGS.supervisor;
 const RUNNER = SERVICE_SETTINGS['env-runner'];
 const ORCHESTRATOR = SERVICE_SETTINGS.orchestrator;
+/** The domain of the second runner, which the demo's `train` task names. */
+const GPU_DOMAIN = 'gpu';
+/** Services log at this level unless LOG_LEVEL is set: warnings and errors only, no line per task. */
+const QUIET_LOG_LEVEL = 'warn';
+/** Exit status of a bad setting, as the services use it (EXIT_CONFIG of @mesh/service-kit). */
+const EXIT_CONFIG = 2;
+/**
+ * The orchestrator's token settings (apps/orchestrator/src/config.ts). An app's config cannot be imported
+ * here, so the names are repeated; tools/test/mesh-local.spec.ts checks them against the orchestrator's --help.
+ */
+const API_TOKEN_ENV = 'MESH_API_TOKEN';
+const API_TOKENS_ENV = 'MESH_API_TOKENS';
+
+/** Every setting the launcher reads itself, declared by @mesh/config as the services declare them. */
+const LAUNCHER_SETTINGS = {
+  ...SHARED_SETTINGS,
+  tenantDomainMap: TENANT_DOMAIN_MAP_SETTING,
+  supervisorListen: SUPERVISOR.listen,
+  runnerListen: RUNNER.listen,
+  orchestratorListen: ORCHESTRATOR.listen,
+};
+type LauncherConfig = ReturnType<typeof loadConfig<typeof LAUNCHER_SETTINGS>>;
+
+/** Whether the user set this variable (an empty one counts as unset, as for the services). */
+const isSet = (env: string): boolean => (process.env[env] ?? '') !== '';
 
 /** What the launcher started, in start order; stopped in reverse. */
 const started: Array<{ name: string; stop: () => Promise<ProcessExit> }> = [];
 let stopping = false;
 
-function say(line: string): void {
-  process.stdout.write(`[mesh] ${line}\n`);
+/**
+ * The terminal: log lines scroll, and on a TTY the summary line stays at the bottom, redrawn in place.
+ * Elsewhere (a pipe, a file) the summary is printed as a line of its own when it changes.
+ */
+class Terminal {
+  private status = '';
+  private readonly tty = process.stdout.isTTY === true;
+
+  write(text: string): void {
+    if (this.tty && this.status)
+      process.stdout.write(`\r\x1b[2K${text}${text.endsWith('\n') ? '' : '\n'}${this.status}`);
+    else process.stdout.write(text);
+  }
+
+  say(line: string): void {
+    this.write(`[mesh] ${line}\n`);
+  }
+
+  /** Shows `line` as the summary: redrawn in place on a TTY, printed once per change elsewhere. */
+  summary(line: string): void {
+    if (this.tty) {
+      this.status = `[mesh] ${line}`;
+      process.stdout.write(`\r\x1b[2K${this.status}`);
+    } else if (line !== this.status) {
+      this.status = line;
+      process.stdout.write(`[mesh] ${line}\n`);
+    }
+  }
+
+  /** Leaves the summary line where it is and moves on to a new line. */
+  release(): void {
+    if (this.tty && this.status) process.stdout.write('\n');
+    this.status = '';
+  }
+
+  get isTTY(): boolean {
+    return this.tty;
+  }
 }
 
-/** Whether a Redis answers PING at `url` within 2 s (a Redis that accepts connections but never answers does not). */
-function redisAnswers(url: string): Promise<boolean> {
-  return probeRedis(url, 2000);
-}
+const terminal = new Terminal();
+const say = (line: string): void => terminal.say(line);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -64,18 +132,45 @@ function freePort(): Promise<number> {
   });
 }
 
-async function findRedis(): Promise<{ url: string; how: string }> {
-  const given = process.env[SHARED_SETTINGS.redis.env];
-  if (given) {
-    if (await redisAnswers(given)) return { url: given, how: SHARED_SETTINGS.redis.env };
-    throw new Error(`${SHARED_SETTINGS.redis.env} is set but no Redis answers there`);
+interface FoundRedis {
+  /** The URL the launcher itself connects with (REDIS_PASSWORD applied). */
+  url: string;
+  /** What the services get as REDIS_URL; undefined: the user's REDIS_URL, which they inherit. */
+  servicesUrl?: string;
+  /** A private Redis has no password: the services must not send REDIS_PASSWORD to it. */
+  dropPassword: boolean;
+  how: string;
+}
+
+/** Host and port of a Redis URL, never its password. */
+const redisHost = (url: string): string => new URL(url).host;
+
+async function findRedis(config: LauncherConfig): Promise<FoundRedis> {
+  const env = SHARED_SETTINGS.redis.env;
+  if (isSet(env)) {
+    if (await probeRedis(config.redis.url, 2000))
+      return {
+        url: config.redis.url,
+        dropPassword: false,
+        how: `the Redis at ${redisHost(config.redis.url)} (${env})`,
+      };
+    throw new Error(`${env} is set but no Redis answers at ${config.redis.display}`);
   }
   const candidate = process.env['MESH_LOCAL_REDIS_CANDIDATE'] ?? DEFAULT_REDIS_URL;
-  if (await redisAnswers(candidate)) return { url: candidate, how: `the Redis at ${candidate}` };
+  const candidateUrl = SHARED_SETTINGS.redis.resolve(SHARED_SETTINGS.redis.parse(candidate), (name) =>
+    name === SHARED_SETTINGS.redisPassword.env ? config.redisPassword : undefined,
+  ).url;
+  if (await probeRedis(candidateUrl, 2000))
+    return {
+      url: candidateUrl,
+      servicesUrl: candidate,
+      dropPassword: false,
+      how: `the Redis at ${redisHost(candidate)}`,
+    };
   const server = process.env['MESH_LOCAL_REDIS_SERVER'] ?? 'redis-server';
   if (spawnSync('sh', ['-c', `command -v "${server}"`], { stdio: 'ignore' }).status !== 0) {
     throw new Error(
-      `no Redis found: set ${SHARED_SETTINGS.redis.env}, start one on ${new URL(DEFAULT_REDIS_URL).host}, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)`,
+      `no Redis found: set ${env}, start one on ${redisHost(DEFAULT_REDIS_URL)}, or install redis-server (Debian: apt-get install redis-server; macOS: brew install redis)`,
     );
   }
   const port = await freePort();
@@ -85,35 +180,67 @@ async function findRedis(): Promise<{ url: string; how: string }> {
   });
   started.push({ name: 'redis', stop: () => stopProcess(child) });
   const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100 && !(await redisAnswers(url)); i++) await new Promise((r) => setTimeout(r, 50));
-  return { url, how: `a private redis-server on port ${port} (stopped with the mesh)` };
+  for (let i = 0; i < 100 && !(await probeRedis(url, 2000)); i++) await new Promise((r) => setTimeout(r, 50));
+  return {
+    url,
+    servicesUrl: url,
+    dropPassword: true,
+    how: `a private redis-server on port ${port} (stopped with the mesh)`,
+  };
 }
 
-function start(name: string, app: ServiceName, env: Record<string, string>): void {
-  const service = spawnService({
-    root: ROOT,
-    app,
-    env: { ...process.env, ...env },
-    nodeArgs: ['--enable-source-maps'],
-    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops each service once.
-    detached: true,
-  });
+/** Warnings and errors already shown (level and message) and when: the same one from every service shows once. */
+const shown = new Map<string, number>();
+/** How long a warning or error hides the same level and message from any service. */
+const REPEAT_HIDDEN_MS = 30_000;
+/** pino's level of warn: quieter records (info, debug) are never hidden, whoever asked for them asked for each. */
+const WARN = 40;
+
+function isRepeat(record: Record<string, unknown>): boolean {
+  if (typeof record['level'] !== 'number' || record['level'] < WARN) return false;
+  const key = `${String(record['level'])}|${String(record['msg'])}`;
+  const now = Date.now();
+  const seen = shown.get(key);
+  if (seen !== undefined && now - seen < REPEAT_HIDDEN_MS) return true;
+  shown.set(key, now);
+  return false;
+}
+
+function start(name: string, app: ServiceName, env: Record<string, string | undefined>): void {
   const pretty = spawn(
     process.execPath,
     [
       join(ROOT, 'node_modules', 'pino-pretty', 'bin.js'),
-      '--colorize',
-      '--ignore',
-      'pid,hostname',
+      ...(terminal.isTTY ? ['--colorize'] : []),
+      '--singleLine',
       '--translateTime',
       'SYS:HH:MM:ss.l',
+      '--messageFormat',
+      `[${name}] {msg}`,
+      // The process's name is in the message; the rest is the same on every line of it.
+      '--ignore',
+      'pid,hostname,service,supervisorId,runnerId,orchestratorId,domain,connection',
     ],
-    { stdio: ['pipe', 'inherit', 'inherit'], detached: true },
+    { stdio: ['pipe', 'pipe', 'inherit'], detached: true },
   );
-  // When the terminal's pipe is gone (e.g. `| tee` got the Ctrl-C too), pino-pretty dies; the service must not.
+  // When the launcher is gone (e.g. killed), pino-pretty's pipe breaks; the service must not die of it.
   pretty.stdin.on('error', () => undefined);
-  service.child.stdout?.pipe(pretty.stdin);
-  service.child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`[${name}] ${String(chunk)}`));
+  pretty.stdout.on('data', (chunk: Buffer) => terminal.write(String(chunk)));
+  const service = spawnService({
+    root: ROOT,
+    app,
+    env,
+    nodeArgs: ['--enable-source-maps'],
+    // Own process group: a terminal's Ctrl-C reaches only this launcher, which stops each service once.
+    detached: true,
+    onRecord: (record) => {
+      if (!isRepeat(record)) pretty.stdin.write(`${JSON.stringify(record)}\n`);
+    },
+  });
+  service.child.stderr?.on('data', (chunk: Buffer) => {
+    const text = String(chunk).replace(/\n$/, '');
+    terminal.write(`${text.replace(/^/gm, `[${name}] `)}\n`);
+  });
   void service.exited.then(({ code, signal }) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the mesh`);
@@ -126,14 +253,16 @@ function start(name: string, app: ServiceName, env: Record<string, string>): voi
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  terminal.release();
   say('stopping…');
   for (const { stop: stopOne } of [...started].reverse()) await stopOne();
   say('stopped');
   process.exit(code);
 }
 
-async function waitHealthy(url: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+async function waitReady(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     try {
       if ((await fetch(url)).ok) return;
     } catch {
@@ -141,47 +270,188 @@ async function waitHealthy(url: string): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`${url} did not become ready`);
+  throw new Error(`${url} did not become ready within 30 s`);
+}
+
+/** Where a service listens: the user's setting (plus the test offset), on loopback unless it names a host. */
+function listenOn(address: ListenAddress, extra = 0): { listen: string; url: string } {
+  const host = address.host ?? '127.0.0.1';
+  const port = address.port + extra + OFFSET;
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const hostPart = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+  return { listen: `${hostPart(host)}:${port}`, url: `http://${hostPart(shown)}:${port}` };
+}
+
+/** The sum of every sample of `name` in a Prometheus text exposition, optionally only those with `label`. */
+function sumMetric(text: string, name: string, label?: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    if (label && !line.includes(label)) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (Number.isFinite(value)) sum += value;
+  }
+  return sum;
+}
+
+async function metricsText(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.text() : '';
+  } catch {
+    return '';
+  }
+}
+
+interface Urls {
+  console: string;
+  supervisor: string;
+  runners: string[];
+  orchestrator: string;
+}
+
+/**
+ * The summary line, from what is reliable today: the services' /metrics (runs accepted, runs finished
+ * by outcome, tasks executed and in flight) and the supervisors' backlog of submissions on Redis (runs
+ * still queued). Counts are of this session: the services' counters start at zero.
+ */
+function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => void {
+  let last: { at: number; tasks: number } | undefined;
+  let rate = 0;
+  const draw = async (): Promise<void> => {
+    const [orchestrator, supervisor, ...runners] = await Promise.all([
+      metricsText(`${urls.orchestrator}/metrics`),
+      metricsText(`${urls.supervisor}/metrics`),
+      ...urls.runners.map((u) => metricsText(`${u}/prometheus`)),
+    ]);
+    const accepted = sumMetric(orchestrator ?? '', ORCHESTRATOR_METRICS.submissionsAccepted.name);
+    const events = SUPERVISOR_METRICS.workflowEvents.name;
+    const succeeded = sumMetric(supervisor ?? '', events, 'outcome="success"');
+    const failed = sumMetric(supervisor ?? '', events, 'outcome="failure"');
+    const tasks = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.assignmentsProcessed.name), 0);
+    const inFlight = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.inFlight.name), 0);
+    const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - succeeded - failed));
+    const running = Math.max(0, accepted - succeeded - failed - queued);
+    const now = Date.now();
+    if (last && now > last.at) rate = ((tasks - last.tasks) * 1000) / (now - last.at);
+    last = { at: now, tasks };
+    if (!stopping)
+      terminal.summary(
+        `runs: ${queued} queued · ${running} running · ${succeeded} succeeded · ${failed} failed | tasks: ${rate.toFixed(1)}/s, ${inFlight} in flight, ${tasks} done`,
+      );
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const loop = (): void => {
+    void draw()
+      .catch(() => undefined) // a service restarting: the next round draws again
+      .finally(() => {
+        if (!stopping) timer = setTimeout(loop, terminal.isTTY ? 1000 : 10_000);
+      });
+  };
+  loop();
+  return () => clearTimeout(timer);
+}
+
+/** Submissions the supervisors have not taken yet (entries not yet delivered, plus delivered but not acked). */
+async function backlog(redis: Redis, stream: string): Promise<number> {
+  try {
+    const groups = (await redis.call('XINFO', 'GROUPS', stream)) as unknown[][];
+    for (const group of groups) {
+      const fields = new Map<string, unknown>();
+      for (let i = 0; i + 1 < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+      if (fields.get('name') === GROUPS.supervisor)
+        return Number(fields.get('lag') ?? 0) + Number(fields.get('pending') ?? 0);
+    }
+  } catch {
+    // no stream yet
+  }
+  return 0;
 }
 
 /** The parts of the orchestrator's run record the demo reads. */
 interface DemoRun {
   status: string;
-  domain?: string;
-  tasks: Array<{ runnerId?: string }>;
+  submittedAt: number;
+  finishedAt?: number;
+  tasks: Array<{ id: string; attempts: number; runnerId?: string; domain?: string }>;
 }
 
-async function demo(): Promise<string> {
-  const api = `http://127.0.0.1:${PORTS.orchestrator}`;
-  const request: WorkflowRequest = {
-    workflow: 'demo',
-    tenant: 'acme',
-    tasks: [
-      { id: 'extract', kind: 'echo', payload: { table: 'orders' } },
-      { id: 'transform', kind: 'sleep', payload: { ms: 200 }, dependsOn: ['extract'] },
-      { id: 'load', kind: 'echo', payload: { rows: 42 }, dependsOn: ['transform'] },
-    ],
-  };
-  // The services inherit this shell's settings: with an admin token set, the demo uses it too.
-  const token = process.env['MESH_API_TOKEN'];
-  const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const res = await fetch(`${api}/workflow`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...auth },
-    body: JSON.stringify(request),
-  });
-  if (res.status !== 202) throw new Error(`demo submission answered ${res.status}: ${await res.text()}`);
-  const { links } = (await res.json()) as { links: { run: string } };
-  for (let i = 0; i < 100; i++) {
-    const run = (await (await fetch(`${api}${links.run}`, { headers: auth })).json()) as DemoRun;
-    if (run.status === 'succeeded' || run.status === 'failed') {
-      const runners = [...new Set(run.tasks.map((t) => t.runnerId))].join(', ');
-      say(`demo run ${run.status} (tenant acme → domain ${run.domain}, tasks on ${runners})`);
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+/** tools/demo/workflow.json: a workflow request whose tasks may name their own `domain`. */
+type DemoRequest = Omit<WorkflowRequest, 'tasks'> & {
+  readonly tasks: ReadonlyArray<WorkflowRequest['tasks'][number] & { readonly domain?: string }>;
+};
+
+/** Submits the demo workflow; resolves with its record's URL, and `done` with its outcome line. */
+async function submitDemo(api: string, auth: Record<string, string>): Promise<{ url: string; done: Promise<string> }> {
+  const request = JSON.parse(readFileSync(DEMO_FILE, 'utf8')) as DemoRequest;
+  const post = (body: DemoRequest): Promise<Response> =>
+    fetch(`${api}/workflow`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify(body),
+    });
+  let res = await post(request);
+  let body = await res.text();
+  if (res.status === 400 && body.includes('unknown field \\"domain\\"')) {
+    // An orchestrator without per-task routing: run the graph anyway, every task on the tenant's domain.
+    say('this orchestrator does not route single tasks yet (a task\'s "domain"): the demo runs without it');
+    res = await post({ ...request, tasks: request.tasks.map(({ domain: _domain, ...task }) => task) });
+    body = await res.text();
   }
-  return `${api}${links.run}`;
+  if (res.status !== 202) throw new Error(`the demo submission answered ${res.status}: ${body.trim()}`);
+  const url = `${api}${(JSON.parse(body) as { links: { run: string } }).links.run}`;
+  const done = (async (): Promise<string> => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline && !stopping) {
+      const run = (await (await fetch(url, { headers: auth })).json()) as DemoRun;
+      if (run.status === 'succeeded' || run.status === 'failed') return describeRun(run);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return 'the demo run has not finished after 60 s: see its record';
+  })();
+  return { url, done };
+}
+
+/** One line about a finished demo run: outcome, duration, where its tasks ran, which were retried. */
+function describeRun(run: DemoRun): string {
+  const seconds = run.finishedAt ? ` in ${((run.finishedAt - run.submittedAt) / 1000).toFixed(1)} s` : '';
+  const byRunner = new Map<string, string[]>();
+  for (const task of run.tasks) {
+    const where = `${task.runnerId ?? 'no runner'}${task.domain ? ` (${task.domain})` : ''}`;
+    byRunner.set(where, [...(byRunner.get(where) ?? []), task.id]);
+  }
+  const placed = [...byRunner]
+    .map(([where, ids]) => (ids.length <= 2 ? `${where}: ${ids.join(', ')}` : `${where}: ${ids.length} tasks`))
+    .join('; ');
+  const retried = run.tasks.filter((t) => t.attempts > 1).map((t) => `${t.id} succeeded on attempt ${t.attempts}`);
+  return `demo run ${run.status}${seconds}: ${placed}${retried.length > 0 ? `; ${retried.join(', ')}` : ''}`;
+}
+
+function build(): void {
+  say('building the apps (npm run build)…');
+  const result = spawnSync('npm', ['run', '-s', 'build'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' },
+  });
+  if (result.status !== 0) {
+    // Only a failed build shows its output: the last lines hold the error.
+    process.stdout.write(`${`${result.stdout}${result.stderr}`.split('\n').slice(-60).join('\n')}\n`);
+    throw new Error('the build failed (npm run build)');
+  }
+}
+
+/** The token the launcher's own requests carry, and what the orchestrator is given besides the user's settings. */
+function apiAccess(): { auth: Record<string, string>; orchestratorEnv: Record<string, string> } {
+  const admin = process.env[API_TOKEN_ENV];
+  if (admin) return { auth: { authorization: `Bearer ${admin}` }, orchestratorEnv: {} };
+  if (isSet(API_TOKENS_ENV)) {
+    // Only tenant tokens: the launcher gives the orchestrator an admin token of its own for the demo and the summary.
+    const own = randomBytes(32).toString('hex');
+    return { auth: { authorization: `Bearer ${own}` }, orchestratorEnv: { [API_TOKEN_ENV]: own } };
+  }
+  return { auth: {}, orchestratorEnv: {} };
 }
 
 async function main(): Promise<void> {
@@ -192,62 +462,95 @@ async function main(): Promise<void> {
   // SIGHUP: the terminal went away.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0));
 
-  if (process.env['MESH_LOCAL_SKIP_BUILD'] !== '1') {
-    say('building the apps (npm run build)…');
-    const build = spawnSync('npm', ['run', '-s', 'build'], {
-      cwd: ROOT,
-      stdio: 'inherit',
-      env: { ...process.env, NX_NO_CLOUD: 'true', NX_DAEMON: 'false' },
-    });
-    if (build.status !== 0) throw new Error('the build failed');
+  let config: LauncherConfig;
+  try {
+    config = loadConfig(LAUNCHER_SETTINGS, { env: process.env });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The line a service prints for the same setting, so that it reads the same here.
+    process.stderr.write(`mesh: ${err.message}\n`);
+    process.exit(EXIT_CONFIG);
   }
 
-  const redis = await findRedis();
-  say(`using ${redis.how}`);
-  const common = {
-    [SHARED_SETTINGS.redis.env]: redis.url,
-    [SHARED_SETTINGS.streamPrefix.env]: DEFAULT_STREAM_PREFIX,
-    [SHARED_SETTINGS.logLevel.env]: process.env[SHARED_SETTINGS.logLevel.env] ?? SHARED_SETTINGS.logLevel.default,
+  if (process.env['MESH_LOCAL_SKIP_BUILD'] !== '1') build();
+
+  const redis = await findRedis(config);
+  say(`using ${redis.how}, key prefix ${config.streamPrefix}`);
+  const logLevel = isSet(SHARED_SETTINGS.logLevel.env) ? config.logLevel : QUIET_LOG_LEVEL;
+  const common: Record<string, string | undefined> = {
+    ...process.env,
+    [SHARED_SETTINGS.streamPrefix.env]: config.streamPrefix,
+    [SHARED_SETTINGS.logLevel.env]: logLevel,
   };
+  if (redis.servicesUrl) common[SHARED_SETTINGS.redis.env] = redis.servicesUrl;
+  if (redis.dropPassword) delete common[SHARED_SETTINGS.redisPassword.env];
+  // The services' own listen settings are set below for each; the tokens go to the orchestrator only.
+  for (const env of [API_TOKEN_ENV, API_TOKENS_ENV]) delete common[env];
+
+  const supervisor = listenOn(config.supervisorListen);
+  const runner = listenOn(config.runnerListen);
+  const gpuRunner = listenOn(config.runnerListen, 1); // the second runner takes the port after the first one's
+  const orchestrator = listenOn(config.orchestratorListen);
+  const access = apiAccess();
+
   start('supervisor', 'supervisor', {
     ...common,
     [SUPERVISOR.supervisorId.env]: 'local-supervisor',
-    [SUPERVISOR.listen.env]: `127.0.0.1:${PORTS.supervisor}`,
-    [TENANT_DOMAIN_MAP_SETTING.env]: 'acme=gpu',
+    [SUPERVISOR.listen.env]: supervisor.listen,
   });
   start('env-runner', 'env-runner', {
     ...common,
     [RUNNER.runnerId.env]: 'local-runner',
-    [RUNNER.domain.env]: DEFAULT_DOMAIN,
-    [RUNNER.listen.env]: `127.0.0.1:${PORTS.runner}`,
+    [RUNNER.domain.env]: 'default',
+    [RUNNER.listen.env]: runner.listen,
   });
   start('env-runner-gpu', 'env-runner', {
     ...common,
     [RUNNER.runnerId.env]: 'local-gpu-runner',
-    [RUNNER.domain.env]: 'gpu',
-    [RUNNER.listen.env]: `127.0.0.1:${PORTS.gpuRunner}`,
+    [RUNNER.domain.env]: GPU_DOMAIN,
+    [RUNNER.listen.env]: gpuRunner.listen,
   });
   start('orchestrator', 'orchestrator', {
     ...common,
+    [API_TOKEN_ENV]: process.env[API_TOKEN_ENV],
+    [API_TOKENS_ENV]: process.env[API_TOKENS_ENV],
+    ...access.orchestratorEnv,
     [ORCHESTRATOR.orchestratorId.env]: 'local-orchestrator',
-    [ORCHESTRATOR.listen.env]: `127.0.0.1:${PORTS.orchestrator}`,
+    [ORCHESTRATOR.listen.env]: orchestrator.listen,
   });
-  await Promise.all(
-    [PORTS.supervisor, PORTS.runner, PORTS.gpuRunner, PORTS.orchestrator].map((p) =>
-      waitHealthy(`http://127.0.0.1:${p}/readyz`),
-    ),
-  );
+  await Promise.all([supervisor, runner, gpuRunner, orchestrator].map((s) => waitReady(`${s.url}/readyz`)));
 
-  const run = await demo();
-  say('the mesh is up. Look at:');
-  say(`  demo run record   ${run}`);
-  say(`  all demo runs     http://127.0.0.1:${PORTS.orchestrator}/workflows/demo/runs`);
-  say(`  supervisor        http://127.0.0.1:${PORTS.supervisor}/metrics`);
-  say(
-    `  env runners       http://127.0.0.1:${PORTS.runner}/prometheus   http://127.0.0.1:${PORTS.gpuRunner}/prometheus   (…/metrics and …/hardware too)`,
-  );
-  say(`  orchestrator      http://127.0.0.1:${PORTS.orchestrator}/metrics`);
+  const urls: Urls = {
+    console: `${orchestrator.url}/`,
+    supervisor: supervisor.url,
+    runners: [runner.url, gpuRunner.url],
+    orchestrator: orchestrator.url,
+  };
+  // The console first: the one URL a person needs, before anything else is printed.
+  say(`the mesh is up. Console: ${urls.console}`);
+  let demo: { url: string; done: Promise<string> } | undefined;
+  try {
+    demo = await submitDemo(orchestrator.url, access.auth);
+    say(`  demo run       ${demo.url}`);
+  } catch (err) {
+    say(err instanceof Error ? err.message : String(err));
+  }
+  say(`  metrics        ${supervisor.url}/metrics (supervisor)  ${orchestrator.url}/metrics (orchestrator)`);
+  say(`                 ${runner.url}/prometheus  ${gpuRunner.url}/prometheus (runners; …/hardware too)`);
   say('Ctrl-C stops everything.');
+
+  const client = createRedisClient(redis.url, { connectionName: 'mesh-local:summary', onError: () => undefined });
+  const stopSummary = startSummary(urls, client, createKeys(config.streamPrefix).workflows);
+  // Started last, so stopped first: no summary is drawn while the services stop.
+  started.push({
+    name: 'summary',
+    stop: async () => {
+      stopSummary();
+      client.disconnect();
+      return { code: 0, signal: null };
+    },
+  });
+  if (demo) say(await demo.done);
 }
 
 main().catch((err: unknown) => {

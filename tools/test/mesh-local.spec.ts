@@ -2,37 +2,78 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { TEST_DEADLINE_MS } from '@mesh/testing';
+import { createRedisTestContext, runServiceToExit, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
 
 // Built from tools/mesh-local.ts by `npm run build:launcher` (the tools test target runs it first).
 const LAUNCHER = join(__dirname, '..', '..', 'dist', 'tools', 'mesh-local.js');
+const DEADLINE_MS = TEST_DEADLINE_MS * 2;
+/** The demo run's line once it has ended, and a summary line that counts it. */
+const DEMO_SUCCEEDED = /\[mesh\] demo run succeeded in [\d.]+ s: .*geocode succeeded on attempt 2/;
+const SUMMARY_WITH_DEMO =
+  /\[mesh\] runs: 0 queued · 0 running · 1 succeeded · 0 failed \| tasks: [\d.]+\/s, 0 in flight, 8 done/;
 
 beforeAll(() => {
   if (!existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: run "npm run build:launcher" first`);
 });
 
-function launch(env: Record<string, string>): {
+interface Launched {
   child: ChildProcess;
   out: () => string;
   exited: Promise<number | null>;
-} {
+}
+
+const running: Launched[] = [];
+
+/** Starts the launcher as a new user would (no LOG_LEVEL), with the test hooks and `env` on top. */
+function launch(env: Record<string, string>): Launched {
   let out = '';
   const child = spawn(process.execPath, [LAUNCHER], {
-    env: { PATH: process.env['PATH'] ?? '', MESH_LOCAL_SKIP_BUILD: '1', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env['PATH'] ?? '', MESH_LOCAL_SKIP_BUILD: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (c) => (out += String(c)));
   child.stderr?.on('data', (c) => (out += String(c)));
-  return { child, out: () => out, exited: new Promise((r) => child.once('exit', (code) => r(code))) };
+  const launched = { child, out: () => out, exited: new Promise<number | null>((r) => child.once('exit', r)) };
+  running.push(launched);
+  return launched;
 }
 
-async function waitFor(read: () => string, text: string, timeoutMs: number): Promise<void> {
+afterEach(async () => {
+  // A failed test may leave a launcher running: stop it and its services (SIGINT), then make sure.
+  for (const mesh of running.splice(0)) {
+    if (mesh.child.exitCode !== null || mesh.child.signalCode !== null) continue;
+    mesh.child.kill('SIGINT');
+    const stopped = await Promise.race([mesh.exited.then(() => true), wait(DEADLINE_MS).then(() => false)]);
+    if (!stopped) mesh.child.kill('SIGKILL');
+  }
+});
+
+function wait(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+async function waitFor(read: () => string, pattern: string | RegExp, timeoutMs = DEADLINE_MS): Promise<string> {
   const deadline = Date.now() + timeoutMs;
-  while (!read().includes(text)) {
-    if (Date.now() > deadline) throw new Error(`"${text}" not printed within ${timeoutMs} ms; output:\n${read()}`);
-    await new Promise((r) => setTimeout(r, 50));
+  for (;;) {
+    const out = read();
+    const match = typeof pattern === 'string' ? out.includes(pattern) : pattern.test(out);
+    if (match) return out;
+    if (Date.now() > deadline)
+      throw new Error(`${String(pattern)} not printed within ${timeoutMs} ms; output:\n${out}`);
+    await wait(50);
   }
 }
+
+/** Ctrl-C, then: the launcher exited 0 and nothing answers on the given ports any more. */
+async function ctrlC(mesh: Launched, ports: number[]): Promise<void> {
+  mesh.child.kill('SIGINT');
+  expect(await mesh.exited).toBe(0);
+  expect(mesh.out()).toContain('[mesh] stopped');
+  for (const p of ports) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
+}
+
+/** The four ports of a launch with MESH_LOCAL_PORT_OFFSET `offset`: orchestrator, supervisor, two runners. */
+const portsOf = (offset: number): number[] => [9097, 9098, 8083, 8084].map((p) => p + offset);
 
 async function answers(url: string): Promise<boolean> {
   const c = new Redis(url, {
@@ -54,27 +95,105 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
 describe('local mesh launcher', () => {
-  it('when no Redis answers, it starts a private one, brings the mesh up, runs the demo on the pinned domain, and Ctrl-C stops it all', async () => {
+  it('when no Redis answers, it starts a private one, prints the console URL first, keeps the output short with a summary line, and Ctrl-C stops it all', async () => {
     const mesh = launch({ MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1', MESH_LOCAL_PORT_OFFSET: '21000' });
-    try {
-      await waitFor(mesh.out, 'Ctrl-C stops everything.', TEST_DEADLINE_MS * 2);
-      const out = mesh.out();
-      expect(out).toMatch(/using a private redis-server on port (\d+)/);
-      expect(out).toContain('demo run succeeded (tenant acme → domain gpu, tasks on local-gpu-runner)');
-      expect(out).toContain('http://127.0.0.1:30097/workflows/demo/runs/');
-      expect(out).toContain('http://127.0.0.1:30098/metrics');
-      const port = /private redis-server on port (\d+)/.exec(out)?.[1] as string;
-      expect(await answers(`redis://127.0.0.1:${port}`)).toBe(true);
-      mesh.child.kill('SIGINT');
-      expect(await mesh.exited).toBe(0);
-      expect(mesh.out()).toContain('[mesh] stopped');
-      expect(await answers(`redis://127.0.0.1:${port}`)).toBe(false);
-      for (const p of [30097, 30098, 29083, 29084])
-        await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
-    } finally {
-      mesh.child.kill('SIGKILL');
-    }
+    const out = await waitFor(mesh.out, SUMMARY_WITH_DEMO);
+    expect(out).toMatch(/using a private redis-server on port (\d+)/);
+    expect(out).toMatch(DEMO_SUCCEEDED);
+    // The console comes before any other URL, and the others follow.
+    const urls = out.match(/\w+:\/\/[^\s)]+/g) ?? [];
+    expect(urls[0]).toBe('http://127.0.0.1:30097/');
+    expect(urls).toContain('http://127.0.0.1:30098/metrics');
+    expect(urls.some((u) => u.startsWith('http://127.0.0.1:30097/workflows/demo/runs/'))).toBe(true);
+    // Services log at warn by default: no per-service start-up chatter, no line per task.
+    expect(out).not.toMatch(/listening|assignment done/);
+    const lines = out.split('\n').filter((l) => l !== '');
+    expect(lines.length).toBeLessThanOrEqual(20);
+    const port = /private redis-server on port (\d+)/.exec(out)?.[1] as string;
+    expect(await answers(`redis://127.0.0.1:${port}`)).toBe(true);
+    await ctrlC(mesh, portsOf(21000));
+    expect(await answers(`redis://127.0.0.1:${port}`)).toBe(false);
+  });
+
+  describe('with the shared Redis', () => {
+    let ctx: RedisTestContext;
+    beforeEach(() => {
+      ctx = createRedisTestContext('mesh-local');
+    });
+    afterEach(async () => {
+      await ctx.cleanup();
+    });
+
+    it('when MESH_API_TOKEN and MESH_STREAM_PREFIX are set, the demo is accepted with that token and succeeds, under that prefix only', async () => {
+      const token = 'local-admin-token-0123456789';
+      const mesh = launch({
+        REDIS_URL: ctx.url,
+        MESH_STREAM_PREFIX: ctx.prefix,
+        MESH_API_TOKEN: token,
+        MESH_LOCAL_PORT_OFFSET: '22000',
+      });
+      const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
+      expect(out).toContain(`key prefix ${ctx.prefix}`);
+      const record = /(http:\/\/127\.0\.0\.1:31097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
+      // The orchestrator got the token: the record needs it.
+      expect((await fetch(record)).status).toBe(401);
+      const res = await fetch(record, { headers: { authorization: `Bearer ${token}` } });
+      expect(((await res.json()) as { status: string }).status).toBe('succeeded');
+      const runId = record.slice(record.lastIndexOf('/') + 1);
+      const keys = await keysUnder(ctx.redis, ctx.prefix);
+      expect(keys).toContain(`${ctx.prefix}:workflows`);
+      expect(keys.some((k) => k.startsWith(`${ctx.prefix}:run:{${runId}}:`))).toBe(true);
+      await ctrlC(mesh, portsOf(22000));
+    });
+
+    it('when only MESH_API_TOKENS is set, the demo is accepted and succeeds, a tenant token reads it, and LOG_LEVEL=info shows info lines', async () => {
+      const tenantToken = 'demo-tenant-token-0123456789';
+      const mesh = launch({
+        REDIS_URL: ctx.url,
+        MESH_STREAM_PREFIX: ctx.prefix,
+        MESH_API_TOKENS: `${tenantToken}=demo,other-tenant-token-0123=other`,
+        LOG_LEVEL: 'info',
+        MESH_LOCAL_PORT_OFFSET: '23000',
+      });
+      const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
+      expect(out).toContain('[supervisor] listening');
+      const record = /(http:\/\/127\.0\.0\.1:32097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
+      expect((await fetch(record)).status).toBe(401);
+      const res = await fetch(record, { headers: { authorization: `Bearer ${tenantToken}` } });
+      expect(((await res.json()) as { status: string }).status).toBe('succeeded');
+      await ctrlC(mesh, portsOf(23000));
+    });
+  });
+
+  it('when MESH_TENANT_DOMAIN_MAP is invalid, it stops at once with the one line the supervisor gives, and starts nothing', async () => {
+    const env = { MESH_TENANT_DOMAIN_MAP: 'acme=gpu,,beta', MESH_LOCAL_PORT_OFFSET: '24000' };
+    const supervisor = await runServiceToExit('supervisor', env);
+    expect(supervisor.code).toBe(2);
+    const mesh = launch(env);
+    expect(await mesh.exited).toBe(2);
+    expect(mesh.out()).toBe(supervisor.stderr.replace(/^supervisor: /, 'mesh: '));
+    expect(mesh.out()).toBe(
+      'mesh: invalid configuration: MESH_TENANT_DOMAIN_MAP: entry 2 is empty, entry 3 "beta" is not tenant=domain\n',
+    );
+    for (const p of portsOf(24000)) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
+  });
+
+  it("when the launcher names the orchestrator's token settings, they are the orchestrator's own", async () => {
+    const help = await runServiceToExit('orchestrator', {}, ['--help']);
+    expect(help.stdout).toMatch(/^\s+MESH_API_TOKEN\b/m);
+    expect(help.stdout).toMatch(/^\s+MESH_API_TOKENS\b/m);
   });
 
   it('when there is no Redis and no redis-server, it stops with one line saying how to get Redis', async () => {
@@ -91,6 +210,6 @@ describe('local mesh launcher', () => {
   it('when REDIS_URL points nowhere, it says so and stops', async () => {
     const mesh = launch({ REDIS_URL: 'redis://127.0.0.1:1' });
     expect(await mesh.exited).toBe(1);
-    expect(mesh.out()).toContain('[mesh] cannot start: REDIS_URL is set but no Redis answers there');
+    expect(mesh.out()).toContain('[mesh] cannot start: REDIS_URL is set but no Redis answers at redis://127.0.0.1:1');
   });
 });

@@ -14,7 +14,7 @@ export function changeLine(c: Change): string {
   if (c.attempt !== undefined) parts.push(`attempt ${c.attempt}`);
   if (c.domain) parts.push(`domain ${c.domain}`);
   if (c.error) parts.push(`error: ${c.error}`);
-  return parts.join('  ');
+  return parts.join('  ').trimEnd();
 }
 
 function lines(event: FollowEvent): string {

@@ -1,7 +1,7 @@
 import { graphlib, layout } from '@dagrejs/dagre';
 
 /** The size of a task's box in the graph, in SVG user units. */
-export const NODE_WIDTH = 188;
+export const NODE_WIDTH = 176;
 export const NODE_HEIGHT = 66;
 
 export interface PlacedNode {
@@ -33,7 +33,7 @@ const MARGIN = 16;
  */
 export function layoutGraph(ids: readonly string[], edges: ReadonlyArray<readonly [string, string]>): GraphLayout {
   const g = new graphlib.Graph({ multigraph: false });
-  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 56, marginx: MARGIN, marginy: MARGIN });
+  g.setGraph({ rankdir: 'LR', nodesep: 18, ranksep: 48, marginx: MARGIN, marginy: MARGIN });
   g.setDefaultEdgeLabel(() => ({}));
   const known = new Set(ids);
   for (const id of ids) g.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT });

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { applyChange, isFinalRunStatus, type MeshClient, type RunRecord } from '@mesh/client';
+import { isFinalRunStatus, type MeshClient, type RunRecord } from '@mesh/client';
 
 /** The least time between two reads of the record while changes stream in. */
 export const REFRESH_THROTTLE_MS = 400;
@@ -14,10 +14,11 @@ export interface LiveRun {
 }
 
 /**
- * A run's record kept current: `follow()` gives the record, then a change for each event of the run, then
- * the final record. Each change is applied to the record at once (statuses, runners, times) and the record
- * is read again for what a change does not carry (outputs, waiting reasons), at most every
- * REFRESH_THROTTLE_MS. A broken stream is followed again after RECONNECT_MS until the run has ended.
+ * A run's record kept current: `follow()` gives the record, then a change for each event of the run, on
+ * which the record is read again (at most every REFRESH_THROTTLE_MS), then the final record. The record
+ * is read rather than patched with each change: a change that predates the record read last would set a
+ * task back (and a change carries no output or waiting reason). A broken stream is followed again after
+ * RECONNECT_MS until the run has ended.
  */
 export function useLiveRun(
   client: MeshClient,
@@ -84,10 +85,8 @@ export function useLiveRun(
       while (!signal.aborted && !ended) {
         try {
           for await (const ev of client.follow(workflow, runId, { signal })) {
-            if (ev.type === 'change') {
-              if (!signal.aborted) setRecord((r) => (r ? applyChange(r, ev.event) : r));
-              refresh();
-            } else show(ev.record);
+            if (ev.type === 'change') refresh();
+            else show(ev.record);
           }
         } catch (err) {
           fail(err);

@@ -64,14 +64,14 @@ export function TaskGraph({ workflow, runId, tasks, edges, selected, now }: Task
               <rect x={n.x} y={n.y} width={NODE_WIDTH} height={NODE_HEIGHT} rx="8" class="node-box" />
               <rect x={n.x} y={n.y} width="7" height={NODE_HEIGHT} rx="3" class="node-stripe" />
               <text x={n.x + 16} y={n.y + 21} class="node-id">
-                {cut(t.id, 22)}
+                {cut(t.id, 21)}
               </text>
               <text x={n.x + 16} y={n.y + 39} class="node-status">
                 {t.status}
                 {t.reused ? ' · reused' : ''}
               </text>
               <text x={n.x + 16} y={n.y + 56} class="node-detail">
-                {cut(detail || t.kind, 28)}
+                {cut(detail || t.kind, 26)}
               </text>
             </a>
           );

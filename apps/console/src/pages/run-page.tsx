@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useRef, useState } from 'preact/hooks';
 import { isFinalRunStatus } from '@mesh/client';
 import { useApi } from '../api';
@@ -12,6 +13,16 @@ import { formatDuration, formatTime } from '../format';
 import { useNow } from '../hooks';
 import { useLiveRun } from '../live-run';
 import { runHref, runsHref } from '../route';
+
+/** One term of a description list with its description, grouped so that the pairs wrap together. */
+function Fact({ term, children }: { term: string; children: ComponentChildren }) {
+  return (
+    <div class="fact">
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
 
 /** One run: its task graph, live; the selected task's details; Cancel and Re-run. */
 export function RunPage({ workflow, runId, taskId }: { workflow: string; runId: string; taskId?: string }) {
@@ -81,39 +92,28 @@ export function RunPage({ workflow, runId, taskId }: { workflow: string; runId: 
           </button>
         </div>
       </div>
-      <dl class="facts run-facts">
-        <dt>Status</dt>
-        <dd>
+      <dl class="run-facts">
+        <Fact term="Status">
           <StatusBadge status={record.status} />
           <span class="visually-hidden" aria-live="polite" data-run-status={record.status}>
             run {record.status}
           </span>
-        </dd>
-        <dt>Tenant</dt>
-        <dd>{record.tenant}</dd>
-        {record.domain ? (
-          <>
-            <dt>Domain</dt>
-            <dd>{record.domain}</dd>
-          </>
-        ) : null}
-        <dt>Submitted</dt>
-        <dd>{formatTime(record.submittedAt)}</dd>
-        <dt>Duration</dt>
-        <dd>{runDuration === undefined ? <span class="muted">not started</span> : formatDuration(runDuration)}</dd>
-        <dt>Tasks</dt>
-        <dd>
+        </Fact>
+        <Fact term="Tenant">{record.tenant}</Fact>
+        {record.domain ? <Fact term="Domain">{record.domain}</Fact> : null}
+        <Fact term="Submitted">{formatTime(record.submittedAt)}</Fact>
+        <Fact term="Duration">
+          {runDuration === undefined ? <span class="muted">not started</span> : formatDuration(runDuration)}
+        </Fact>
+        <Fact term="Tasks">
           <TaskCounts counts={record.counts} />
-        </dd>
+        </Fact>
         {record.rerunOf ? (
-          <>
-            <dt>Re-run of</dt>
-            <dd>
-              <a href={runHref(record.workflow, record.rerunOf)} class="mono">
-                {record.rerunOf}
-              </a>
-            </dd>
-          </>
+          <Fact term="Re-run of">
+            <a href={runHref(record.workflow, record.rerunOf)} class="mono">
+              {record.rerunOf}
+            </a>
+          </Fact>
         ) : null}
       </dl>
       {record.error ? (

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
+  DEFAULT_DOMAIN,
   DEFAULT_REDIS_URL,
   loadConfig,
   SERVICE_SETTINGS,
@@ -193,11 +194,11 @@ async function findRedis(config: LauncherConfig): Promise<FoundRedis> {
 const shown = new Map<string, number>();
 /** How long a warning or error hides the same level and message from any service. */
 const REPEAT_HIDDEN_MS = 30_000;
-/** pino's level of warn: quieter records (info, debug) are never hidden, whoever asked for them asked for each. */
-const WARN = 40;
+/** Levels whose repeats are hidden (the services log level labels): whoever asked for info or debug asked for each line. */
+const REPEATS_HIDDEN = new Set(['warn', 'error', 'fatal']);
 
 function isRepeat(record: Record<string, unknown>): boolean {
-  if (typeof record['level'] !== 'number' || record['level'] < WARN) return false;
+  if (!REPEATS_HIDDEN.has(String(record['level']))) return false;
   const key = `${String(record['level'])}|${String(record['msg'])}`;
   const now = Date.now();
   const seen = shown.get(key);
@@ -492,6 +493,12 @@ async function main(): Promise<void> {
   const gpuRunner = listenOn(config.runnerListen, 1); // the second runner takes the port after the first one's
   const orchestrator = listenOn(config.orchestratorListen);
   const access = apiAccess();
+  const defaultOrchestratorUrl = listenOn(ORCHESTRATOR.listen.parse(ORCHESTRATOR.listen.default), -OFFSET).url;
+  for (const [tenant, domain] of config.tenantDomainMap.entries())
+    if (domain !== DEFAULT_DOMAIN && domain !== GPU_DOMAIN)
+      say(
+        `tenant ${tenant} is pinned to domain ${domain}, which has no runner here (only ${DEFAULT_DOMAIN} and ${GPU_DOMAIN}): its tasks wait`,
+      );
 
   start('supervisor', 'supervisor', {
     ...common,
@@ -501,7 +508,7 @@ async function main(): Promise<void> {
   start('env-runner', 'env-runner', {
     ...common,
     [RUNNER.runnerId.env]: 'local-runner',
-    [RUNNER.domain.env]: 'default',
+    [RUNNER.domain.env]: DEFAULT_DOMAIN,
     [RUNNER.listen.env]: runner.listen,
   });
   start('env-runner-gpu', 'env-runner', {
@@ -537,6 +544,8 @@ async function main(): Promise<void> {
   }
   say(`  metrics        ${supervisor.url}/metrics (supervisor)  ${orchestrator.url}/metrics (orchestrator)`);
   say(`                 ${runner.url}/prometheus  ${gpuRunner.url}/prometheus (runners; …/hardware too)`);
+  const cli = orchestrator.url === defaultOrchestratorUrl ? '' : `MESH_URL=${orchestrator.url} `;
+  say(`  submit         ${cli}npx mesh submit tools/demo/workflow.json --watch   (docs/cli.md)`);
   say('Ctrl-C stops everything.');
 
   const client = createRedisClient(redis.url, { connectionName: 'mesh-local:summary', onError: () => undefined });

@@ -121,6 +121,9 @@ describe('local mesh launcher', () => {
     expect(out).not.toMatch(/listening|assignment done/);
     const lines = out.split('\n').filter((l) => l !== '');
     expect(lines.length).toBeLessThanOrEqual(20);
+    // The same warning from several services is shown once.
+    const messages = lines.flatMap((l) => /^\[[\d:.]+\] \w+: \[[\w-]+\] (.*)$/.exec(l)?.slice(1) ?? []);
+    expect(new Set(messages).size).toBe(messages.length);
     const port = /private redis-server on port (\d+)/.exec(out)?.[1] as string;
     expect(await answers(`redis://127.0.0.1:${port}`)).toBe(true);
     await ctrlC(mesh, portsOf(21000));

@@ -1,3 +1,4 @@
+import { listQuery, NO_FILTERS } from '../src/filters';
 import { formatCpu, formatDuration, formatGpus, formatOutput, oneLine, taskDuration } from '../src/format';
 import { parseRoute, runHref } from '../src/route';
 
@@ -53,5 +54,20 @@ describe('the hash routes', () => {
     });
     expect(parseRoute('#/nope')).toEqual({ page: 'not-found', hash: '#/nope' });
     expect(parseRoute('#/runs/%E0%A4%A/x')).toEqual({ page: 'not-found', hash: '#/runs/%E0%A4%A/x' });
+  });
+});
+
+describe('the runs list query', () => {
+  it('when filters are set, only they are sent, since as epoch ms of the local time', () => {
+    expect(listQuery(NO_FILTERS)).toEqual({ limit: 50 });
+    const since = '2026-11-28T06:00:00';
+    expect(listQuery({ tenant: ' acme ', workflow: 'etl', status: 'running', since })).toEqual({
+      limit: 50,
+      tenant: 'acme',
+      workflow: 'etl',
+      status: 'running',
+      since: new Date(since).getTime(),
+    });
+    expect(listQuery({ ...NO_FILTERS, status: 'bogus', since: 'not a date' })).toEqual({ limit: 50 });
   });
 });

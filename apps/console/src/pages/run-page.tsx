@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { isFinalRunStatus } from '@mesh/client';
 import { useApi } from '../api';
 import { TaskCounts } from '../components/counts';
@@ -33,6 +33,10 @@ export function RunPage({ workflow, runId, taskId }: { workflow: string; runId: 
   const seenEdges = useRef(new Map<string, Set<string>>());
   const live = record !== undefined && !isFinalRunStatus(record.status);
   const now = useNow(1000, live);
+  const title = record ? `${record.workflow} ${record.status}` : workflow;
+  useEffect(() => {
+    document.title = `${title} · Mesh console`;
+  }, [title]);
 
   if (!record)
     return (

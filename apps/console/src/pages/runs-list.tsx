@@ -1,38 +1,16 @@
 import { useState } from 'preact/hooks';
-import { RUN_STATUSES, type ListRunsQuery, type RunStatus, type RunSummary } from '@mesh/client';
+import { RUN_STATUSES, type RunSummary } from '@mesh/client';
 import { useApi } from '../api';
 import { TaskCounts } from '../components/counts';
 import { Problem } from '../components/problem';
 import { StatusBadge } from '../components/status-badge';
+import { listQuery, NO_FILTERS, type RunFilters } from '../filters';
 import { formatDuration, formatTime } from '../format';
 import { useNow, usePolling } from '../hooks';
 import { runHref } from '../route';
 
 /** How often the list is read again. */
 export const LIST_POLL_MS = 2000;
-const PAGE_SIZE = 50;
-
-export interface RunFilters {
-  readonly tenant: string;
-  readonly workflow: string;
-  readonly status: string;
-  /** A `datetime-local` value (local time), or ''. */
-  readonly since: string;
-}
-
-const NO_FILTERS: RunFilters = { tenant: '', workflow: '', status: '', since: '' };
-
-/** The list's query from the filters: empty ones left out, `since` as epoch milliseconds. */
-export function listQuery(f: RunFilters): ListRunsQuery {
-  const since = f.since ? new Date(f.since).getTime() : NaN;
-  return {
-    limit: PAGE_SIZE,
-    ...(f.tenant.trim() ? { tenant: f.tenant.trim() } : {}),
-    ...(f.workflow.trim() ? { workflow: f.workflow.trim() } : {}),
-    ...((RUN_STATUSES as readonly string[]).includes(f.status) ? { status: f.status as RunStatus } : {}),
-    ...(Number.isFinite(since) ? { since } : {}),
-  };
-}
 
 /** Every run the caller may see, newest first, filtered, refreshed every LIST_POLL_MS. */
 export function RunsList() {

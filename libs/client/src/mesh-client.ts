@@ -140,7 +140,8 @@ export class MeshClient {
   /**
    * `GET …/events`: the run (`snapshot`), each change (`change`, with its feed id), then the run as it ended
    * (`end`), after which the iteration stops. When the connection drops before `end` it reconnects with
-   * `Last-Event-ID` (the last change seen): the server sends a fresh `snapshot`, then the changes after it.
+   * `Last-Event-ID` (the last change seen): the server sends the changes after it that its feed still holds and
+   * a fresh `snapshot`, then goes on live. A consumer that keeps a view replaces it on every `snapshot`.
    */
   async *follow(workflow: string, runId: string, options: FollowOptions = {}): AsyncGenerator<FollowEvent> {
     const { signal } = options;

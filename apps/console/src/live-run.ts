@@ -1,5 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { isFinalRunStatus, type MeshClient, type RunRecord } from '@mesh/client';
+import { isFinalRunStatus, MeshApiError, type MeshClient, type RunRecord } from '@mesh/client';
+
+/** Answers that will not change by asking again: no such run (or not this tenant's), or its state was lost. */
+const FINAL_ANSWERS: ReadonlySet<number> = new Set([403, 404, 410]);
 
 /** The least time between two reads of the record while changes stream in. */
 export const REFRESH_THROTTLE_MS = 400;
@@ -50,7 +53,9 @@ export function useLiveRun(
       if (isFinalRunStatus(r.status)) ended = true;
     };
     const fail = (err: unknown) => {
-      if (!signal.aborted) setProblem(problemRef.current(err));
+      if (signal.aborted) return;
+      if (err instanceof MeshApiError && FINAL_ANSWERS.has(err.status)) ended = true;
+      setProblem(problemRef.current(err));
     };
     const read = async () => {
       if (reading) {

@@ -98,8 +98,8 @@ export function RunsList() {
             {runs.map((r) => (
               <tr key={r.runId} data-run-id={r.runId}>
                 <td>
-                  <a href={runHref(r.workflow, r.runId)} class="mono" title={r.runId}>
-                    {r.runId.slice(0, 8)}
+                  <a href={runHref(r.workflow, r.runId)} class="mono run-link">
+                    {r.runId}
                   </a>
                   {r.rerunOf ? <span class="muted"> (re-run)</span> : null}
                 </td>

@@ -133,6 +133,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/** Whether something already listens on `host:port` (a service started there would stop at once). */
+function portInUse(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
+    srv.listen(port, host, () => srv.close(() => resolve(false)));
+  });
+}
+
+/** Stops, naming the setting to change, when a port the mesh needs is taken (e.g. by another mesh). */
+async function checkPorts(listens: Array<{ env: string; listen: string; host: string; port: number }>): Promise<void> {
+  for (const { env, host, port } of listens)
+    if (await portInUse(host, port))
+      throw new Error(
+        `port ${port} is in use (${env}): stop what listens there, or set ${env}=127.0.0.1:<another port>`,
+      );
+}
+
 interface FoundRedis {
   /** The URL the launcher itself connects with (REDIS_PASSWORD applied). */
   url: string;
@@ -275,12 +293,16 @@ async function waitReady(url: string): Promise<void> {
 }
 
 /** Where a service listens: the user's setting (plus the test offset), on loopback unless it names a host. */
-function listenOn(address: ListenAddress, extra = 0): { listen: string; url: string } {
+function listenOn(
+  env: string,
+  address: ListenAddress,
+  extra = 0,
+): { env: string; listen: string; host: string; port: number; url: string } {
   const host = address.host ?? '127.0.0.1';
   const port = address.port + extra + OFFSET;
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const hostPart = (h: string): string => (h.includes(':') ? `[${h}]` : h);
-  return { listen: `${hostPart(host)}:${port}`, url: `http://${hostPart(shown)}:${port}` };
+  return { env, listen: `${hostPart(host)}:${port}`, host, port, url: `http://${hostPart(shown)}:${port}` };
 }
 
 /** The sum of every sample of `name` in a Prometheus text exposition, optionally only those with `label`. */
@@ -473,6 +495,14 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
 
+  const supervisor = listenOn(SUPERVISOR.listen.env, config.supervisorListen);
+  const runner = listenOn(RUNNER.listen.env, config.runnerListen);
+  // The second runner takes the port after the first one's.
+  const gpuRunner = listenOn(RUNNER.listen.env, config.runnerListen, 1);
+  const orchestrator = listenOn(ORCHESTRATOR.listen.env, config.orchestratorListen);
+  // Before the build: a taken port (another mesh still running?) is found in a second, not after a minute.
+  await checkPorts([supervisor, runner, gpuRunner, orchestrator]);
+
   if (process.env['MESH_LOCAL_SKIP_BUILD'] !== '1') build();
 
   const redis = await findRedis(config);
@@ -488,12 +518,8 @@ async function main(): Promise<void> {
   // The services' own listen settings are set below for each; the tokens go to the orchestrator only.
   for (const env of [API_TOKEN_ENV, API_TOKENS_ENV]) delete common[env];
 
-  const supervisor = listenOn(config.supervisorListen);
-  const runner = listenOn(config.runnerListen);
-  const gpuRunner = listenOn(config.runnerListen, 1); // the second runner takes the port after the first one's
-  const orchestrator = listenOn(config.orchestratorListen);
   const access = apiAccess();
-  const defaultOrchestratorUrl = listenOn(ORCHESTRATOR.listen.parse(ORCHESTRATOR.listen.default), -OFFSET).url;
+  const defaultOrchestratorUrl = listenOn('', ORCHESTRATOR.listen.parse(ORCHESTRATOR.listen.default), -OFFSET).url;
   for (const [tenant, domain] of config.tenantDomainMap.entries())
     if (domain !== DEFAULT_DOMAIN && domain !== GPU_DOMAIN)
       say(

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { createRedisTestContext, runServiceToExit, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
@@ -193,6 +194,21 @@ describe('local mesh launcher', () => {
     for (const p of portsOf(24000)) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
   });
 
+  it('when a port the mesh needs is taken, it stops before building or starting anything, naming the setting to change', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(9098 + 25000, '127.0.0.1', r));
+    try {
+      const mesh = launch({ MESH_LOCAL_PORT_OFFSET: '25000', MESH_LOCAL_SKIP_BUILD: '0' });
+      expect(await mesh.exited).toBe(1);
+      expect(mesh.out()).toMatch(
+        /^\[mesh\] cannot start: port 34098 is in use \(SUPERVISOR_METRICS_LISTEN\): stop what listens there, or set SUPERVISOR_METRICS_LISTEN=127\.0\.0\.1:<another port>\n/,
+      );
+      expect(mesh.out()).not.toContain('building');
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+
   it("when the launcher names the orchestrator's token settings, they are the orchestrator's own", async () => {
     const help = await runServiceToExit('orchestrator', {}, ['--help']);
     expect(help.stdout).toMatch(/^\s+MESH_API_TOKEN\b/m);
@@ -203,6 +219,7 @@ describe('local mesh launcher', () => {
     const mesh = launch({
       MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1',
       MESH_LOCAL_REDIS_SERVER: 'no-such-redis-server',
+      MESH_LOCAL_PORT_OFFSET: '26000',
     });
     expect(await mesh.exited).toBe(1);
     expect(mesh.out()).toContain(
@@ -211,7 +228,7 @@ describe('local mesh launcher', () => {
   });
 
   it('when REDIS_URL points nowhere, it says so and stops', async () => {
-    const mesh = launch({ REDIS_URL: 'redis://127.0.0.1:1' });
+    const mesh = launch({ REDIS_URL: 'redis://127.0.0.1:1', MESH_LOCAL_PORT_OFFSET: '27000' });
     expect(await mesh.exited).toBe(1);
     expect(mesh.out()).toContain('[mesh] cannot start: REDIS_URL is set but no Redis answers at redis://127.0.0.1:1');
   });

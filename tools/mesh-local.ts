@@ -100,6 +100,7 @@ class Terminal {
   /** Shows `line` as the summary: redrawn in place on a TTY, printed once per change elsewhere. */
   summary(line: string): void {
     if (this.tty) {
+      if (this.status === `[mesh] ${line}`) return;
       this.status = `[mesh] ${line}`;
       process.stdout.write(`\r\x1b[2K${this.status}`);
     } else if (line !== this.status) {
@@ -273,9 +274,11 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   terminal.release();
-  say('stopping…');
-  for (const { stop: stopOne } of [...started].reverse()) await stopOne();
-  say('stopped');
+  if (started.length > 0) {
+    say('stopping…');
+    for (const { stop: stopOne } of [...started].reverse()) await stopOne();
+    say('stopped');
+  }
   process.exit(code);
 }
 

@@ -113,6 +113,8 @@ describe('local mesh launcher', () => {
     const out = await waitFor(mesh.out, SUMMARY_WITH_DEMO);
     expect(out).toMatch(/using a private redis-server on port (\d+)/);
     expect(out).toMatch(DEMO_SUCCEEDED);
+    // Per-task routing: once the orchestrator accepts a task's domain, the demo's train task runs on the gpu runner.
+    if (!out.includes('does not route single tasks yet')) expect(out).toContain('local-gpu-runner (gpu): train');
     // The console comes before any other URL, and the others follow.
     const urls = out.match(/\w+:\/\/[^\s)]+/g) ?? [];
     expect(urls[0]).toBe('http://127.0.0.1:30097/');

@@ -27,6 +27,7 @@ import {
   SERVICE_SETTINGS,
   SHARED_SETTINGS,
   TENANT_DOMAIN_MAP_SETTING,
+  type ConfigOf,
   type ListenAddress,
   type ServiceName,
 } from '@mesh/config';
@@ -70,7 +71,7 @@ const LAUNCHER_SETTINGS = {
   runnerListen: RUNNER.listen,
   orchestratorListen: ORCHESTRATOR.listen,
 };
-type LauncherConfig = ReturnType<typeof loadConfig<typeof LAUNCHER_SETTINGS>>;
+type LauncherConfig = ConfigOf<typeof LAUNCHER_SETTINGS>;
 
 /** Whether the user set this variable (an empty one counts as unset, as for the services). */
 const isSet = (env: string): boolean => (process.env[env] ?? '') !== '';

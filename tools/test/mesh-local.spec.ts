@@ -76,6 +76,15 @@ async function ctrlC(mesh: Launched, ports: number[]): Promise<void> {
 /** The four ports of a launch with MESH_LOCAL_PORT_OFFSET `offset`: orchestrator, supervisor, two runners. */
 const portsOf = (offset: number): number[] => [9097, 9098, 8083, 8084].map((p) => p + offset);
 
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 async function answers(url: string): Promise<boolean> {
   const c = new Redis(url, {
     lazyConnect: true,
@@ -181,6 +190,39 @@ describe('local mesh launcher', () => {
       expect(((await res.json()) as { status: string }).status).toBe('succeeded');
       await ctrlC(mesh, portsOf(23000));
     });
+  });
+
+  it('when REDIS_PASSWORD is set, the launcher and the services use it (as given, unencoded) and never print it', async () => {
+    const password = 'p/w?#%@local-secret';
+    const port = await freePort();
+    const server = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--requirepass', password],
+      {
+        stdio: 'ignore',
+      },
+    );
+    server.on('error', () => undefined);
+    try {
+      const url = `redis://127.0.0.1:${port}`;
+      const withPassword = `redis://:${encodeURIComponent(password)}@127.0.0.1:${port}`;
+      const deadline = Date.now() + DEADLINE_MS;
+      while (!(await answers(withPassword))) {
+        if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
+        await wait(50);
+      }
+      const mesh = launch({ REDIS_URL: url, REDIS_PASSWORD: password, MESH_LOCAL_PORT_OFFSET: '28000' });
+      const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
+      expect(out).toContain(`using the Redis at 127.0.0.1:${port} (REDIS_URL)`);
+      expect(out).not.toContain('local-secret');
+      await ctrlC(mesh, portsOf(28000));
+      expect(mesh.out()).not.toContain('local-secret');
+    } finally {
+      server.kill('SIGKILL');
+      await new Promise((r) =>
+        server.exitCode !== null || server.signalCode !== null ? r(null) : server.once('exit', r),
+      );
+    }
   });
 
   it('when MESH_TENANT_DOMAIN_MAP is invalid, it stops at once with the one line the supervisor gives, and starts nothing', async () => {

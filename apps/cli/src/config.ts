@@ -21,6 +21,10 @@ export function loadCliConfig(
   flags: { url?: string; token?: string },
 ): CliConfig {
   const url = flags.url ?? (env['MESH_URL'] || DEFAULT_MESH_URL);
+  if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url))
+    throw new UsageError(
+      `${flags.url !== undefined ? '--url' : 'MESH_URL'}: ${JSON.stringify(url)} is not an http(s) URL`,
+    );
   const rawInterval = env['MESH_WATCH_INTERVAL_MS'];
   const watchIntervalMs = rawInterval ? Number(rawInterval) : DEFAULT_WATCH_INTERVAL_MS;
   if (!Number.isInteger(watchIntervalMs) || watchIntervalMs < 10)

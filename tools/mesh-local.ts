@@ -246,7 +246,14 @@ function start(name: string, app: ServiceName, env: Record<string, string | unde
   );
   // When the launcher is gone (e.g. killed), pino-pretty's pipe breaks; the service must not die of it.
   pretty.stdin.on('error', () => undefined);
-  pretty.stdout.on('data', (chunk: Buffer) => terminal.write(String(chunk)));
+  // Whole lines only, so that the summary line is never drawn in the middle of one.
+  let partial = '';
+  pretty.stdout.on('data', (chunk: Buffer) => {
+    const text = partial + String(chunk);
+    const end = text.lastIndexOf('\n') + 1;
+    partial = text.slice(end);
+    if (end > 0) terminal.write(text.slice(0, end));
+  });
   const service = spawnService({
     root: ROOT,
     app,
@@ -265,7 +272,8 @@ function start(name: string, app: ServiceName, env: Record<string, string | unde
   void service.exited.then(({ code, signal }) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the mesh`);
-      void stop(1);
+      // A service refusing a setting exits EXIT_CONFIG: so does the launcher, as it would for its own.
+      void stop(code === EXIT_CONFIG ? EXIT_CONFIG : 1);
     }
   });
   started.push({ name, stop: () => service.stop() });

@@ -157,11 +157,11 @@ describe('local mesh launcher', () => {
         REDIS_URL: ctx.url,
         MESH_STREAM_PREFIX: ctx.prefix,
         MESH_API_TOKEN: token,
-        MESH_LOCAL_PORT_OFFSET: '22000',
+        MESH_LOCAL_PORT_OFFSET: '12000',
       });
       const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
       expect(out).toContain(`key prefix ${ctx.prefix}`);
-      const record = /(http:\/\/127\.0\.0\.1:31097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
+      const record = /(http:\/\/127\.0\.0\.1:21097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
       // The orchestrator got the token: the record needs it.
       expect((await fetch(record)).status).toBe(401);
       const res = await fetch(record, { headers: { authorization: `Bearer ${token}` } });
@@ -170,7 +170,7 @@ describe('local mesh launcher', () => {
       const keys = await keysUnder(ctx.redis, ctx.prefix);
       expect(keys).toContain(`${ctx.prefix}:workflows`);
       expect(keys.some((k) => k.startsWith(`${ctx.prefix}:run:{${runId}}:`))).toBe(true);
-      await ctrlC(mesh, portsOf(22000));
+      await ctrlC(mesh, portsOf(12000));
     });
 
     it('when only MESH_API_TOKENS is set, the demo is accepted and succeeds, a tenant token reads it, and LOG_LEVEL=info shows info lines', async () => {
@@ -180,15 +180,15 @@ describe('local mesh launcher', () => {
         MESH_STREAM_PREFIX: ctx.prefix,
         MESH_API_TOKENS: `${tenantToken}=demo,other-tenant-token-0123=other`,
         LOG_LEVEL: 'info',
-        MESH_LOCAL_PORT_OFFSET: '23000',
+        MESH_LOCAL_PORT_OFFSET: '13000',
       });
       const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
       expect(out).toContain('[supervisor] listening');
-      const record = /(http:\/\/127\.0\.0\.1:32097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
+      const record = /(http:\/\/127\.0\.0\.1:22097\/workflows\/demo\/runs\/\S+)/.exec(out)?.[1] as string;
       expect((await fetch(record)).status).toBe(401);
       const res = await fetch(record, { headers: { authorization: `Bearer ${tenantToken}` } });
       expect(((await res.json()) as { status: string }).status).toBe('succeeded');
-      await ctrlC(mesh, portsOf(23000));
+      await ctrlC(mesh, portsOf(13000));
     });
   });
 
@@ -211,11 +211,11 @@ describe('local mesh launcher', () => {
         if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
         await wait(50);
       }
-      const mesh = launch({ REDIS_URL: url, REDIS_PASSWORD: password, MESH_LOCAL_PORT_OFFSET: '28000' });
+      const mesh = launch({ REDIS_URL: url, REDIS_PASSWORD: password, MESH_LOCAL_PORT_OFFSET: '18000' });
       const out = await waitFor(mesh.out, DEMO_SUCCEEDED);
       expect(out).toContain(`using the Redis at 127.0.0.1:${port} (REDIS_URL)`);
       expect(out).not.toContain('local-secret');
-      await ctrlC(mesh, portsOf(28000));
+      await ctrlC(mesh, portsOf(18000));
       expect(mesh.out()).not.toContain('local-secret');
     } finally {
       server.kill('SIGKILL');
@@ -225,8 +225,23 @@ describe('local mesh launcher', () => {
     }
   });
 
+  it('when a service refuses a setting (a short MESH_API_TOKEN), its one line is shown and the launcher exits 2, stopping the rest', async () => {
+    const mesh = launch({
+      MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1',
+      MESH_API_TOKEN: 'too-short',
+      MESH_LOCAL_PORT_OFFSET: '19000',
+    });
+    expect(await mesh.exited).toBe(2);
+    expect(mesh.out()).toContain(
+      '[orchestrator] orchestrator: invalid configuration: MESH_API_TOKEN: must be at least 16 characters\n',
+    );
+    expect(mesh.out()).toContain('[mesh] orchestrator exited (2); stopping the mesh');
+    expect(mesh.out()).not.toContain('too-short');
+    for (const p of portsOf(19000)) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
+  });
+
   it('when MESH_TENANT_DOMAIN_MAP is invalid, it stops at once with the one line the supervisor gives, and starts nothing', async () => {
-    const env = { MESH_TENANT_DOMAIN_MAP: 'acme=gpu,,beta', MESH_LOCAL_PORT_OFFSET: '24000' };
+    const env = { MESH_TENANT_DOMAIN_MAP: 'acme=gpu,,beta', MESH_LOCAL_PORT_OFFSET: '14000' };
     const supervisor = await runServiceToExit('supervisor', env);
     expect(supervisor.code).toBe(2);
     const mesh = launch(env);
@@ -235,19 +250,21 @@ describe('local mesh launcher', () => {
     expect(mesh.out()).toBe(
       'mesh: invalid configuration: MESH_TENANT_DOMAIN_MAP: entry 2 is empty, entry 3 "beta" is not tenant=domain\n',
     );
-    for (const p of portsOf(24000)) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
+    for (const p of portsOf(14000)) await expect(fetch(`http://127.0.0.1:${p}/healthz`)).rejects.toThrow();
   });
 
-  it('when a port the mesh needs is taken, it stops before building or starting anything, naming the setting to change', async () => {
+  it('when a port the mesh needs is taken, it stops before starting anything, with one line naming the setting to change', async () => {
     const taken = createServer();
-    await new Promise<void>((r) => taken.listen(9098 + 25000, '127.0.0.1', r));
+    await new Promise<void>((resolve, reject) => {
+      taken.once('error', reject);
+      taken.listen(9098 + 15000, '127.0.0.1', resolve);
+    });
     try {
-      const mesh = launch({ MESH_LOCAL_PORT_OFFSET: '25000', MESH_LOCAL_SKIP_BUILD: '0' });
+      const mesh = launch({ MESH_LOCAL_PORT_OFFSET: '15000' });
       expect(await mesh.exited).toBe(1);
       expect(mesh.out()).toMatch(
-        /^\[mesh\] cannot start: port 34098 is in use \(SUPERVISOR_METRICS_LISTEN\): stop what listens there, or set SUPERVISOR_METRICS_LISTEN=127\.0\.0\.1:<another port>\n/,
+        /^\[mesh\] cannot start: port 24098 is in use \(SUPERVISOR_METRICS_LISTEN\): stop what listens there, or set SUPERVISOR_METRICS_LISTEN=127\.0\.0\.1:<another port>\n/,
       );
-      expect(mesh.out()).not.toContain('building');
     } finally {
       await new Promise((r) => taken.close(r));
     }
@@ -263,7 +280,7 @@ describe('local mesh launcher', () => {
     const mesh = launch({
       MESH_LOCAL_REDIS_CANDIDATE: 'redis://127.0.0.1:1',
       MESH_LOCAL_REDIS_SERVER: 'no-such-redis-server',
-      MESH_LOCAL_PORT_OFFSET: '26000',
+      MESH_LOCAL_PORT_OFFSET: '16000',
     });
     expect(await mesh.exited).toBe(1);
     expect(mesh.out()).toContain(
@@ -272,7 +289,7 @@ describe('local mesh launcher', () => {
   });
 
   it('when REDIS_URL points nowhere, it says so and stops', async () => {
-    const mesh = launch({ REDIS_URL: 'redis://127.0.0.1:1', MESH_LOCAL_PORT_OFFSET: '27000' });
+    const mesh = launch({ REDIS_URL: 'redis://127.0.0.1:1', MESH_LOCAL_PORT_OFFSET: '17000' });
     expect(await mesh.exited).toBe(1);
     expect(mesh.out()).toContain('[mesh] cannot start: REDIS_URL is set but no Redis answers at redis://127.0.0.1:1');
   });

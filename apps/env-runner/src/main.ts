@@ -133,6 +133,21 @@ void runService({
     await firstSnapshot;
     registration.start();
     runner.start();
+    // Cancelled runs, as they happen: this runner aborts its attempts of them. A message missed while
+    // disconnected is made up for on the next lease renewal, which reads the runs' statuses.
+    const cancels = createRedisClient(config.redis.url, {
+      connectionName: `env-runner:${config.runnerId}:cancels`,
+      noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+    });
+    cancels.on('message', (_channel: string, runId: string) => runner.cancelRun(runId));
+    // On every (re)connection: subscribing again to the same channel is harmless.
+    cancels.on('ready', () => {
+      cancels
+        .subscribe(keys.cancels)
+        .catch((err: unknown) =>
+          logger.warn({ err }, 'cannot subscribe to cancels; lease renewals still find cancelled runs'),
+        );
+    });
     logger.info(
       {
         listen: formatListenAddress(config.listen),
@@ -163,7 +178,7 @@ void runService({
         ['deregister', () => registration.deregister()],
         ['hardware', () => hardware.stop()],
         ['http', () => closeServer(server)],
-        ['redis', async () => void (await Promise.all([closeRedis(redis), closeRedis(blocking)]))],
+        ['redis', async () => void (await Promise.all([closeRedis(redis), closeRedis(blocking), closeRedis(cancels)]))],
       ],
     };
   },

@@ -43,6 +43,8 @@ function pipeline(
   const lines: string[] = [];
   const logger = createLogger({
     service: 'env-runner',
+    // Per-assignment lines ("assignment done") are at debug.
+    level: 'debug',
     destination: new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
   });
   const p = createAssignmentPipeline({

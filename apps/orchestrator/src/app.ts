@@ -2,10 +2,14 @@ import type { Express } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@mesh/logging';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
-import type { RunIndex, RunState } from '@mesh/run-state';
+import type { RunIndex, RunRecord, RunState } from '@mesh/run-state';
 import { createServiceApp, finishApp, metricsHandler, type ReadinessCheck } from '@mesh/service-kit';
 import { ApiTokens } from './auth/api-tokens';
 import { authenticate } from './auth/authenticate';
+import { consoleRoutes } from './console/console';
+import type { RunEventHub } from './events/run-event-hub';
+import { eventRoutes } from './routes/events';
+import type { RunControl } from './runs/run-control';
 import { errorHeaders } from './http/error-headers';
 import { requestMetrics } from './http/request-metrics';
 import { ListCursors } from './routes/list-cursors';
@@ -30,6 +34,15 @@ export interface OrchestratorAppDeps {
   /** How long a read waits for Redis before answering 503 (default 2000 ms). */
   readonly redisTimeoutMs?: number;
   readonly isDraining?: () => boolean;
+  /** Cancels runs (POST …/cancel); absent: cancel answers 404. */
+  readonly control?: RunControl;
+  /** The feed of run changes for `GET …/events`; absent: no event streams. */
+  readonly hub?: RunEventHub;
+  /** The run's record as the API shows it (default: the run state's record). */
+  readonly record?: (runId: string) => Promise<RunRecord | undefined>;
+  /** The web console at `/`; absent: none. */
+  readonly console?: { dir: string; links: ReadonlyArray<{ name: string; url: string }> };
+  readonly sseHeartbeatMs?: number;
 }
 
 /** The orchestrator's HTTP surface (API v1, /metrics, /healthz, /readyz). Never listens by itself. */
@@ -47,12 +60,35 @@ export function createApp(deps: OrchestratorAppDeps): Express {
     authenticate(tokens, () => deps.metrics.submissionsRejected.inc({ reason: 'unauthorized' })),
   );
   app.use('/workflows', authenticate(tokens));
+  app.use('/runs', authenticate(tokens));
   app.use(
     workflowRoutes({ submissions: deps.submissions, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes }),
   );
+  const redisTimeoutMs = deps.redisTimeoutMs ?? 2000;
+  const record = deps.record ?? ((runId: string) => deps.state.record(runId));
+  if (deps.hub)
+    app.use(
+      eventRoutes({
+        state: deps.state,
+        hub: deps.hub,
+        redisTimeoutMs,
+        record,
+        ...(deps.sseHeartbeatMs !== undefined ? { heartbeatMs: deps.sseHeartbeatMs } : {}),
+      }),
+    );
   app.use(
-    runRoutes(deps.state, deps.index, deps.redisTimeoutMs ?? 2000, new ListCursors(tokens.keyMaterial), deps.epoch),
+    runRoutes({
+      state: deps.state,
+      index: deps.index,
+      redisTimeoutMs,
+      cursors: new ListCursors(tokens.keyMaterial),
+      record,
+      submissions: deps.submissions,
+      ...(deps.epoch ? { epoch: deps.epoch } : {}),
+      ...(deps.control ? { control: deps.control } : {}),
+    }),
   );
+  if (deps.console) app.use(consoleRoutes(deps.console));
   app.use(errorHeaders());
   return finishApp(app, deps.logger);
 }

@@ -59,6 +59,24 @@ export const ORCHESTRATOR_SETTINGS = {
     parse: int(1, 10_000_000),
     doc: 'Runs waiting in "queued" for one tenant at which its POST /workflow answers 429 with Retry-After.',
   }),
+  consoleDir: setting({
+    env: 'ORCHESTRATOR_CONSOLE_DIR',
+    default: '',
+    parse: (raw: string) => raw,
+    doc: 'The built web console served at "/" (default: dist/apps/console beside the orchestrator\'s bundle).',
+  }),
+  consoleLinks: setting({
+    env: 'ORCHESTRATOR_CONSOLE_LINKS',
+    default: 'orchestrator=/metrics,supervisor=http://127.0.0.1:9098/metrics,env-runner=http://127.0.0.1:8083/metrics',
+    parse: parseConsoleLinks,
+    doc: 'The links the web console shows, "name=url,…" (e.g. each service\'s metrics as your browser reaches it).',
+  }),
+  sseHeartbeatMs: setting({
+    env: 'ORCHESTRATOR_SSE_HEARTBEAT_MS',
+    default: '15000',
+    parse: int(100, 600_000),
+    doc: "How often a run's event stream sends a keep-alive comment and re-checks the run's status.",
+  }),
   runnerRefreshMs: setting({
     env: 'ORCHESTRATOR_RUNNER_REFRESH_MS',
     default: '1000',
@@ -66,5 +84,18 @@ export const ORCHESTRATOR_SETTINGS = {
     doc: 'How often runner hardware is re-read from mesh:runners.',
   }),
 };
+
+/** `name=url,…` into links; a name is any text without "=" or ",", a URL is absolute or starts with "/". */
+export function parseConsoleLinks(raw: string): Array<{ name: string; url: string }> {
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((pair) => {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const url = pair.slice(eq + 1).trim();
+    if (eq <= 0 || name === '' || !(/^https?:\/\/[^\s]+$/.test(url) || /^\/[^\s]*$/.test(url)))
+      throw new Error(`"${pair}" is not name=url (an http(s) URL or a path starting with /)`);
+    return { name, url };
+  });
+}
 
 export type OrchestratorConfig = ConfigOf<typeof ORCHESTRATOR_SETTINGS>;

@@ -1,11 +1,15 @@
 import { Registry } from 'prom-client';
 import { formatListenAddress, type ListenAddress } from '@mesh/config';
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
-import { createKeys } from '@mesh/mesh-protocol';
+import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
 import { RunIndex, RunState } from '@mesh/run-state';
 import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { Admission } from './admission/admission';
 import { createApp } from './app';
+import { defaultConsoleDir } from './console/console';
+import { RunEventHub } from './events/run-event-hub';
+import { RunControl } from './runs/run-control';
+import { explainWaits } from './runs/waiting';
 import { ApiTokens } from './auth/api-tokens';
 import { listenAddressFor } from './auth/loopback';
 import { ORCHESTRATOR_SETTINGS } from './config';
@@ -69,6 +73,23 @@ void runService({
         maxQueuedRunsPerTenant: config.maxQueuedRunsPerTenant,
       }),
     });
+    // The event streams' blocking reads get a connection of their own (blocking up to 2 s beyond its timeout).
+    const hub = new RunEventHub({
+      blocking: createRedisClient(config.redis.url, {
+        connectionName: `orchestrator:${config.orchestratorId}:events`,
+        noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+        blockMs: 2000,
+      }),
+      redis,
+      keys,
+      logger: logger.child({ component: 'events' }),
+      blockMs: 2000,
+    });
+    const control = new RunControl({ redis, keys, state });
+    const record = async (runId: string) => {
+      const r = await state.record(runId);
+      return r && explainWaits(redis, keys, r);
+    };
     let draining = false;
 
     const server = await listen(
@@ -85,6 +106,11 @@ void runService({
         bodyLimitBytes: config.bodyLimitBytes,
         redisTimeoutMs: config.redisTimeoutMs,
         isDraining: () => draining,
+        control,
+        hub,
+        record,
+        console: { dir: config.consoleDir || defaultConsoleDir(), links: config.consoleLinks },
+        sseHeartbeatMs: config.sseHeartbeatMs,
       }),
       address,
     );
@@ -110,6 +136,8 @@ void runService({
             return Promise.resolve();
           },
         ],
+        // Event streams end first: an open stream would hold the HTTP server's close.
+        ['events', () => hub.close()],
         ['http', () => closeServer(server)],
         ['redis', () => closeRedis(redis)],
       ],

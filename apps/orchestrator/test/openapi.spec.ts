@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
@@ -13,7 +14,13 @@ import { MeshError, NotFoundError, UnavailableError, ValidationError } from '@me
 import { OverLimitError } from '../src/admission/admission';
 import { ForbiddenError, UnauthorizedError } from '../src/auth/errors';
 import { EmptyBodyError, UnsupportedMediaTypeError } from '../src/routes/workflow';
-import { IdempotencyConflictError, type SubmissionService } from '../src/submissions/submission-service';
+import {
+  IdempotencyConflictError,
+  RerunRefusedError,
+  type SubmissionService,
+} from '../src/submissions/submission-service';
+import type { RunEventHub } from '../src/events/run-event-hub';
+import { RunFinishedError, type RunControl } from '../src/runs/run-control';
 
 interface Operation {
   responses: Record<string, { $ref?: string }>;
@@ -52,6 +59,13 @@ function servedRoutes(app: Express): string[] {
   return [...new Set(out)].sort();
 }
 
+/** A folder holding a console's index.html, so that the app serves the console's routes. */
+function builtConsole(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mesh-openapi-console-'));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html>');
+  return dir;
+}
+
 describe('OpenAPI document', () => {
   const app = createApp({
     registry: new Registry(),
@@ -62,6 +76,9 @@ describe('OpenAPI document', () => {
     state: {} as RunState,
     index: {} as RunIndex,
     bodyLimitBytes: 1024,
+    hub: {} as RunEventHub,
+    control: {} as RunControl,
+    console: { dir: builtConsole(), links: [] },
   });
   const documented = Object.entries(doc.paths)
     .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
@@ -86,7 +103,15 @@ describe('OpenAPI document', () => {
   });
 
   it('when the API operations are read, each documents 401 and 503 (with Retry-After), and POST /workflow 403 and 429 (with Retry-After)', () => {
-    const api = ['/workflow', '/workflows/{id}/runs', '/workflows/{id}/runs/{runId}'];
+    const api = [
+      '/workflow',
+      '/workflows/{id}/runs',
+      '/workflows/{id}/runs/{runId}',
+      '/runs',
+      '/workflows/{id}/runs/{runId}/cancel',
+      '/workflows/{id}/runs/{runId}/rerun',
+      '/workflows/{id}/runs/{runId}/events',
+    ];
     for (const path of api)
       for (const op of Object.values(doc.paths[path] ?? {}))
         expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '503']));
@@ -109,6 +134,10 @@ describe('OpenAPI document', () => {
       new UnsupportedMediaTypeError(),
       new NotFoundError(''),
       new UnavailableError(''),
+      new RunFinishedError('r', 'failed'),
+      new RerunRefusedError('MESH_RUN_NOT_FINISHED', ''),
+      new RerunRefusedError('MESH_NOTHING_TO_RERUN', ''),
+      new MeshError('MESH_CONSOLE_NOT_BUILT', '', { status: 404 }),
     ];
     const codes = doc.components.schemas.Error.properties.error.properties.code.examples;
     const statuses = new Set(

@@ -205,7 +205,8 @@ describe('label initialisation', () => {
       { labels: { kind: OVERFLOW_LABEL_VALUE }, value: 0 },
     ]);
     const failed = await valueOf(registry, 'env_runner_assignments_failed_total');
-    expect(failed).toHaveLength(3 * 5);
+    expect(failed).toHaveLength(3 * 6);
+    expect(failed).toContainEqual({ labels: { kind: 'echo', reason: 'cancelled' }, value: 0 });
     expect(failed).toContainEqual({ labels: { kind: OVERFLOW_LABEL_VALUE, reason: 'unknown_kind' }, value: 0 });
     expect(failed).toContainEqual({ labels: { kind: 'sleep', reason: 'timeout' }, value: 0 });
     expect(await valueOf(registry, 'env_runner_dead_letters_total')).toContainEqual({

@@ -3,7 +3,7 @@ import type { Logger } from '@mesh/logging';
 import { OVERFLOW_LABEL_VALUE, type EnvRunnerMetrics } from '@mesh/metrics-schema';
 import { sleep, type Assignment, type ConsumedEntry, type RedisStreamConsumer } from '@mesh/mesh-protocol';
 import type { ReportWriter } from './report-writer';
-import type { Executor, FailureReason } from './executor';
+import { CancelledError, type Executor, type FailureReason } from './executor';
 
 export interface AssignmentRunnerOptions {
   readonly consumer: RedisStreamConsumer<'assignment'>;
@@ -21,6 +21,11 @@ export interface AssignmentRunnerOptions {
   readonly maxDeliveries: number;
   /** The kinds this runner executes: metric labels name these, any other kind is counted as `_other`. */
   readonly kinds: readonly string[];
+  /**
+   * The status of runs, by id: assignments of a cancelled run are acked `cancelled` without running, and
+   * running ones are aborted when a lease renewal finds their run cancelled. Absent: never checked.
+   */
+  readonly runStatuses?: (runIds: readonly string[]) => Promise<Map<string, string>>;
   readonly now?: () => number;
 }
 
@@ -36,6 +41,8 @@ export class AssignmentRunner {
   private inFlightCount = 0;
   /** Entry ids being executed: their leases are renewed, and a reclaim never starts them twice. */
   private readonly running = new Set<string>();
+  /** Each entry being executed: its run, and the controller that aborts it (its run cancelled, or shutdown). */
+  private readonly attempts = new Map<string, { runId: string; abort: AbortController }>();
   private slotWaiters: Array<() => void> = [];
   private readonly stopReading = new AbortController();
   private readonly abandon = new AbortController();
@@ -57,6 +64,21 @@ export class AssignmentRunner {
 
   get draining(): boolean {
     return this.stopReading.signal.aborted;
+  }
+
+  /**
+   * Aborts the attempts of a cancelled run this runner is executing: each handler's signal aborts and the
+   * attempt is acked `cancelled`. Returns how many it aborted.
+   */
+  cancelRun(runId: string): number {
+    let aborted = 0;
+    for (const { runId: id, abort } of this.attempts.values()) {
+      if (id !== runId || abort.signal.aborted) continue;
+      abort.abort(new CancelledError());
+      aborted++;
+    }
+    if (aborted > 0) this.o.logger.info({ runId, aborted }, 'run cancelled; its attempts here were aborted');
+    return aborted;
   }
 
   start(): void {
@@ -91,7 +113,11 @@ export class AssignmentRunner {
       if (this.draining) break;
       try {
         const batch = await this.o.consumer.readBatch(this.o.concurrency - this.inFlightCount);
-        for (const entry of batch) this.launch(entry);
+        const cancelled = await this.cancelledRuns(batch.map((e) => e.message.runId));
+        for (const entry of batch) {
+          if (cancelled.has(entry.message.runId)) this.skipCancelled(entry);
+          else this.launch(entry);
+        }
       } catch (err) {
         await this.survive(err, 'reading assignments');
       }
@@ -154,6 +180,28 @@ export class AssignmentRunner {
     } catch (err) {
       this.o.logger.warn({ err, entries: this.running.size }, 'renewing leases failed; retrying on the next beat');
     }
+    // A cancel whose message this runner missed (it was disconnected then) is found here.
+    const runs = [...new Set([...this.attempts.values()].map((a) => a.runId))];
+    for (const runId of await this.cancelledRuns(runs)) this.cancelRun(runId);
+  }
+
+  /** Which of these runs are cancelled; none when that cannot be read now (checked again on the next beat). */
+  private async cancelledRuns(runIds: readonly string[]): Promise<Set<string>> {
+    if (!this.o.runStatuses || runIds.length === 0) return new Set();
+    try {
+      const statuses = await this.o.runStatuses([...new Set(runIds)]);
+      return new Set([...statuses].filter(([, status]) => status === 'cancelled').map(([runId]) => runId));
+    } catch (err) {
+      this.o.logger.warn({ err }, 'reading run statuses failed; cancels are checked again on the next lease renewal');
+      return new Set();
+    }
+  }
+
+  /** An assignment of a cancelled run: acked `cancelled` without running it. */
+  private skipCancelled(entry: ConsumedEntry<Assignment>): void {
+    const { ack, reason } = this.o.executor.cancelledBeforeStart(entry.message, (this.o.now ?? Date.now)());
+    this.o.acks.push({ entryId: entry.id, ack });
+    this.record(entry.message, false, 0, reason, entry.deliveries);
   }
 
   /** Acks as failed, then dead-letters, entries delivered too often (e.g. a task that keeps crashing runners). */
@@ -193,6 +241,10 @@ export class AssignmentRunner {
   }
 
   private launch(entry: ConsumedEntry<Assignment>): void {
+    const abort = new AbortController();
+    const abandoned = (): void => abort.abort(this.abandon.signal.reason);
+    this.abandon.signal.addEventListener('abort', abandoned, { once: true });
+    this.attempts.set(entry.id, { runId: entry.message.runId, abort });
     this.running.add(entry.id);
     this.inFlightCount++;
     this.o.metrics.inFlight.set(this.inFlightCount);
@@ -208,9 +260,10 @@ export class AssignmentRunner {
     });
     // Safe to leave unawaited: the catch below handles every rejection and finally frees the slot.
     void this.o.executor
-      .execute(a, this.abandon.signal)
+      .execute(a, abort.signal)
       .then(({ ack, reason }) => {
-        if (this.abandon.signal.aborted) return;
+        // Given up at shutdown: no ack, the entry stays pending for another runner. A cancelled one is acked.
+        if (abort.signal.aborted && !(abort.signal.reason instanceof CancelledError)) return;
         // The ack first: whatever happens while recording, the assignment is settled.
         this.o.acks.push({ entryId: entry.id, ack });
         this.record(a, ack.success, ack.latencyMs, reason, entry.deliveries);
@@ -223,6 +276,8 @@ export class AssignmentRunner {
         ),
       )
       .finally(() => {
+        this.abandon.signal.removeEventListener('abort', abandoned);
+        this.attempts.delete(entry.id);
         this.running.delete(entry.id);
         this.inFlightCount--;
         this.o.metrics.inFlight.set(this.inFlightCount);
@@ -242,7 +297,7 @@ export class AssignmentRunner {
     this.o.metrics.assignmentsProcessed.inc({ kind });
     this.o.metrics.assignmentLatency.observe({ kind }, latencyMs / 1000);
     if (!success && reason) this.o.metrics.assignmentsFailed.inc({ kind, reason });
-    this.o.logger.info(
+    this.o.logger.debug(
       {
         assignmentId: a.assignmentId,
         runId: a.runId,

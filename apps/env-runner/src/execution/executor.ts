@@ -3,7 +3,7 @@ import { TaskFailure } from '../tasks/handler';
 import type { HandlerRegistry } from '../tasks/registry';
 
 /** Why an assignment failed, as the env_runner_assignments_failed_total reason label. */
-export type FailureReason = 'error' | 'timeout' | 'invalid_payload' | 'unknown_kind' | 'delivery_limit';
+export type FailureReason = 'error' | 'timeout' | 'invalid_payload' | 'unknown_kind' | 'delivery_limit' | 'cancelled';
 
 export interface Outcome {
   readonly ack: Ack;
@@ -20,6 +20,14 @@ export interface ExecutorOptions {
 
 class TimeoutError extends Error {}
 
+/** The abort reason when an attempt's run was cancelled: the attempt is acked `cancelled`. */
+export class CancelledError extends Error {
+  constructor(message = 'cancelled: its run was cancelled') {
+    super(message);
+    this.name = 'CancelledError';
+  }
+}
+
 /**
  * Runs one assignment to an ack. Never rejects: unknown kinds, invalid payloads, handler failures
  * and timeouts all become failed acks with a clear error. `abort` (e.g. shutdown past its grace)
@@ -34,8 +42,11 @@ export class Executor {
 
   async execute(a: Assignment, abort?: AbortSignal): Promise<Outcome> {
     const startedAt = this.now();
+    if (abort?.aborted && abort.reason instanceof CancelledError)
+      return this.cancelledBeforeStart(a, startedAt, abort.reason);
     const t0 = performance.now();
     const done = (success: boolean, extra: { error?: string; output?: unknown; reason?: FailureReason }): Outcome => {
+      const cancelled = extra.reason === 'cancelled';
       const ack: Ack = {
         assignmentId: a.assignmentId,
         runId: a.runId,
@@ -49,6 +60,7 @@ export class Executor {
         finishedAt: this.now(),
         ...(extra.error !== undefined ? { error: extra.error.slice(0, MAX_ACK_ERROR_LENGTH) } : {}),
         ...(extra.output !== undefined ? { output: this.bound(extra.output) } : {}),
+        ...(cancelled ? { cancelled: true } : {}),
       };
       return extra.reason ? { ack, reason: extra.reason } : { ack };
     };
@@ -82,12 +94,34 @@ export class Executor {
       return done(true, { output });
     } catch (err) {
       if (err instanceof TimeoutError) return done(false, { error: err.message, reason: 'timeout' });
+      if (err instanceof CancelledError) return done(false, { error: err.message, reason: 'cancelled' });
       if (err instanceof TaskFailure) return done(false, { error: err.message, output: err.output, reason: 'error' });
       return done(false, { error: err instanceof Error ? err.message : String(err), reason: 'error' });
     } finally {
       clearTimeout(timer);
       abort?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The ack of an attempt never started because its run was cancelled. */
+  cancelledBeforeStart(a: Assignment, at: number, reason = new CancelledError()): Outcome {
+    return {
+      ack: {
+        assignmentId: a.assignmentId,
+        runId: a.runId,
+        workflow: a.workflow,
+        taskId: a.taskId,
+        attempt: a.attempt,
+        runnerId: this.o.runnerId,
+        success: false,
+        latencyMs: 0,
+        startedAt: at,
+        finishedAt: at,
+        error: reason.message,
+        cancelled: true,
+      },
+      reason: 'cancelled',
+    };
   }
 
   private bound(output: unknown): unknown {

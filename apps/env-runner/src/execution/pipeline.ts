@@ -25,6 +25,24 @@ export interface PipelineOptions {
   readonly now?: () => number;
 }
 
+/** The status of each run (its `meta` status; absent for a run that is gone), read in one round trip. */
+export function runStatusReader(
+  redis: Redis,
+  keys: MeshKeys,
+): (runIds: readonly string[]) => Promise<Map<string, string>> {
+  return async (runIds) => {
+    const pipeline = redis.pipeline();
+    for (const runId of runIds) pipeline.hget(keys.run(runId, 'meta'), 'status');
+    const replies = (await pipeline.exec()) ?? [];
+    const statuses = new Map<string, string>();
+    replies.forEach(([err, status], i) => {
+      if (err) throw err;
+      if (typeof status === 'string') statuses.set(runIds[i] as string, status);
+    });
+    return statuses;
+  };
+}
+
 /** Wires the consumer, executor, ack writer and runner for one domain. */
 export function createAssignmentPipeline(o: PipelineOptions): {
   runner: AssignmentRunner;
@@ -78,6 +96,7 @@ export function createAssignmentPipeline(o: PipelineOptions): {
     renewIntervalMs: Math.max(20, Math.floor(o.claimIdleMs / 5)),
     maxDeliveries: o.maxDeliveries,
     kinds: o.handlers.kinds(),
+    runStatuses: runStatusReader(o.redis, o.keys),
     ...(o.now ? { now: o.now } : {}),
   });
   return { runner, acks, consumer };

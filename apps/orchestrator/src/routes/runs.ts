@@ -1,7 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { MeshError, NotFoundError, ValidationError } from '@mesh/errors';
-import { isMeshName, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
+import { isMeshName, meshNameProblem, RUN_ID_PATTERN } from '@mesh/mesh-protocol';
 import { principalOf, tenantScope } from '../auth/authenticate';
+import { ForbiddenError } from '../auth/errors';
+import type { RunControl } from '../runs/run-control';
+import type { SubmissionService } from '../submissions/submission-service';
 import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
 import type { DataEpoch } from '../runs/data-epoch';
@@ -10,6 +13,7 @@ import {
   isRunStatus,
   RUN_STATUSES,
   type RunIndex,
+  type RunRecord,
   type RunState,
   type RunStatus,
   type RunSummary,
@@ -63,14 +67,114 @@ const TENANT_SCANS = 3;
  * workflow or nobody does. Every cursor is sealed (ListCursors) for the workflow and the caller, so it
  * never shows which run it points at (often another tenant's).
  */
-export function runRoutes(
-  state: RunState,
-  index: RunIndex,
-  redisTimeoutMs: number,
-  cursors: ListCursors,
-  epoch?: DataEpoch,
-): Router {
+export interface RunRoutesOptions {
+  readonly state: RunState;
+  readonly index: RunIndex;
+  readonly redisTimeoutMs: number;
+  readonly cursors: ListCursors;
+  readonly epoch?: DataEpoch;
+  /** The run's record as the API shows it (default: the run state's record). */
+  readonly record?: (runId: string) => Promise<RunRecord | undefined>;
+  readonly control?: RunControl;
+  readonly submissions?: SubmissionService;
+}
+
+/** `since`: epoch milliseconds or an ISO 8601 date-time; undefined when it is neither. */
+function parseSince(value: string): number | undefined {
+  if (/^\d{1,15}$/.test(value)) return Number(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** The query of `GET /runs`: listQuery's, plus tenant, workflow and since. */
+function allRunsQuery(
+  req: Request,
+  open: (cursor: string) => string | undefined,
+): ReturnType<typeof listQuery> & { tenant?: string; workflow?: string; since?: number } {
+  const problems: string[] = [];
+  const { tenant, workflow, since } = req.query;
+  let base: ReturnType<typeof listQuery> | undefined;
+  try {
+    base = listQuery(req, open);
+  } catch (err) {
+    if (!(err instanceof ValidationError)) throw err;
+    problems.push(...err.details);
+  }
+  for (const [name, value] of [
+    ['tenant', tenant],
+    ['workflow', workflow],
+  ] as const) {
+    if (value === undefined) continue;
+    const bad = typeof value === 'string' ? meshNameProblem(value) : 'must be given once';
+    if (bad) problems.push(`${name}: ${bad}`);
+  }
+  let from: number | undefined;
+  if (since !== undefined) {
+    from = typeof since === 'string' ? parseSince(since) : undefined;
+    if (from === undefined) problems.push('since: must be epoch milliseconds or an ISO 8601 date-time');
+  }
+  if (problems.length > 0 || !base) throw new ValidationError('the query is invalid', problems, 'MESH_QUERY_INVALID');
+  return {
+    ...base,
+    ...(typeof tenant === 'string' ? { tenant } : {}),
+    ...(typeof workflow === 'string' ? { workflow } : {}),
+    ...(from !== undefined ? { since: from } : {}),
+  };
+}
+
+export function runRoutes(o: RunRoutesOptions): Router {
+  const { state, index, redisTimeoutMs, cursors, epoch } = o;
+  const recordOf = o.record ?? ((runId: string) => state.record(runId));
   const router = Router();
+  router.get('/runs', routeLabel('GET /runs'), async (req: Request, res: Response) => {
+    const own = tenantScope(principalOf(res));
+    const claimed = typeof req.query['tenant'] === 'string' ? req.query['tenant'] : undefined;
+    if (own !== undefined && claimed !== undefined && claimed !== own)
+      throw new ForbiddenError("this token may list only its own tenant's runs");
+    // The cursor is sealed for the whole query, so a page's cursor never serves another filter or caller.
+    const scope = {
+      workflow: `runs?${['workflow', 'status', 'since']
+        .map((k) => `${k}=${typeof req.query[k] === 'string' ? req.query[k] : ''}`)
+        .join('&')}`,
+      tenant: own ?? claimed,
+    };
+    const query = allRunsQuery(req, (cursor) => cursors.open(scope, cursor));
+    const page = await redisCall(redisTimeoutMs, () =>
+      index.listRuns({ ...query, ...(own !== undefined ? { tenant: own } : {}) }),
+    );
+    res.json({ runs: page.runs, nextCursor: page.nextCursor === null ? null : cursors.seal(scope, page.nextCursor) });
+  });
+  router.post(
+    '/workflows/:id/runs/:runId/cancel',
+    routeLabel('POST /workflows/{id}/runs/{runId}/cancel'),
+    async (req: Request, res: Response) => {
+      const workflow = req.params['id'] as string;
+      const runId = req.params['runId'] as string;
+      const tenant = tenantScope(principalOf(res));
+      if (!o.control || !RUN_ID_PATTERN.test(runId))
+        throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+      const control = o.control;
+      res.json(await redisCall(redisTimeoutMs, () => control.cancel(workflow, runId, tenant)));
+    },
+  );
+  router.post(
+    '/workflows/:id/runs/:runId/rerun',
+    routeLabel('POST /workflows/{id}/runs/{runId}/rerun'),
+    async (req: Request, res: Response) => {
+      const workflow = req.params['id'] as string;
+      const runId = req.params['runId'] as string;
+      const tenant = tenantScope(principalOf(res));
+      if (!o.submissions || !RUN_ID_PATTERN.test(runId))
+        throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+      const accepted = await o.submissions.rerun(workflow, runId, tenant);
+      const link = `/workflows/${encodeURIComponent(workflow)}/runs/${accepted.runId}`;
+      res
+        .status(202)
+        .location(link)
+        .json({ runId: accepted.runId, workflow, status: 'queued', rerunOf: runId, links: { run: link } });
+    },
+  );
   router.get('/workflows/:id/runs', routeLabel('GET /workflows/{id}/runs'), async (req: Request, res: Response) => {
     const workflow = req.params['id'] as string;
     const tenant = tenantScope(principalOf(res));
@@ -121,9 +225,7 @@ export function runRoutes(
       const workflow = req.params['id'] as string;
       const runId = req.params['runId'] as string;
       const tenant = tenantScope(principalOf(res));
-      const record = RUN_ID_PATTERN.test(runId)
-        ? await redisCall(redisTimeoutMs, () => state.record(runId))
-        : undefined;
+      const record = RUN_ID_PATTERN.test(runId) ? await redisCall(redisTimeoutMs, () => recordOf(runId)) : undefined;
       if (!record && epoch && RUN_ID_PATTERN.test(runId)) {
         // Its id says it was accepted before Redis lost its data (a restart without persistence): it ended there.
         const lostAt = await redisCall(redisTimeoutMs, () => epoch.lostAt(runId));

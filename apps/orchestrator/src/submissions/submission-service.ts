@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MeshError, UnavailableError, ValidationError } from '@mesh/errors';
+import { MeshError, NotFoundError, UnavailableError, ValidationError } from '@mesh/errors';
 import type { OrchestratorMetrics } from '@mesh/metrics-schema';
 import {
   DEFAULT_TASK_TIMEOUT_MS,
@@ -11,7 +11,7 @@ import {
   type Submission,
   type WorkflowRequest,
 } from '@mesh/mesh-protocol';
-import type { RunIndex, RunState } from '@mesh/run-state';
+import { isFinalRunStatus, type RunIndex, type RunState } from '@mesh/run-state';
 import type { Admission } from '../admission/admission';
 import { ForbiddenError } from '../auth/errors';
 import type { RunnerHardware } from '../hardware/runner-hardware';
@@ -33,6 +33,21 @@ export interface Accepted {
   readonly workflow: string;
   /** True when an Idempotency-Key matched an earlier submission. */
   readonly replay: boolean;
+  /** For a re-run: the run it re-runs. */
+  readonly rerunOf?: string;
+}
+
+/** A re-run of a run that has not ended, or of one with nothing left to run. */
+export class RerunRefusedError extends MeshError {
+  constructor(code: 'MESH_RUN_NOT_FINISHED' | 'MESH_NOTHING_TO_RERUN', message: string) {
+    super(code, message, { status: 409 });
+  }
+}
+
+/** What a re-run carries into queue(): the run it re-runs and the outputs it reuses. */
+interface RerunOf {
+  readonly runId: string;
+  readonly reused: ReadonlyMap<string, string>;
 }
 
 export interface SubmitOptions {
@@ -89,6 +104,39 @@ export class SubmissionService {
         ? err
         : new UnavailableError('Redis is unavailable; the submission was not accepted', err);
     }
+  }
+
+  /**
+   * Queues a new run of a run that ended (failed or cancelled), visible to `tenant` (undefined: any): the same
+   * tasks; those that succeeded keep their outputs (`reused`), the rest run again. Admission limits apply.
+   */
+  async rerun(workflow: string, runId: string, tenant: string | undefined): Promise<Accepted> {
+    const notFound = () => new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+    return this.withTimeout(
+      (async () => {
+        const plan = await this.o.state.rerunPlan(runId);
+        if (!plan || plan.workflow !== workflow || (tenant !== undefined && plan.tenant !== tenant)) throw notFound();
+        if (!isFinalRunStatus(plan.status))
+          throw new RerunRefusedError(
+            'MESH_RUN_NOT_FINISHED',
+            `run ${JSON.stringify(runId)} is ${plan.status}; cancel it or wait for it to end before re-running it`,
+          );
+        if (plan.reused.size === plan.tasks.length)
+          throw new RerunRefusedError(
+            'MESH_NOTHING_TO_RERUN',
+            `every task of run ${JSON.stringify(runId)} succeeded; submit the workflow again to run it anew`,
+          );
+        await this.o.admission?.check(plan.tenant);
+        const newId = (this.o.newRunId ?? newRunId)();
+        const request = { workflow, tenant: plan.tenant, tasks: plan.tasks } as WorkflowRequest;
+        await this.queue(newId, request, plan.tasks, undefined, '', { runId, reused: plan.reused });
+        this.o.metrics.submissionsAccepted.inc();
+        return { runId: newId, workflow, replay: false, rerunOf: runId };
+      })(),
+    ).catch((err: unknown) => {
+      if (err instanceof MeshError) throw err;
+      throw new UnavailableError('Redis is unavailable; the re-run was not accepted', err);
+    });
   }
 
   private validate(body: unknown): WorkflowRequest {
@@ -207,11 +255,12 @@ export class SubmissionService {
     tasks: Submission['tasks'],
     key: string | undefined,
     digest: string,
+    rerunOf?: RerunOf,
   ): Promise<void> {
     const submission = await this.submissionOf(runId, request, tasks, (this.o.now ?? Date.now)());
     // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
     const pipeline = this.o.redis.pipeline();
-    this.o.state.createIn(pipeline, submission);
+    this.o.state.createIn(pipeline, submission, rerunOf?.runId ?? '', rerunOf?.reused);
     this.o.index.addIn(pipeline, submission);
     this.o.admission?.addIn(pipeline, submission);
     pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));

@@ -26,6 +26,8 @@ export interface Ack {
   readonly error?: string;
   /** The task's result; runners bound its size. */
   readonly output?: unknown;
+  /** Additive: true when the attempt was not run to its end because its run was cancelled (success is false). */
+  readonly cancelled?: boolean;
 }
 
 /** Longest error text an ack carries; runners truncate longer ones. */
@@ -62,5 +64,9 @@ export const ackSchema = {
     finishedAt: epochMsSchema,
     error: { type: 'string', maxLength: MAX_ACK_ERROR_LENGTH },
     output: {},
+    cancelled: {
+      type: 'boolean',
+      description: 'Additive: the attempt was aborted, or never started, because its run was cancelled.',
+    },
   },
 } as const;

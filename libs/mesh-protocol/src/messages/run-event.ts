@@ -10,6 +10,7 @@ export const RUN_EVENT_TYPES = [
   'task-skipped',
   'run-succeeded',
   'run-failed',
+  'run-cancelled',
   'batch',
 ] as const;
 
@@ -20,7 +21,8 @@ export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
  * not the run's state, which lives in the run's keys. Written by supervisors to `mesh:run-events`, at most
  * one entry per run per batch of work: one change as itself, several as one entry whose `events` hold
  * them in order; that entry's type is the last run-level change among them (run-started, run-succeeded,
- * run-failed), else `batch`. Task events carry the task id, attempt and (once known) the runner id.
+ * run-failed), else `batch`. Task events carry the task id, attempt and (once known) the runner id. The
+ * orchestrator writes `run-cancelled` when a run is cancelled.
  * Readers skip types they do not know; a reader of `events` reads every change from it.
  */
 export interface RunEvent {

@@ -1,0 +1,158 @@
+import type { Logger } from '@mesh/logging';
+import { decodeEntry, sleep, type MeshKeys, type Redis, type RunEvent } from '@mesh/mesh-protocol';
+
+/** One entry of the feed, as a reader of one run sees it. */
+export interface FeedEntry {
+  /** The entry's id on mesh:run-events (SSE's event id). */
+  readonly id: string;
+  readonly event: RunEvent;
+}
+
+export type FeedListener = (entry: FeedEntry) => void;
+
+export interface RunEventHubOptions {
+  /** A connection of its own: the hub blocks on it. */
+  readonly blocking: Redis;
+  /** For replays (XRANGE); may be shared. */
+  readonly redis: Redis;
+  readonly keys: MeshKeys;
+  readonly logger: Logger;
+  /** How long one read blocks, in ms (under the blocking connection's command timeout). */
+  readonly blockMs?: number;
+  /** Entries read at once. */
+  readonly batch?: number;
+}
+
+/** Compares two stream ids ("ms-seq"): negative, zero or positive. */
+export function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number);
+  const [bm = 0, bs = 0] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+/**
+ * Fans the public feed (mesh:run-events) out to the readers of single runs (the SSE streams): one blocking
+ * XREAD loop per orchestrator, running only while someone listens, hands each entry to the listeners of its
+ * run. A listener added with subscribe() gets every entry written after subscribe() resolved. The feed is not
+ * the store: a reader that needs the state reads the run's record.
+ */
+export class RunEventHub {
+  private readonly listeners = new Map<string, Set<FeedListener>>();
+  private count = 0;
+  private loop: Promise<void> | undefined;
+  private lastId = '0-0';
+  private closed = false;
+  private stop = new AbortController();
+
+  constructor(private readonly o: RunEventHubOptions) {}
+
+  /** Listens to the entries of `runId`; resolves once every later entry is sure to reach it. Returns the unsubscribe. */
+  async subscribe(runId: string, listener: FeedListener): Promise<() => void> {
+    if (this.closed) throw new Error('the event hub is closed');
+    let set = this.listeners.get(runId);
+    if (!set) this.listeners.set(runId, (set = new Set()));
+    set.add(listener);
+    this.count++;
+    if (!this.loop) {
+      // Start after the feed's current end: entries from here on are read.
+      const last = await this.o.redis.xrevrange(this.o.keys.runEvents, '+', '-', 'COUNT', 1);
+      if (!this.loop) {
+        this.lastId = last[0]?.[0] ?? '0-0';
+        this.startLoop();
+      }
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      set.delete(listener);
+      if (set.size === 0) this.listeners.delete(runId);
+      this.count--;
+    };
+  }
+
+  /** The entries of `runId` after `afterId` that the feed still holds, oldest first (for Last-Event-ID). */
+  async replay(runId: string, afterId: string, max = 10_000): Promise<FeedEntry[]> {
+    const out: FeedEntry[] = [];
+    let from = `(${afterId}`;
+    // The feed is capped (about 100,000 entries): a bounded number of pages.
+    for (let pages = 0; pages < 100; pages++) {
+      const page = await this.o.redis.xrange(this.o.keys.runEvents, from, '+', 'COUNT', 1000);
+      for (const [id, fields] of page) {
+        const entry = this.entryOf(id, fields);
+        if (entry && entry.event.runId === runId) out.push(entry);
+        if (out.length >= max) return out;
+      }
+      if (page.length < 1000) break;
+      from = `(${(page[page.length - 1] as [string, string[]])[0]}`;
+    }
+    return out;
+  }
+
+  /** Stops reading; listeners get nothing more. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stop.abort();
+    this.o.blocking.disconnect();
+    await this.loop;
+  }
+
+  private startLoop(): void {
+    this.loop = this.read().finally(() => {
+      this.loop = undefined;
+      // A listener that came while the loop was ending: go on from where it stopped.
+      if (this.count > 0 && !this.closed) this.startLoop();
+    });
+  }
+
+  private async read(): Promise<void> {
+    const blockMs = this.o.blockMs ?? 2000;
+    while (this.count > 0 && !this.closed) {
+      try {
+        const reply = (await this.o.blocking.xread(
+          'COUNT',
+          this.o.batch ?? 500,
+          'BLOCK',
+          blockMs,
+          'STREAMS',
+          this.o.keys.runEvents,
+          this.lastId,
+        )) as Array<[string, Array<[string, string[]]>]> | null;
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            this.lastId = id;
+            if (!this.listened(fields)) continue;
+            const entry = this.entryOf(id, fields);
+            if (!entry) continue;
+            for (const listener of this.listeners.get(entry.event.runId) ?? []) {
+              try {
+                listener(entry);
+              } catch (err) {
+                this.o.logger.warn({ err, runId: entry.event.runId }, 'a run event listener failed');
+              }
+            }
+          }
+        }
+      } catch (err) {
+        if (this.closed) return;
+        this.o.logger.warn({ err }, 'reading mesh:run-events failed; retrying');
+        await sleep(500, this.stop.signal);
+      }
+    }
+  }
+
+  /** Whether anyone listens to the run an entry names, read without decoding the entry. */
+  private listened(fields: string[]): boolean {
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      if (fields[i] !== 'event') continue;
+      const runId = /"runId":"([^"\\]+)"/.exec(fields[i + 1] as string)?.[1];
+      return runId === undefined || this.listeners.has(runId);
+    }
+    return false;
+  }
+
+  private entryOf(id: string, fields: string[]): FeedEntry | undefined {
+    const decoded = decodeEntry('event', fields);
+    return decoded.ok ? { id, event: decoded.message } : undefined;
+  }
+}

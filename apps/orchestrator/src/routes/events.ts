@@ -1,0 +1,139 @@
+import { Router, type Request, type Response } from 'express';
+import { NotFoundError } from '@mesh/errors';
+import { RUN_ID_PATTERN, type RunEvent } from '@mesh/mesh-protocol';
+import { isFinalRunStatus, type RunRecord, type RunState } from '@mesh/run-state';
+import { principalOf, tenantScope } from '../auth/authenticate';
+import { compareIds, type FeedEntry, type RunEventHub } from '../events/run-event-hub';
+import { redisCall } from '../http/redis-call';
+import { routeLabel } from '../http/request-metrics';
+
+export interface EventRoutesOptions {
+  readonly state: RunState;
+  readonly hub: RunEventHub;
+  readonly redisTimeoutMs: number;
+  /** The run's record as the API shows it (with why tasks wait). */
+  readonly record: (runId: string) => Promise<RunRecord | undefined>;
+  /** How often a comment line keeps an idle stream open, and the run's status is checked, in ms. */
+  readonly heartbeatMs?: number;
+}
+
+const FINAL_EVENTS: ReadonlySet<string> = new Set(['run-succeeded', 'run-failed', 'run-cancelled']);
+
+/** Whether a feed entry ends its run (as itself, or among the changes it batches). */
+function endsRun(event: RunEvent): boolean {
+  return FINAL_EVENTS.has(event.type) || (event.events ?? []).some((e) => FINAL_EVENTS.has(e.type));
+}
+
+/** A stream id as Last-Event-ID gives it, or undefined when it is none. */
+function lastEventId(req: Request): string | undefined {
+  const raw =
+    req.get('Last-Event-ID') ?? (typeof req.query['lastEventId'] === 'string' ? req.query['lastEventId'] : '');
+  return /^\d{1,20}-\d{1,20}$/.test(raw) ? raw : undefined;
+}
+
+/**
+ * `GET /workflows/{id}/runs/{runId}/events`: Server-Sent Events of one run. First `snapshot` (the record), then
+ * a `change` per entry of the run on mesh:run-events (its id is the entry's id), and `end` (the final record)
+ * once the run ended, after which the server closes the stream. With Last-Event-ID, the run's entries after
+ * that id that the feed still holds come first. The run's status is also checked on every heartbeat, so a
+ * stream ends even if its final entry was trimmed away or never written.
+ */
+export function eventRoutes(o: EventRoutesOptions): Router {
+  const router = Router();
+  const heartbeatMs = o.heartbeatMs ?? 15_000;
+  router.get(
+    '/workflows/:id/runs/:runId/events',
+    routeLabel('GET /workflows/{id}/runs/{runId}/events'),
+    async (req: Request, res: Response) => {
+      const workflow = req.params['id'] as string;
+      const runId = req.params['runId'] as string;
+      const tenant = tenantScope(principalOf(res));
+      const notFound = () =>
+        new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+      if (!RUN_ID_PATTERN.test(runId)) throw notFound();
+      const visible = (r: { workflow: string; tenant: string } | undefined) =>
+        r !== undefined && r.workflow === workflow && (tenant === undefined || r.tenant === tenant);
+      if (!visible(await redisCall(o.redisTimeoutMs, () => o.state.summary(runId)))) throw notFound();
+
+      // Listen first, then read: nothing written in between is missed (duplicates are dropped by id).
+      const pending: FeedEntry[] = [];
+      let live: ((e: FeedEntry) => void) | undefined;
+      const unsubscribe = await redisCall(o.redisTimeoutMs, () =>
+        o.hub.subscribe(runId, (e) => (live ? live(e) : pending.push(e))),
+      );
+      let closed = false;
+      let heartbeat: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+        res.end();
+      };
+      req.on('close', finish);
+      try {
+        const after = lastEventId(req);
+        const missed = after ? await redisCall(o.redisTimeoutMs, () => o.hub.replay(runId, after)) : [];
+        const record = await redisCall(o.redisTimeoutMs, () => o.record(runId));
+        if (!visible(record)) throw notFound();
+        res.status(200);
+        res.set({
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+        });
+        res.flushHeaders();
+        const send = (event: string, data: unknown, id?: string): void => {
+          if (closed) return;
+          res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        };
+        let sentId = after ?? '0-0';
+        let ending = false;
+        const end = async (): Promise<void> => {
+          if (ending || closed) return;
+          ending = true;
+          try {
+            const last = await redisCall(o.redisTimeoutMs, () => o.record(runId));
+            if (last) send('end', last);
+          } finally {
+            finish();
+          }
+        };
+        const change = (e: FeedEntry): void => {
+          if (closed || compareIds(e.id, sentId) <= 0) return;
+          sentId = e.id;
+          send('change', e.event, e.id);
+          if (endsRun(e.event)) void end();
+        };
+        for (const e of missed) change(e);
+        send('snapshot', record);
+        if (record && isFinalRunStatus(record.status)) {
+          send('end', record);
+          finish();
+          return;
+        }
+        for (const e of pending.splice(0)) change(e);
+        live = change;
+        heartbeat = setInterval(() => {
+          if (closed) return;
+          res.write(': ping\n\n');
+          o.state
+            .summary(runId)
+            .then((s) => {
+              if (!s || isFinalRunStatus(s.status)) void end();
+            })
+            .catch(() => undefined); // Redis away: the next beat checks again
+        }, heartbeatMs);
+      } catch (err) {
+        if (!res.headersSent) {
+          closed = true;
+          unsubscribe();
+          throw err;
+        }
+        finish();
+      }
+    },
+  );
+  return router;
+}

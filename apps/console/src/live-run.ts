@@ -6,6 +6,11 @@ const FINAL_ANSWERS: ReadonlySet<number> = new Set([403, 404, 410]);
 
 /** The least time between two reads of the record while changes stream in. */
 export const REFRESH_THROTTLE_MS = 400;
+/**
+ * While the run is live, the record is also read this often without a change: a waiting reason (the queue
+ * ahead of a task) changes without an event of this run, and a read can land between two writes of one step.
+ */
+export const LIVE_REREAD_MS = 3000;
 /** How long to wait before following again after the stream broke. */
 export const RECONNECT_MS = 2000;
 
@@ -21,7 +26,7 @@ export interface LiveRun {
  * which the record is read again (at most every REFRESH_THROTTLE_MS), then the final record. The record
  * is read rather than patched with each change: a change that predates the record read last would set a
  * task back (and a change carries no output or waiting reason). A broken stream is followed again after
- * RECONNECT_MS until the run has ended.
+ * RECONNECT_MS until the run has ended; while it is live the record is also read every LIVE_REREAD_MS.
  */
 export function useLiveRun(
   client: MeshClient,
@@ -103,9 +108,13 @@ export function useLiveRun(
       }
     };
     void followLoop(); // never rejects: every error is caught inside
+    const reread = setInterval(() => {
+      if (!ended) refresh();
+    }, LIVE_REREAD_MS);
     return () => {
       ctl.abort();
       clearTimeout(timer);
+      clearInterval(reread);
     };
   }, [client, workflow, runId]);
 

@@ -71,7 +71,7 @@ export function TaskGraph({ workflow, runId, tasks, edges, selected, now }: Task
                 {t.reused ? ' · reused' : ''}
               </text>
               <text x={n.x + 16} y={n.y + 56} class="node-detail">
-                {cut(detail || t.waiting?.message || t.kind, 26)}
+                {cut(detail || t.waiting?.message || t.kind, 24)}
               </text>
             </a>
           );

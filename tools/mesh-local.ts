@@ -345,14 +345,17 @@ interface Urls {
   orchestrator: string;
 }
 
+/** Tasks per second are averaged over the rounds of about this long (at least over the last round). */
+const RATE_WINDOW_MS = 5000;
+
 /**
  * The summary line, from what is reliable today: the services' /metrics (runs accepted, runs finished
  * by outcome, tasks executed and in flight) and the supervisors' backlog of submissions on Redis (runs
  * still queued). Counts are of this session: the services' counters start at zero.
  */
 function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => void {
-  let last: { at: number; tasks: number } | undefined;
-  let rate = 0;
+  // Tasks done at each round of the last few seconds: the rate is taken over them, so it does not jump every second.
+  let samples: Array<{ at: number; tasks: number }> = [];
   const draw = async (): Promise<void> => {
     const [orchestrator, supervisor, ...runners] = await Promise.all([
       metricsText(`${urls.orchestrator}/metrics`),
@@ -368,8 +371,11 @@ function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => 
     const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - succeeded - failed));
     const running = Math.max(0, accepted - succeeded - failed - queued);
     const now = Date.now();
-    if (last && now > last.at) rate = ((tasks - last.tasks) * 1000) / (now - last.at);
-    last = { at: now, tasks };
+    const recent = samples.filter((x) => now - x.at <= RATE_WINDOW_MS);
+    // The oldest round in the window, else the one before this (rounds may be further apart than the window).
+    const base = recent[0] ?? samples[samples.length - 1];
+    samples = [...recent, { at: now, tasks }];
+    const rate = base && now > base.at ? ((tasks - base.tasks) * 1000) / (now - base.at) : 0;
     if (!stopping)
       terminal.summary(
         `runs: ${queued} queued · ${running} running · ${succeeded} succeeded · ${failed} failed | tasks: ${rate.toFixed(1)}/s, ${inFlight} in flight, ${tasks} done`,

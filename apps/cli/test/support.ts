@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,20 @@ export function runMesh(args: readonly string[], env: Record<string, string>): P
       },
     );
   });
+}
+
+/** Starts the built CLI as a process and returns at once: its output so far, and its result once it exits. */
+export function startMesh(
+  args: readonly string[],
+  env: Record<string, string>,
+): { stdout(): string; readonly result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+  return { stdout: () => stdout, result };
 }
 
 /** A temporary folder for workflow files, removed by `remove`. */

@@ -101,8 +101,11 @@ class Terminal {
   /** Shows `line` as the summary: redrawn in place on a TTY, printed once per change elsewhere. */
   summary(line: string): void {
     if (this.tty) {
-      if (this.status === `[mesh] ${line}`) return;
-      this.status = `[mesh] ${line}`;
+      // Never wider than the terminal: a wrapped line could not be redrawn in place.
+      const columns = process.stdout.columns || 80;
+      const status = `[mesh] ${line}`.slice(0, columns - 1);
+      if (this.status === status) return;
+      this.status = status;
       process.stdout.write(`\r\x1b[2K${this.status}`);
     } else if (line !== this.status) {
       this.status = line;
@@ -362,10 +365,10 @@ function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => 
       metricsText(`${urls.supervisor}/metrics`),
       ...urls.runners.map((u) => metricsText(`${u}/prometheus`)),
     ]);
-    const accepted = sumMetric(orchestrator ?? '', ORCHESTRATOR_METRICS.submissionsAccepted.name);
+    const accepted = sumMetric(orchestrator, ORCHESTRATOR_METRICS.submissionsAccepted.name);
     const events = SUPERVISOR_METRICS.workflowEvents.name;
-    const succeeded = sumMetric(supervisor ?? '', events, 'outcome="success"');
-    const failed = sumMetric(supervisor ?? '', events, 'outcome="failure"');
+    const succeeded = sumMetric(supervisor, events, 'outcome="success"');
+    const failed = sumMetric(supervisor, events, 'outcome="failure"');
     const tasks = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.assignmentsProcessed.name), 0);
     const inFlight = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.inFlight.name), 0);
     const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - succeeded - failed));

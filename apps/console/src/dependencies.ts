@@ -1,17 +1,11 @@
 import type { TaskRecord } from '@mesh/client';
 
-/** A task as the record gives it; `dependsOn` lists all its dependencies where the server sends it. */
-type TaskWithDeps = TaskRecord & { readonly dependsOn?: readonly string[] };
-
 /**
  * The dependency edges ([dependency, dependent]) of a run's tasks. The record names every dependency in
- * `dependsOn` when the server sends it; otherwise only a pending task's unmet ones (`waitingFor`), so
+ * `dependsOn`; a server that does not send it names only a pending task's unmet ones (`waitingFor`), so
  * edges seen earlier on the page are kept in `seen` and still drawn once those tasks have started.
  */
-export function dependencyEdges(
-  tasks: readonly TaskWithDeps[],
-  seen: Map<string, Set<string>>,
-): Array<[string, string]> {
+export function dependencyEdges(tasks: readonly TaskRecord[], seen: Map<string, Set<string>>): Array<[string, string]> {
   for (const t of tasks) {
     const deps = t.dependsOn ?? t.waitingFor ?? [];
     if (deps.length === 0) continue;

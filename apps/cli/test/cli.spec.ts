@@ -77,12 +77,14 @@ describe('mesh submit, mesh run', () => {
     const hardware = formatHardware(run.runners['runner-1']);
     expect(hardware).toMatch(/ · /);
     const tasks = out.slice(out.findIndex((l) => l.startsWith('TASK')));
-    expect(tasks[0]).toMatch(/^TASK\s+KIND\s+STATUS\s+RUNNER\s+HARDWARE$/);
-    expect(tasks[1]).toMatch(new RegExp(`^extract\\s+echo\\s+succeeded\\s+runner-1\\s+${escape(hardware)}$`));
+    expect(tasks[0]).toMatch(/^TASK\s+KIND\s+STATUS\s+DOMAIN\s+RUNNER\s+HARDWARE$/);
+    expect(tasks[1]).toMatch(
+      new RegExp(`^extract\\s+echo\\s+succeeded\\s+default\\s+runner-1\\s+${escape(hardware)}$`),
+    );
     expect(tasks[2]).toBe('  output: {"table":"orders"}');
-    expect(tasks[3]).toMatch(new RegExp(`^load\\s+fail\\s+failed\\s+runner-1\\s+${escape(hardware)}$`));
+    expect(tasks[3]).toMatch(new RegExp(`^load\\s+fail\\s+failed\\s+default\\s+runner-1\\s+${escape(hardware)}$`));
     expect(tasks[4]).toBe('  error: disk full');
-    expect(tasks[5]).toMatch(/^report\s+echo\s+skipped\s+-\s+-$/);
+    expect(tasks[5]).toMatch(/^report\s+echo\s+skipped\s+default\s+-\s+-$/);
     expect(tasks[6]).toBe('  error: dependency load failed');
   });
 

@@ -37,6 +37,17 @@ export interface WorkflowTask {
   readonly timeoutMs?: number;
   /** Schedule-to-start: an attempt not picked up within it fails (default: none). */
   readonly queueTimeoutMs?: number;
+  /** Run in this domain (not with `requires`). */
+  readonly domain?: string;
+  /** Run in a domain whose live runners have this hardware (not with `domain`). */
+  readonly requires?: TaskRequirements;
+}
+
+/** The hardware a task needs: GPUs (how many, a model name they contain), memory, CPU cores. Every field named must hold. */
+export interface TaskRequirements {
+  readonly gpu?: { readonly count?: number; readonly model?: string };
+  readonly memoryBytes?: number;
+  readonly cpuCores?: number;
 }
 
 /** The answer to a submission or a re-run (202). */
@@ -101,6 +112,13 @@ export interface TaskRecord {
   /** The current attempt; 0 for a task that never became ready. */
   readonly attempts: number;
   readonly domain?: string;
+  /**
+   * Which rule routed it: `domain` (the task named its domain), `requires` (a domain whose live runners have
+   * the hardware it requires), `override` (its tenant's route) or `default`.
+   */
+  readonly route?: 'domain' | 'requires' | 'override' | 'default' | (string & {});
+  /** The hardware it requires, when it named some. */
+  readonly requires?: TaskRequirements;
   /** The runner that executes or executed the current attempt. */
   readonly runnerId?: string;
   /** The output of the successful attempt. */

@@ -1,12 +1,13 @@
 import type { RunRecord, TaskRecord } from '@mesh/client';
 import { printJson, type CommandContext } from '../context';
 import { EXIT } from '../errors';
-import { formatCounts, formatHardware, formatTime, oneLine, runDuration } from '../output/format';
+import { formatCounts, formatHardware, formatRequirements, formatTime, oneLine, runDuration } from '../output/format';
 import { table } from '../output/table';
 
 /** The lines under a task: its output, its error, why it waits. */
 function taskDetails(task: TaskRecord): string[] {
   const lines: string[] = [];
+  if (task.requires) lines.push(`requires: ${formatRequirements(task.requires)}`);
   if (task.output !== undefined) lines.push(`output: ${oneLine(task.output)}${task.reused ? ' (reused)' : ''}`);
   if (task.error) lines.push(`error: ${oneLine(task.error, 400)}`);
   if (task.waiting) lines.push(`waiting: ${task.waiting.message}`);
@@ -32,11 +33,20 @@ export function formatRun(run: RunRecord, now: number): string {
   const width = Math.max(...head.map(([k]) => k.length));
   const lines = head.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n');
   const rendered = table(
-    ['TASK', 'KIND', 'STATUS', 'RUNNER', 'HARDWARE'],
+    ['TASK', 'KIND', 'STATUS', 'DOMAIN', 'RUNNER', 'HARDWARE'],
     run.tasks.map((t) => {
       const hw = t.runnerId ? (run.runners[t.runnerId] ?? run.hardware[t.runnerId]) : undefined;
       const attempt = t.attempts > 1 ? ` (attempt ${t.attempts})` : '';
-      return [t.id, t.kind, `${t.status}${attempt}`, t.runnerId ?? '-', t.runnerId ? formatHardware(hw) : '-'];
+      const domain = t.domain ?? run.domain ?? '-';
+      const routed = t.route === 'domain' || t.route === 'requires' ? ` (${t.route})` : '';
+      return [
+        t.id,
+        t.kind,
+        `${t.status}${attempt}`,
+        `${domain}${routed}`,
+        t.runnerId ?? '-',
+        t.runnerId ? formatHardware(hw) : '-',
+      ];
     }),
   )
     .trimEnd()

@@ -1,5 +1,5 @@
 import type { RunRecord } from '@mesh/client';
-import { formatCounts, formatDuration, formatHardware, formatTime, oneLine } from './format';
+import { formatCounts, formatDuration, formatHardware, formatRequirements, formatTime, oneLine } from './format';
 import { progressBar, progressLine } from './progress';
 import { table } from './table';
 
@@ -57,5 +57,14 @@ describe('output formats', () => {
     expect(oneLine({ a: 1 })).toBe('{"a":1}');
     expect(oneLine('a\n  b')).toBe('a b');
     expect(oneLine('x'.repeat(10), 5)).toBe('xxxx…');
+  });
+});
+
+describe('formatRequirements', () => {
+  it('when a task requires hardware, it reads as GPUs, memory and cores', () => {
+    expect(formatRequirements({ gpu: { count: 2, model: 'H100' }, memoryBytes: 64 * 2 ** 30, cpuCores: 8 })).toBe(
+      '2× H100 GPU, 64 GiB memory, 8 CPU cores',
+    );
+    expect(formatRequirements({ gpu: {} })).toBe('1× GPU');
   });
 });

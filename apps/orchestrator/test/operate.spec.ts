@@ -326,6 +326,21 @@ describe('operating runs over HTTP', () => {
     expect((await record('ops-wait', stuck)).tasks.map((t) => t.waiting)).toEqual([undefined, undefined]);
   });
 
+  it('when a task names both a domain and requirements, the submission is refused with that problem', async () => {
+    const res = await api('/workflow', ADMIN, {
+      method: 'POST',
+      body: JSON.stringify({
+        workflow: 'ops-route',
+        tenant: 'acme',
+        tasks: [{ id: 'a', kind: 'echo', domain: 'gpu', requires: { gpu: { count: 1 } } }],
+      }),
+    });
+    expect(res.status).toBe(400);
+    expect((await json<{ error: { details: string[] } }>(res)).error.details).toEqual([
+      '/tasks/0: give domain or requires, not both',
+    ]);
+  });
+
   it('when the console is built, / serves it with a strict content security policy, and its config lists the links', async () => {
     const page = await fetch(`http://127.0.0.1:${orchestrator.port}/`);
     expect(page.status).toBe(200);

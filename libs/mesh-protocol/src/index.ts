@@ -43,3 +43,4 @@ export {
 export { parseRunnerRegistry, readRunnerRegistry, isLiveRunner, type RunnerRegistration } from './runners';
 export { trimAcknowledged, firstNeededId } from './trim';
 export { newRunId, runIdTime } from './run-id';
+export { describeRequirements, requirementsSchema, satisfies, type TaskRequirements } from './requirements';

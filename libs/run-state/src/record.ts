@@ -1,4 +1,4 @@
-import type { HardwareSnapshot } from '@mesh/mesh-protocol';
+import { describeRequirements, type HardwareSnapshot, type TaskRequirements } from '@mesh/mesh-protocol';
 import { TASK_STATUSES, type RunStatus, type TaskStatus } from './statuses';
 
 /**
@@ -23,6 +23,13 @@ export interface TaskRecord {
   /** The current attempt (1 before the first retry); 0 for a task that never became ready. */
   readonly attempts: number;
   readonly domain?: string;
+  /**
+   * Which rule routed it: `domain` (the task named its domain), `requires` (a domain whose live runners have the
+   * hardware it requires), `override` (its tenant's route) or `default`.
+   */
+  readonly route?: 'domain' | 'requires' | 'override' | 'default';
+  /** The hardware it requires, when it named some. */
+  readonly requires?: TaskRequirements;
   /** The runner that executes or executed the current attempt. */
   readonly runnerId?: string;
   /** The output of the successful attempt. */
@@ -109,6 +116,8 @@ export interface RunHashes {
   readonly info: Record<string, string>;
   readonly output: Record<string, string>;
   readonly runners: Record<string, string>;
+  /** Task id → its own routing rule JSON (absent in records written before tasks could name one). */
+  readonly routes?: Record<string, string>;
   readonly order: string;
 }
 
@@ -149,7 +158,13 @@ export function renderRecord(h: RunHashes): RunRecord {
       status,
       attempts: status === 'pending' || status === 'skipped' ? 0 : Number(h.attempt[id] ?? 1),
     };
-    if (summary.domain) task.domain = summary.domain;
+    const own = parseJson<{ domain?: string; requires?: TaskRequirements }>(h.routes?.[id], {});
+    const domain = own.domain ?? f['domain'] ?? summary.domain;
+    if (domain) task.domain = domain;
+    if (own.requires) task.requires = own.requires;
+    if (own.domain) task.route = 'domain';
+    else if (own.requires) task.route = 'requires';
+    else if (summary.route === 'override' || summary.route === 'default') task.route = summary.route;
     if (f['runnerId']) task.runnerId = f['runnerId'];
     if (h.output[id] !== undefined) task.output = parseJson<unknown>(h.output[id], null);
     if (f['error']) task.error = f['error'];
@@ -169,9 +184,12 @@ export function renderRecord(h: RunHashes): RunRecord {
     }
     if (live && status === 'queued' && f['waitingSince']) {
       const since = Number(f['waitingSince']);
+      const where = own.requires
+        ? `has what it requires (${describeRequirements(own.requires)})`
+        : `in domain ${task.domain ?? '?'}`;
       task.waiting = {
         reason: 'no_runner',
-        message: `no live runner in domain ${summary.domain ?? '?'} since ${new Date(since).toISOString()}`,
+        message: `no live runner ${where} since ${new Date(since).toISOString()}`,
         since,
       };
     }

@@ -29,6 +29,8 @@ export const RUN_KEY_PARTS = [
   'runners',
   /** string: task ids in submission order, comma-separated */
   'order',
+  /** hash: taskId → its own routing rule JSON ({"domain":…} or {"requires":…}), only for tasks that have one */
+  'routes',
 ] as const;
 
 export type RunKeyPart = (typeof RUN_KEY_PARTS)[number];

@@ -1,4 +1,4 @@
-import type { MeshKeys, Redis, Submission, SubmissionTask } from '@mesh/mesh-protocol';
+import type { MeshKeys, Redis, Submission, SubmissionTask, TaskRequirements } from '@mesh/mesh-protocol';
 import { renderRecord, renderSummary, type RunRecord, type RunSummary } from './record';
 import { RUN_KEY_PARTS, runKeyList } from './run-keys';
 import { withRunStateCommands, type RunStateCommands } from './scripts';
@@ -10,6 +10,10 @@ export interface TaskSpec {
   readonly payload: unknown;
   readonly timeoutMs: number;
   readonly queueTimeoutMs?: number;
+  /** The domain the task itself names (instead of its run's route). */
+  readonly domain?: string;
+  /** The hardware the task needs: it goes to a domain whose live runners have it. */
+  readonly requires?: TaskRequirements;
 }
 
 /** Where a run goes: the facts every assignment of it carries. */
@@ -185,14 +189,19 @@ export class RunState {
         payload: t.payload,
         timeoutMs: t.timeoutMs,
         ...(t.queueTimeoutMs !== undefined ? { queueTimeoutMs: t.queueTimeoutMs } : {}),
+        ...(t.domain !== undefined ? { domain: t.domain } : {}),
+        ...(t.requires !== undefined ? { requires: t.requires } : {}),
       };
       const output = reused?.get(t.id);
+      const route =
+        t.domain !== undefined ? { domain: t.domain } : t.requires !== undefined ? { requires: t.requires } : undefined;
       args.push(
         t.id,
         JSON.stringify(spec),
         [...new Set(t.dependsOn)].join(','),
         t.retries,
         output === undefined ? '' : `r${output}`,
+        route === undefined ? '' : JSON.stringify(route),
       );
     }
     // One array argument (ioredis flattens it): a run may have 100,000 tasks, too many to spread into a call.
@@ -414,6 +423,8 @@ export class RunState {
         retries: Number(retries?.[id] ?? 0),
         timeoutMs: s.timeoutMs,
         ...(s.queueTimeoutMs !== undefined ? { queueTimeoutMs: s.queueTimeoutMs } : {}),
+        ...(s.domain !== undefined ? { domain: s.domain } : {}),
+        ...(s.requires !== undefined ? { requires: s.requires } : {}),
       };
     });
     return {
@@ -423,6 +434,21 @@ export class RunState {
       tasks,
       reused,
     };
+  }
+
+  /**
+   * Records the domain chosen for tasks routed by what they require (see route.lua), so that their records
+   * name it; one script call per run and chunk.
+   */
+  async route(items: ReadonlyArray<{ runId: string; taskId: string; attempt: number; domain: string }>): Promise<void> {
+    await this.perRun(items, (runId, chunk) => {
+      const args: Array<string | number> = [...this.runKeys(runId)];
+      for (const i of chunk) {
+        const it = items[i] as { taskId: string; attempt: number; domain: string };
+        args.push(it.taskId, it.attempt, it.domain);
+      }
+      return [this.redis.meshRunRoute(args), () => undefined];
+    });
   }
 
   /** Deletes every key of a run (one whose submission could not be published). */
@@ -465,7 +491,7 @@ export class RunState {
   /** The whole record of a run, read in one round trip, or undefined when there is no such run. */
   async record(runId: string): Promise<RunRecord | undefined> {
     const k = (part: (typeof RUN_KEY_PARTS)[number]): string => this.keys.run(runId, part);
-    const hashes = ['meta', 'spec', 'deps', 'status', 'attempt', 'info', 'output', 'runners'] as const;
+    const hashes = ['meta', 'spec', 'deps', 'status', 'attempt', 'info', 'output', 'runners', 'routes'] as const;
     const pipeline = this.redis.pipeline();
     for (const part of hashes) pipeline.hgetall(k(part));
     pipeline.get(k('order'));

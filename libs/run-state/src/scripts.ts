@@ -9,6 +9,7 @@ import depthLua from './lua/depth.lua';
 import inputsLua from './lua/includes/inputs.lua';
 import moveLua from './lua/includes/move.lua';
 import loadLua from './lua/load.lua';
+import routeLua from './lua/route.lua';
 import pickupLua from './lua/pickup.lua';
 import settleLua from './lua/settle.lua';
 import startLua from './lua/start.lua';
@@ -27,6 +28,7 @@ export interface RunStateCommands {
   meshRunAbandon(args: Arg[]): Promise<Array<string | number>>;
   meshRunWait(args: Arg[]): Promise<number[]>;
   meshRunCancel(args: Arg[]): Promise<Array<string | number>>;
+  meshRunRoute(args: Arg[]): Promise<number>;
   meshClaimDue(schedule: string, now: number, limit: number, leaseUntil: number): Promise<string[]>;
   meshScheduleDepth(schedule: string, now: number, ...held: string[]): Promise<Array<string | number>>;
 }
@@ -52,6 +54,7 @@ const RUN_SCRIPTS = {
   meshRunAbandon: abandonLua,
   meshRunWait: waitLua,
   meshRunCancel: cancelLua,
+  meshRunRoute: routeLua,
 } as const;
 
 /** Defines the scripts on `redis` once (EVALSHA, falling back to EVAL) and returns it typed. */

@@ -329,5 +329,7 @@ function normalizedTasks(request: WorkflowRequest): Submission['tasks'] {
     retries: t.retries ?? 0,
     timeoutMs: t.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
     ...(t.queueTimeoutMs !== undefined ? { queueTimeoutMs: t.queueTimeoutMs } : {}),
+    ...(t.domain !== undefined ? { domain: t.domain } : {}),
+    ...(t.requires !== undefined ? { requires: t.requires } : {}),
   }));
 }

@@ -5,8 +5,10 @@ import {
   parseRunnerRegistry,
   type MeshKeys,
   type Redis,
+  satisfies,
   type HardwareSnapshot,
   type RunnerRegistration,
+  type TaskRequirements,
 } from '@mesh/mesh-protocol';
 
 /** Deletes a registration only if it is still the one read: a runner that heartbeat meanwhile keeps its entry. */
@@ -51,6 +53,22 @@ export class RunnerDirectory {
     const out: Record<string, HardwareSnapshot> = {};
     for (const r of await this.liveIn(domain)) if (r.hardware) out[r.runnerId] = r.hardware;
     return out;
+  }
+
+  /**
+   * A domain with a live runner whose hardware meets `requires`: `preferred` (the run's route) when it has one,
+   * else the domain with the most such runners (by name on a tie); undefined when no live runner meets it.
+   */
+  async domainFor(requires: TaskRequirements, preferred: string): Promise<string | undefined> {
+    await this.fresh();
+    let best: { domain: string; n: number } | undefined;
+    for (const [domain, runners] of this.live) {
+      const n = runners.filter((r) => satisfies(r.hardware, requires)).length;
+      if (n === 0) continue;
+      if (domain === preferred) return domain;
+      if (!best || n > best.n || (n === best.n && domain < best.domain)) best = { domain, n };
+    }
+    return best?.domain;
   }
 
   /** The hardware of a registered runner (live or not), from the cached view. */

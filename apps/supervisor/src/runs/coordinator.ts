@@ -1,6 +1,6 @@
 import type { Logger } from '@mesh/logging';
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { backoffDelay, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
+import { backoffDelay, describeRequirements, type Ack, type Assignment, type MeshKeys } from '@mesh/mesh-protocol';
 import type { QueuedTask, RunRoute, RunState, SettleInput, SettleResult } from '@mesh/run-state';
 import type { PublishItem, Publisher } from '../dispatch/publisher';
 import type { RunnerDirectory } from '../dispatch/runner-directory';
@@ -245,14 +245,21 @@ export class Coordinator {
     const waiting: Array<{ d: Dispatchable; member: string }> = [];
     const now = this.o.now();
     this.forgetStaleMisses(now);
-    for (const d of queued) {
-      const { taskId, attempt } = d.task;
-      const member = memberOf({ runId: d.runId, taskId, attempt });
-      const domain = d.route.domain;
-      if (!(await this.o.directory.hasLiveRunner(domain))) {
-        waiting.push({ d, member });
+    const chosen: Array<{ runId: string; taskId: string; attempt: number; domain: string }> = [];
+    for (const queuedTask of queued) {
+      const { taskId, attempt } = queuedTask.task;
+      const member = memberOf({ runId: queuedTask.runId, taskId, attempt });
+      const target = await this.targetOf(queuedTask);
+      if (target === undefined || !(await this.o.directory.hasLiveRunner(target))) {
+        waiting.push({ d: queuedTask, member });
         continue;
       }
+      const d =
+        target === queuedTask.route.domain
+          ? queuedTask
+          : { ...queuedTask, route: { ...queuedTask.route, domain: target } };
+      const domain = target;
+      if (queuedTask.task.spec.requires) chosen.push({ runId: d.runId, taskId, attempt, domain });
       this.missing.delete(member);
       items.push({
         stream: this.o.keys.assignments(domain),
@@ -262,8 +269,21 @@ export class Coordinator {
       });
       events.add(d.runId, d.route.workflow, 'task-dispatched', { taskId, attempt, domain });
     }
+    // The domain chosen for tasks routed by what they require goes into their records.
+    if (chosen.length > 0) await this.o.state.route(chosen);
     const later = waiting.length > 0 ? await this.wait(waiting, now, failed) : [];
     return { failed, deferred: later, items };
+  }
+
+  /**
+   * Where a queued attempt goes: the domain its task names, else a domain whose live runners have the hardware
+   * it requires (undefined while none has), else its run's route (the tenant's override or the default).
+   */
+  private async targetOf(d: Dispatchable): Promise<string | undefined> {
+    const { domain, requires } = d.task.spec;
+    if (domain !== undefined) return domain;
+    if (requires !== undefined) return this.o.directory.domainFor(requires, d.route.domain);
+    return d.route.domain;
   }
 
   /**
@@ -290,7 +310,11 @@ export class Coordinator {
       if (now - w.since >= this.o.dispatchDeadlineMs) {
         this.missing.delete(member);
         this.o.directory.invalidate();
-        const error = `no live runner in domain ${d.route.domain} within ${this.o.dispatchDeadlineMs} ms`;
+        const { domain, requires } = d.task.spec;
+        const where = requires
+          ? `has what the task requires (${describeRequirements(requires)})`
+          : `in domain ${domain ?? d.route.domain}`;
+        const error = `no live runner ${where} within ${this.o.dispatchDeadlineMs} ms`;
         failed.push(this.failure(d, error, false));
         return;
       }

@@ -3,6 +3,7 @@ import { graphProblems } from '../graph';
 import { MAX_TASKS_PER_RUN, TASK_FIELD_SCHEMAS } from '../messages/submission';
 import { SCHEMA_DIALECT, nameSchema } from '../messages/common';
 import { formatProblems, type Validation } from '../validate';
+import type { TaskRequirements } from '../requirements';
 
 /** `POST /workflow` body (orchestrator HTTP API v1). Strict: unknown fields are refused. */
 export interface WorkflowRequest {
@@ -16,6 +17,8 @@ export interface WorkflowRequest {
     readonly retries?: number;
     readonly timeoutMs?: number;
     readonly queueTimeoutMs?: number;
+    readonly domain?: string;
+    readonly requires?: TaskRequirements;
   }>;
 }
 
@@ -65,6 +68,10 @@ export function validateWorkflowRequest(body: unknown): Validation<WorkflowReque
         : [];
     });
     problems.push(...graphProblems(checkable).map((p) => `/tasks: ${p}`));
+    tasks.forEach((t: { domain?: unknown; requires?: unknown } | null, i) => {
+      if (t?.domain !== undefined && t.requires !== undefined)
+        problems.push(`/tasks/${i}: give domain or requires, not both`);
+    });
   }
   return problems.length === 0 ? { ok: true, value: body as WorkflowRequest } : { ok: false, problems };
 }

@@ -8,6 +8,7 @@ import {
   type EpochMs,
   type HardwareSnapshot,
 } from './common';
+import { requirementsSchema, type TaskRequirements } from '../requirements';
 
 /**
  * A workflow run to schedule. Written by the orchestrator to `mesh:workflows` once the HTTP
@@ -33,6 +34,10 @@ export interface SubmissionTask {
   readonly timeoutMs: number;
   /** Schedule-to-start (additive, optional): an attempt not picked up within it fails. Without it, waiting never fails a task. */
   readonly queueTimeoutMs?: number;
+  /** Additive: the domain this task runs in (instead of its tenant's route). */
+  readonly domain?: string;
+  /** Additive: the hardware this task needs; it runs in a domain whose live runners report it. */
+  readonly requires?: TaskRequirements;
 }
 
 export const MAX_TASKS_PER_RUN = 100_000;
@@ -45,6 +50,8 @@ export const TASK_FIELD_SCHEMAS = {
   retries: { type: 'integer', minimum: 0, maximum: 100 },
   timeoutMs: timeoutMsSchema,
   queueTimeoutMs: timeoutMsSchema,
+  domain: { ...nameSchema, description: "The domain this task runs in, instead of its tenant's route." },
+  requires: requirementsSchema,
 } as const;
 
 export const submissionSchema = {

@@ -10,17 +10,19 @@
   ARGV: runId workflow tenant submittedAt rerunOf ('' for none),
         then per task: taskId specJson deps (comma-separated, '' for none) retries
         reused ('' to run it; 'r' followed by its output JSON, or 'r' alone for none, to reuse an output)
+        routeJson ('' when the task follows its run's route, else {"domain":…} or {"requires":…})
   Reply: {'created', 'queued'} or {'exists', <run status>}
 ]]
 local meta, spec, deps, children, waiting = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local status, attempt, retries, info, output, order = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[12]
+local routes = KEYS[13]
 
 if redis.call('EXISTS', meta) == 1 then
   return {'exists', redis.call('HGET', meta, 'status')}
 end
 
 local HEADER = 5
-local FIELDS = 5
+local FIELDS = 6
 local total = (#ARGV - HEADER) / FIELDS
 redis.call('HSET', meta, 'runId', ARGV[1], 'workflow', ARGV[2], 'tenant', ARGV[3], 'submittedAt', ARGV[4],
   'status', 'queued', 'total', total, 'done', 0, 'failed', 0, 'n:pending', total)
@@ -38,6 +40,7 @@ for i = HEADER + 1, #ARGV, FIELDS do
   redis.call('HSET', spec, id, specJson)
   redis.call('HSET', attempt, id, 1)
   if allowed ~= '0' then redis.call('HSET', retries, id, allowed) end
+  if ARGV[i + 5] ~= '' then redis.call('HSET', routes, id, ARGV[i + 5]) end
   if reused[id] then
     nReused = nReused + 1
     redis.call('HSET', status, id, 'succeeded')

@@ -115,6 +115,13 @@ describe('Dockerfile', () => {
     expect(finalStage).not.toMatch(/COPY --from=build \/src\/node_modules/);
   });
 
+  it("when reviewed, the orchestrator's image carries the built web console where the bundle looks for it", () => {
+    expect(text).toMatch(/if \[ "\$\{APP\}" = orchestrator \]; then[^]*npx nx build console/);
+    // dist/main.js + '../console' (defaultConsoleDir) is /app/console.
+    expect(text).toMatch(/^COPY --from=build \/src\/dist\/console-files\/ \.\/console\/$/m);
+    expect(text).toMatch(/^WORKDIR \/app$/m);
+  });
+
   it('when reviewed, it has a HEALTHCHECK and starts node in exec form so SIGTERM reaches it', () => {
     expect(text).toMatch(/^HEALTHCHECK .*CMD \["node", "healthcheck.js"\]$/m);
     expect(text).toMatch(/^CMD \["node", "--enable-source-maps", "dist\/main.js"\]$/m);

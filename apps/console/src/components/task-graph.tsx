@@ -1,6 +1,6 @@
 import { useMemo } from 'preact/hooks';
-import type { TaskRecord } from '@mesh/client';
-import { formatDuration, taskDuration } from '../format';
+import type { HardwareSnapshot, TaskRecord } from '@mesh/client';
+import { formatCpu, formatDuration, formatGpus, taskDuration } from '../format';
 import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from '../graph-layout';
 import { runHref } from '../route';
 import { statusClass } from '../status';
@@ -11,6 +11,8 @@ export interface TaskGraphProps {
   readonly tasks: readonly TaskRecord[];
   /** [dependency, dependent] pairs. */
   readonly edges: ReadonlyArray<readonly [string, string]>;
+  /** The run's runners' hardware, by runner id (the record's `runners`). */
+  readonly runners: Readonly<Record<string, HardwareSnapshot>>;
   readonly selected?: string;
   readonly now: number;
 }
@@ -18,7 +20,7 @@ export interface TaskGraphProps {
 const cut = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** The run's tasks as a left-to-right graph; each task is a link that opens its details. */
-export function TaskGraph({ workflow, runId, tasks, edges, selected, now }: TaskGraphProps) {
+export function TaskGraph({ workflow, runId, tasks, edges, runners, selected, now }: TaskGraphProps) {
   const ids = tasks.map((t) => t.id);
   const shape = `${ids.join('\n')}\n\n${edges.map((e) => e.join('>')).join('\n')}`;
   // Layout only when the graph's shape changes, not on every status change.
@@ -49,7 +51,15 @@ export function TaskGraph({ workflow, runId, tasks, edges, selected, now }: Task
           const detail = [t.runnerId, duration === undefined ? undefined : formatDuration(duration)]
             .filter(Boolean)
             .join(' · ');
-          const label = `${t.id}: ${t.status}${t.reused ? ', reused' : ''}${detail ? `, ${detail}` : ''}`;
+          const hw = t.runnerId ? runners[t.runnerId] : undefined;
+          const label = [
+            `${t.id}: ${t.status}${t.reused ? ' (reused)' : ''}`,
+            detail,
+            hw ? [formatGpus(hw), formatCpu(hw)].filter(Boolean).join(', ') : '',
+            t.waiting?.message ?? '',
+          ]
+            .filter(Boolean)
+            .join('; ');
           return (
             <a
               key={n.id}

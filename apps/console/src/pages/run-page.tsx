@@ -133,6 +133,7 @@ export function RunPage({ workflow, runId, taskId }: { workflow: string; runId: 
           runId={record.runId}
           tasks={record.tasks}
           edges={edges}
+          runners={record.runners}
           selected={taskId}
           now={now}
         />

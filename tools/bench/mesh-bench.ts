@@ -12,64 +12,26 @@
  * every process involved, Redis included, read before and after each phase. It prints the ratios
  * against DESIGN.md's budgets with PASS/MISS and writes a JSON report. Bundled with the child
  * scripts into dist/tools/bench/ by the `bench` script; Ctrl-C stops everything and deletes the keys.
+ *
+ * `npm run bench -- --scaling` measures the mesh alone with 1, 2, 4 runners × 1, 2 supervisors instead
+ * (scaling-bench.ts).
  */
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import Redis from 'ioredis';
 import { benchBullmq } from './bullmq-system';
 import { benchMesh } from './mesh-system';
 import { BenchUsageError, parseOptions, USAGE, type BenchOptions } from './options';
-import { Progress } from './progress';
 import { benchRawLoop } from './raw-system';
-import { deleteKeys, redisFacts } from './redis-host';
+import { redisFacts } from './redis-host';
 import { buildReport, formatReport } from './report';
 import type { SystemContext, SystemName, SystemResult } from './results';
+import { runScaling } from './scaling-bench';
+import { parseScalingOptions, SCALING_USAGE, wantsScaling } from './scaling-options';
+import { inSession, type BenchSession } from './session';
 
 // Bundled to dist/tools/bench/mesh-bench.js: the workspace root is three folders up.
 const ROOT = join(__dirname, '..', '..', '..');
-
-const progress = new Progress();
-function say(line: string): void {
-  progress.end();
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-/** Stops registered by the systems as they start things; run newest first at the end or on failure. */
-const cleanups = new Set<() => Promise<unknown>>();
-/** Set once the clean-up has stopped everything: whatever registers later is stopped at once. */
-let closed = false;
-let cleanedUp: Promise<void> | undefined;
-
-function onCleanup(stop: () => Promise<unknown>): () => void {
-  if (closed) {
-    void stop();
-    return () => undefined;
-  }
-  cleanups.add(stop);
-  return () => cleanups.delete(stop);
-}
-
-function cleanUp(redis: Redis, prefix: string): Promise<void> {
-  cleanedUp ??= (async () => {
-    progress.end();
-    // A system may still register a process while earlier ones stop: take the newest until none is left.
-    for (let stop = [...cleanups].pop(); stop; stop = [...cleanups].pop()) {
-      cleanups.delete(stop);
-      await stop().catch((err: Error) => say(`stopping: ${err.message}`));
-    }
-    closed = true;
-    try {
-      const deleted = await deleteKeys(redis, prefix);
-      say(`deleted ${deleted} keys under ${prefix}:`);
-    } catch (err) {
-      say(`could not delete the keys under ${prefix}: (${(err as Error).message}); delete them by hand`);
-    }
-    redis.disconnect();
-  })();
-  return cleanedUp;
-}
 
 function bullmqVersion(): string {
   try {
@@ -82,9 +44,10 @@ function bullmqVersion(): string {
   }
 }
 
-async function run(options: BenchOptions, redis: Redis, prefix: string): Promise<void> {
+async function run(options: BenchOptions, session: BenchSession): Promise<void> {
+  const { prefix, progress, say, onCleanup } = session;
   const load = loadavg()[0] ?? 0;
-  const facts = await redisFacts(redis);
+  const facts = await redisFacts(session.redis);
   const notes: string[] = [
     'One run on a shared machine: every process of every system, and whatever else runs there, competes for the same cores; read the numbers as ranges.',
   ];
@@ -150,9 +113,11 @@ async function run(options: BenchOptions, redis: Redis, prefix: string): Promise
 }
 
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (wantsScaling(args)) return scalingMain(args);
   let options: BenchOptions;
   try {
-    options = parseOptions(process.argv.slice(2), process.env, ROOT);
+    options = parseOptions(args, process.env, ROOT);
   } catch (err) {
     if (err instanceof BenchUsageError) {
       process.stderr.write(`${err.message}\n`);
@@ -164,25 +129,28 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  options = { ...options, out: resolve(options.out) };
-  const prefix = `bench:${randomUUID().slice(0, 8)}`;
-  const redis = new Redis(options.redisUrl, { protocol: 2, maxRetriesPerRequest: 2 });
-  redis.on('error', () => undefined);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      say(`${signal}: stopping everything`);
-      void cleanUp(redis, prefix).finally(() => process.exit(130));
-    });
-  }
+  const resolved = { ...options, out: resolve(options.out) };
+  return inSession(resolved.redisUrl, (session) => run(resolved, session));
+}
+
+/** `--scaling`: fan-outs with 1, 2 and 4 runners × 1 and 2 supervisors (scaling-bench.ts). */
+async function scalingMain(args: readonly string[]): Promise<number> {
+  let options: ReturnType<typeof parseScalingOptions>;
   try {
-    await run(options, redis, prefix);
-    return 0;
+    options = parseScalingOptions(args, process.env, ROOT);
   } catch (err) {
-    say(`failed: ${err instanceof Error ? err.message : String(err)}`);
-    return 1;
-  } finally {
-    await cleanUp(redis, prefix);
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
   }
+  if (options.help) {
+    process.stdout.write(`${SCALING_USAGE}\n`);
+    return 0;
+  }
+  const resolved = { ...options, out: resolve(options.out) };
+  return inSession(resolved.redisUrl, (session) => runScaling(resolved, session, ROOT));
 }
 
 main().then(

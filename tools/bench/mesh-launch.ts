@@ -12,14 +12,26 @@ export interface MeshLaunchOptions {
   readonly runnerConcurrency: number;
   /** ORCHESTRATOR_BODY_LIMIT_BYTES, when the default 1 MiB is too small for the fan-out. */
   readonly bodyLimitBytes?: number;
+  /** How many env runners (default RUNNER_COUNT) and supervisors (default 1); meshPorts() must get the same. */
+  readonly counts?: MeshCounts;
 }
 
-/** The orchestrator, the supervisor and two env runners of one domain, built, started and ready. */
+/** How many of each scaled service a mesh runs. */
+export interface MeshCounts {
+  readonly runners: number;
+  readonly supervisors: number;
+}
+
+/** The orchestrator, the supervisor(s) and the env runners of one domain, built, started and ready. */
 export interface RunningMesh {
   /** The orchestrator's base URL. */
   readonly api: string;
-  readonly services: ReadonlyArray<{ readonly name: string; readonly service: SpawnedService }>;
-  /** Resolves once each service answers /readyz and both runners have registered. */
+  readonly services: ReadonlyArray<{
+    readonly name: string;
+    readonly app: ServiceName;
+    readonly service: SpawnedService;
+  }>;
+  /** Resolves once each service answers /readyz and every runner has registered. */
   ready(): Promise<void>;
   /** Races `work` against any service exiting on its own. */
   guard<T>(work: Promise<T>): Promise<T>;
@@ -30,6 +42,7 @@ export interface RunningMesh {
 const READY_TIMEOUT_MS = 30_000;
 const CHECK_EVERY_MS = 50;
 export const RUNNER_COUNT = 2;
+const DEFAULT_COUNTS: MeshCounts = { runners: RUNNER_COUNT, supervisors: 1 };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -51,9 +64,9 @@ async function until(what: string, check: () => Promise<boolean>): Promise<void>
   }
 }
 
-/** Free ports for the orchestrator, the supervisor and each runner. */
-export async function meshPorts(): Promise<number[]> {
-  return Promise.all(Array.from({ length: 2 + RUNNER_COUNT }, freePort));
+/** Free ports for the orchestrator, each supervisor and each runner. */
+export async function meshPorts(counts: MeshCounts = DEFAULT_COUNTS): Promise<number[]> {
+  return Promise.all(Array.from({ length: 1 + counts.supervisors + counts.runners }, freePort));
 }
 
 /**
@@ -61,7 +74,16 @@ export async function meshPorts(): Promise<number[]> {
  * meshPorts(); `ready()` says when they can take work.
  */
 export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): RunningMesh {
-  const [orchestratorPort, supervisorPort, ...runnerPorts] = ports;
+  const counts = o.counts ?? DEFAULT_COUNTS;
+  if (ports.length !== 1 + counts.supervisors + counts.runners)
+    throw new Error(
+      `launchMesh: ${ports.length} ports for 1 orchestrator, ${counts.supervisors} supervisors and ${counts.runners} runners`,
+    );
+  const [orchestratorPort, ...rest] = ports;
+  const supervisorPorts = rest.slice(0, counts.supervisors);
+  const runnerPorts = rest.slice(counts.supervisors);
+  // One supervisor keeps the names earlier reports used.
+  const supervisorName = (i: number, sep: string): string => (counts.supervisors === 1 ? '' : `${sep}${i + 1}`);
   const common: Record<string, string | undefined> = {
     PATH: process.env['PATH'],
     HOME: process.env['HOME'],
@@ -70,15 +92,15 @@ export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): Runn
     [SHARED_SETTINGS.logLevel.env]: 'warn',
   };
   const specs: Array<{ name: string; app: ServiceName; port: number; env: Record<string, string> }> = [
-    {
-      name: 'supervisor',
-      app: 'supervisor',
-      port: supervisorPort as number,
+    ...supervisorPorts.map((port, i) => ({
+      name: `supervisor${supervisorName(i, ' ')}`,
+      app: 'supervisor' as const,
+      port,
       env: {
-        [SERVICE_SETTINGS.supervisor.listen.env]: `127.0.0.1:${supervisorPort}`,
-        [SERVICE_SETTINGS.supervisor.supervisorId.env]: 'bench-supervisor',
+        [SERVICE_SETTINGS.supervisor.listen.env]: `127.0.0.1:${port}`,
+        [SERVICE_SETTINGS.supervisor.supervisorId.env]: `bench-supervisor${supervisorName(i, '-')}`,
       },
-    },
+    })),
     ...runnerPorts.map((port, i) => ({
       name: `env-runner ${i + 1}`,
       app: 'env-runner' as const,
@@ -109,6 +131,7 @@ export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): Runn
   let stopping = false;
   const services = specs.map((s) => ({
     name: s.name,
+    app: s.app,
     port: s.port,
     service: spawnService({ root: o.root, app: s.app, env: { ...common, ...s.env }, detached: true }),
   }));
@@ -148,8 +171,8 @@ export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): Runn
       const runners = createKeys(o.prefix).runners;
       await guard(
         until(
-          `${RUNNER_COUNT} runners did not register in ${runners}`,
-          async () => (await redis.hlen(runners)) >= RUNNER_COUNT,
+          `${counts.runners} runners did not register in ${runners}`,
+          async () => (await redis.hlen(runners)) >= counts.runners,
         ),
       );
     } finally {

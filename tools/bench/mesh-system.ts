@@ -7,11 +7,16 @@ import { rate, summarize } from './stats';
 /** The orchestrator's default ORCHESTRATOR_BODY_LIMIT_BYTES. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** The longest pause between GETs of the fan-out's record (a 10,000-task record is large). */
-const FAN_OUT_MAX_POLL_MS = 2000;
+export const FAN_OUT_MAX_POLL_MS = 2000;
 /** GET a one-task run's record this often. */
 const LATENCY_POLL_MS = 50;
 const WORKFLOW = 'bench';
 const TENANT = 'bench';
+
+/** ORCHESTRATOR_BODY_LIMIT_BYTES for a body this large: undefined while the default fits. */
+export function fanOutBodyLimit(bodyBytes: number): number | undefined {
+  return bodyBytes > DEFAULT_BODY_LIMIT ? bodyBytes + 1024 : undefined;
+}
 
 export interface MeshBenchOptions {
   readonly runnerConcurrency: number;
@@ -26,7 +31,7 @@ export interface MeshBenchOptions {
 export async function benchMesh(ctx: SystemContext, o: MeshBenchOptions): Promise<SystemResult> {
   const fanOutBody = echoWorkflowBody(WORKFLOW, TENANT, ctx.tasks);
   const bodyBytes = Buffer.byteLength(fanOutBody);
-  const bodyLimitBytes = bodyBytes > DEFAULT_BODY_LIMIT ? bodyBytes + 1024 : undefined;
+  const bodyLimitBytes = fanOutBodyLimit(bodyBytes);
   if (bodyLimitBytes)
     ctx.say(`mesh: the fan-out body is ${bodyBytes} bytes; ORCHESTRATOR_BODY_LIMIT_BYTES raised to fit`);
 

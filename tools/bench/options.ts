@@ -42,12 +42,16 @@ export const USAGE = `npm run bench [-- options]
   --bullmq-concurrency N  BullMQ worker concurrency (default 50)
   --timeout-s N           longest one fan-out may take (default 120)
   --skip-raw, --skip-bullmq, --skip-mesh   leave a system out (its ratios then read n/a)
+  --scaling               the mesh alone with 1, 2, 4 runners × 1, 2 supervisors (--scaling --help)
   --help`;
 
 /** A bad command line; the message lists every problem. */
 export class BenchUsageError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`bad options:\n  ${problems.join('\n  ')}\n\n${USAGE}`);
+  constructor(
+    readonly problems: readonly string[],
+    usage: string = USAGE,
+  ) {
+    super(`bad options:\n  ${problems.join('\n  ')}\n\n${usage}`);
     this.name = 'BenchUsageError';
   }
 }

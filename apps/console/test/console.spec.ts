@@ -29,6 +29,7 @@ let base: string;
 let client: MeshClient;
 
 beforeAll(async () => {
+  browser = await launchChromium();
   ctx = createRedisTestContext('console');
   mesh = new MeshHarness(ctx);
   await mesh.supervisor('sup-1');
@@ -36,7 +37,6 @@ beforeAll(async () => {
   const orchestrator = await mesh.orchestrator('orch-1', { ORCHESTRATOR_CONSOLE_DIR: CONSOLE_DIR });
   base = `http://127.0.0.1:${orchestrator.port}`;
   client = new MeshClient({ baseUrl: base });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -272,6 +272,8 @@ function start(name: string, app: ServiceName, env: Record<string, string | unde
     const text = String(chunk).replace(/\n$/, '');
     terminal.write(`${text.replace(/^/gm, `[${name}] `)}\n`);
   });
+  // pino-pretty ends after the service's last line (its output may still be read after it exited).
+  service.child.stdout?.once('end', () => pretty.stdin.end());
   void service.exited.then(({ code, signal }) => {
     if (!stopping) {
       say(`${name} exited (${signal ?? code}); stopping the mesh`);

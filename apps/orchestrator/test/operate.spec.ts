@@ -290,6 +290,21 @@ describe('operating runs over HTTP', () => {
     expect((await api(`/workflows/ops-events/runs/0190a3c4-0000-7000-8000-000000000000/events`)).status).toBe(404);
   });
 
+  it('when the orchestrator gets SIGTERM with an event stream open, the stream ends and it exits 0 promptly', async () => {
+    const other = await mesh.orchestrator('orch-2', { MESH_API_TOKEN: ADMIN });
+    const runId = await submit('ops-drain', 'acme', [{ id: 'long', kind: 'sleep', payload: { ms: 60_000 } }]);
+    const res = await fetch(`http://127.0.0.1:${other.port}/workflows/ops-drain/runs/${runId}/events`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    });
+    expect(res.status).toBe(200);
+    const body = res.text();
+    const started = Date.now();
+    expect(await other.stop('SIGTERM')).toBe(0);
+    expect(await body).toContain('event: snapshot');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await api(`/workflows/ops-drain/runs/${runId}/cancel`, ADMIN, { method: 'POST' });
+  });
+
   it('when tasks cannot start, their records say why: dependencies, no live runner in the domain, the queue ahead', async () => {
     const stuck = await submit('ops-wait', 'idle', [{ id: 'a' }, { id: 'b', dependsOn: ['a'] }]);
     const waits = await eventually(async () => {

@@ -43,6 +43,7 @@ export class RunEventHub {
   private lastId = '0-0';
   private closed = false;
   private stop = new AbortController();
+  private readonly closers = new Set<() => void>();
 
   constructor(private readonly o: RunEventHubOptions) {}
 
@@ -89,9 +90,23 @@ export class RunEventHub {
     return out;
   }
 
-  /** Stops reading; listeners get nothing more. */
+  /** Calls `fn` when the hub closes (an event stream ends then, so the HTTP server can close). Returns the undo. */
+  onClose(fn: () => void): () => void {
+    this.closers.add(fn);
+    return () => this.closers.delete(fn);
+  }
+
+  /** Stops reading; listeners get nothing more, and every onClose callback is called. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const fn of [...this.closers]) {
+      try {
+        fn();
+      } catch (err) {
+        this.o.logger.warn({ err }, 'ending an event stream failed');
+      }
+    }
+    this.closers.clear();
     this.stop.abort();
     this.o.blocking.disconnect();
     await this.loop;

@@ -63,13 +63,20 @@ export function eventRoutes(o: EventRoutesOptions): Router {
       );
       let closed = false;
       let heartbeat: NodeJS.Timeout | undefined;
+      // The orchestrator shutting down ends the stream (a client reconnects with Last-Event-ID elsewhere).
+      let forgetClose = (): void => undefined;
       const finish = (): void => {
         if (closed) return;
         closed = true;
         clearInterval(heartbeat);
         unsubscribe();
+        forgetClose();
         res.end();
       };
+      forgetClose = (() => {
+        const undo = o.hub.onClose(finish);
+        return () => void undo();
+      })();
       req.on('close', finish);
       try {
         const after = lastEventId(req);
@@ -129,6 +136,7 @@ export function eventRoutes(o: EventRoutesOptions): Router {
         if (!res.headersSent) {
           closed = true;
           unsubscribe();
+          forgetClose();
           throw err;
         }
         finish();

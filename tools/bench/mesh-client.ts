@@ -39,6 +39,8 @@ export interface PollOptions {
 }
 
 const FAILED = new Set(['failed', 'cancelled']);
+/** Runs per page of `GET /runs`: the run just submitted is the newest of its workflow, so among the first. */
+const SUMMARY_PAGE = 5;
 
 export class MeshClient {
   constructor(private readonly api: string) {}
@@ -66,6 +68,47 @@ export class MeshClient {
     const body = await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`GET ${runPath} answered ${res.status}`);
     return { ms: performance.now() - started, bytes: body.byteLength };
+  }
+
+  /**
+   * Like waitForRun, but polls the run's summary (`GET /runs?workflow=…`, no tasks) instead of its
+   * whole record, so that the polls cost the orchestrator next to nothing however large the run.
+   */
+  async waitForSummary(runPath: string, o: PollOptions): Promise<FinishedRun> {
+    const match = /^\/workflows\/([^/]+)\/runs\/([^/]+)$/.exec(runPath);
+    if (!match) throw new Error(`not a run path: ${runPath}`);
+    const [workflow, runId] = [decodeURIComponent(match[1] as string), decodeURIComponent(match[2] as string)];
+    const deadline = Date.now() + o.timeoutMs;
+    let getMs = 0;
+    for (let polls = 1; ; polls++) {
+      const started = performance.now();
+      const res = await fetch(`${this.api}/runs?workflow=${encodeURIComponent(workflow)}&limit=${SUMMARY_PAGE}`);
+      const text = await res.text();
+      const lastGetMs = performance.now() - started;
+      getMs += lastGetMs;
+      if (res.status !== 200) throw new Error(`GET /runs answered ${res.status}: ${text.slice(0, 500)}`);
+      const page = JSON.parse(text) as { runs?: Array<Record<string, unknown>> };
+      const run = page.runs?.find((r) => r['runId'] === runId);
+      const status = run?.['status'];
+      if (typeof status === 'string') {
+        o.onPoll?.(status);
+        if (FAILED.has(status))
+          throw new Error(`run ${runPath} ended ${status}: ${JSON.stringify(run?.['error'] ?? null)}`);
+        const { submittedAt, finishedAt } = run ?? {};
+        if (status === 'succeeded') {
+          if (typeof submittedAt !== 'number' || typeof finishedAt !== 'number')
+            throw new Error(
+              `GET /runs: a succeeded run needs numeric "submittedAt" and "finishedAt" (epoch ms); got ${JSON.stringify({ submittedAt, finishedAt })}`,
+            );
+          return { submittedAt, finishedAt, polls, getMs, lastGetMs };
+        }
+      }
+      if (Date.now() > deadline)
+        throw new Error(
+          `run ${runPath} ${run ? `still ${String(status)}` : 'not among GET /runs'} after ${o.timeoutMs} ms`,
+        );
+      await new Promise((r) => setTimeout(r, o.pollMs));
+    }
   }
 
   /**

@@ -7,7 +7,7 @@ import { rate, summarize } from './stats';
 /** The orchestrator's default ORCHESTRATOR_BODY_LIMIT_BYTES. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** The longest pause between GETs of the fan-out's record (a 10,000-task record is large). */
-export const FAN_OUT_MAX_POLL_MS = 2000;
+const FAN_OUT_MAX_POLL_MS = 2000;
 /** GET a one-task run's record this often. */
 const LATENCY_POLL_MS = 50;
 const WORKFLOW = 'bench';

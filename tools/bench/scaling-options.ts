@@ -16,7 +16,7 @@ export interface ScalingOptions {
   readonly rounds: number;
   /** How long each mesh's idle CPU is measured after its warm-up (default 2000 ms; 0: not). */
   readonly idleMs: number;
-  /** The shortest pause between GETs of the fan-out's run record (default 100 ms). */
+  /** The pause between GETs of the run summaries (`GET /runs`) while a fan-out runs (default 100 ms). */
   readonly pollMs: number;
   /** Where the JSON report goes (default dist/bench/scaling.json). */
   readonly out: string;
@@ -41,7 +41,7 @@ tasks/s and CPU per task change against the 1 runner × 1 supervisor mesh.
   --supervisors LIST      supervisor counts, comma-separated (default 1,2)
   --rounds N              measure the whole grid N times, one pass after another; rows show medians (default 1)
   --idle-ms N             idle CPU measured per mesh after its warm-up (default 2000; 0: not)
-  --poll-ms N             shortest pause between GETs of the fan-out's run record (default 100)
+  --poll-ms N             pause between GETs of /runs (the run's summary) while a fan-out runs (default 100)
   --out PATH              JSON report (default dist/bench/scaling.json)
   --redis-url URL         the Redis (default $REDIS_URL or redis://127.0.0.1:6379)
   --runner-concurrency N  RUNNER_CONCURRENCY of each env runner (default 256)

@@ -33,7 +33,7 @@ describe('applyChange', () => {
           { type: 'run-started', at: 2000, domain: 'gpu' },
           { type: 'task-started', at: 2001, taskId: 'a', runnerId: 'gpu-1', attempt: 1 },
           { type: 'task-failed', at: 2002, taskId: 'a', runnerId: 'gpu-1', attempt: 1, error: 'boom' },
-          { type: 'task-retrying', at: 2003, taskId: 'a', attempt: 2 },
+          { type: 'task-retrying', at: 2003, taskId: 'a', attempt: 1 },
         ],
       }),
     );
@@ -62,6 +62,27 @@ describe('applyChange', () => {
       error: 'task b: x',
       counts: { ...zero, succeeded: 1, skipped: 1 },
     });
+  });
+
+  it('when a change is older than the record (an earlier attempt, or a step back in the same one), nothing changes', () => {
+    const running: RunRecord = {
+      ...snapshot,
+      status: 'running',
+      tasks: [
+        { id: 'a', kind: 'echo', status: 'running', attempts: 2, runnerId: 'cpu-1', startedAt: 50 },
+        { id: 'b', kind: 'echo', status: 'succeeded', attempts: 1, finishedAt: 40 },
+      ],
+    };
+    const stale = [
+      change({ type: 'task-dispatched', at: 10, taskId: 'a', attempt: 2 }),
+      change({ type: 'task-retrying', at: 9, taskId: 'a', attempt: 1 }),
+      change({ type: 'task-failed', at: 8, taskId: 'a', attempt: 1 }),
+      change({ type: 'task-started', at: 30, taskId: 'b', attempt: 1 }),
+    ];
+    for (const c of stale) expect(applyChange(running, c).tasks).toEqual(running.tasks);
+    // The same attempt moving on is applied.
+    const done = applyChange(running, change({ type: 'task-succeeded', at: 60, taskId: 'a', attempt: 2 }));
+    expect(done.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 2, finishedAt: 60 });
   });
 
   it('when a change is of a type it does not know, or names an unknown task, nothing changes but the copy', () => {

@@ -19,6 +19,17 @@ const TASK_STATUS_OF: Readonly<Record<string, TaskStatus>> = {
   'task-cancelled': 'cancelled',
 };
 
+/** How far along its attempt a task is: a change that would move it back is older than the record. */
+const RANK: Readonly<Record<TaskStatus, number>> = {
+  pending: 0,
+  queued: 1,
+  running: 2,
+  succeeded: 3,
+  failed: 3,
+  skipped: 3,
+  cancelled: 3,
+};
+
 const RUN_STATUS_OF: Readonly<Record<string, RunStatus>> = {
   'run-started': 'running',
   'run-succeeded': 'succeeded',
@@ -29,7 +40,10 @@ const RUN_STATUS_OF: Readonly<Record<string, RunStatus>> = {
 /**
  * The run record after one `change` of its feed, as far as the change tells (statuses, runners, times,
  * errors; never outputs): what a live view shows between a `snapshot` and the `end` that settles it.
- * A batched change is applied event by event; types it does not know change nothing.
+ * A batched change is applied event by event; types it does not know change nothing. A change older than
+ * what the record shows (an earlier attempt, or a step back within the same attempt: a stream may deliver
+ * changes made before its snapshot) changes nothing either. `task-retrying` names the attempt that failed;
+ * the task is then queued for the next one.
  */
 export function applyChange(record: RunRecord, event: RunEvent): RunRecord {
   const changes: readonly Change[] = event.events ?? [event];
@@ -49,6 +63,9 @@ export function applyChange(record: RunRecord, event: RunEvent): RunRecord {
     const status = TASK_STATUS_OF[c.type];
     const task = c.taskId === undefined ? undefined : tasks.get(c.taskId);
     if (!status || !task) continue;
+    const attempt =
+      c.type === 'task-retrying' && c.attempt !== undefined ? c.attempt + 1 : (c.attempt ?? task.attempts);
+    if (attempt < task.attempts || (attempt === task.attempts && RANK[status] < RANK[task.status])) continue;
     const next: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = { ...task, status };
     delete next.waiting;
     delete next.waitingFor;
@@ -57,7 +74,7 @@ export function applyChange(record: RunRecord, event: RunEvent): RunRecord {
       for (const k of ['runnerId', 'startedAt', 'finishedAt', 'error'] as const) delete next[k];
       next.queuedAt = c.at;
     }
-    if (c.attempt !== undefined) next.attempts = c.attempt;
+    if (c.attempt !== undefined) next.attempts = attempt;
     if (c.runnerId) next.runnerId = c.runnerId;
     if (status === 'running') next.startedAt = c.at;
     if (status !== 'queued' && status !== 'running') next.finishedAt = c.at;

@@ -35,7 +35,8 @@ function lastEventId(req: Request): string | undefined {
  * `GET /workflows/{id}/runs/{runId}/events`: Server-Sent Events of one run. First `snapshot` (the record), then
  * a `change` per entry of the run on mesh:run-events (its id is the entry's id), and `end` (the final record)
  * once the run ended, after which the server closes the stream. With Last-Event-ID, the run's entries after
- * that id that the feed still holds come first. The run's status is also checked on every heartbeat, so a
+ * that id that the feed still holds come first, before the snapshot. Entries written while the stream was set
+ * up follow the snapshot even when it already shows them: a client applies a change only when it moves on. The run's status is also checked on every heartbeat, so a
  * stream ends even if its final entry was trimmed away or never written.
  */
 export function eventRoutes(o: EventRoutesOptions): Router {

@@ -21,6 +21,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
+  API_TOKEN_ENVS,
   DEFAULT_DOMAIN,
   DEFAULT_REDIS_URL,
   loadConfig,
@@ -56,12 +57,9 @@ const GPU_DOMAIN = 'gpu';
 const QUIET_LOG_LEVEL = 'warn';
 /** Exit status of a bad setting, as the services use it (EXIT_CONFIG of @mesh/service-kit). */
 const EXIT_CONFIG = 2;
-/**
- * The orchestrator's token settings (apps/orchestrator/src/config.ts). An app's config cannot be imported
- * here, so the names are repeated; tools/test/mesh-local.spec.ts checks them against the orchestrator's --help.
- */
-const API_TOKEN_ENV = 'MESH_API_TOKEN';
-const API_TOKENS_ENV = 'MESH_API_TOKENS';
+/** The orchestrator's token settings, named once in @mesh/config. */
+const API_TOKEN_ENV = API_TOKEN_ENVS.admin;
+const API_TOKENS_ENV = API_TOKEN_ENVS.tenants;
 
 /** Every setting the launcher reads itself, declared by @mesh/config as the services declare them. */
 const LAUNCHER_SETTINGS = {

@@ -1,4 +1,4 @@
-import { parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
+import { API_TOKEN_ENVS, parseInteger, SERVICE_SETTINGS, setting, SHARED_SETTINGS, type ConfigOf } from '@mesh/config';
 import { MIN_TOKEN_LENGTH, readTenantTokens, type TenantTokens } from './auth/api-tokens';
 
 const int = parseInteger;
@@ -10,13 +10,13 @@ export const ORCHESTRATOR_SETTINGS = {
   // Both are read as text here and checked by tokensFromConfig at start-up: the loader hides a secret
   // setting's parse message ("is invalid"), and these checks must state the rule (never the value).
   apiToken: setting({
-    env: 'MESH_API_TOKEN',
+    env: API_TOKEN_ENVS.admin,
     secret: true,
     parse: (raw: string) => raw,
     doc: `The admin token (at least ${MIN_TOKEN_LENGTH} characters): "Authorization: Bearer <token>" submits for any tenant and reads every run.`,
   }),
   apiTokens: setting({
-    env: 'MESH_API_TOKENS',
+    env: API_TOKEN_ENVS.tenants,
     secret: true,
     parse: readTenantTokens,
     secretsOf: (read: TenantTokens) => read.secrets,

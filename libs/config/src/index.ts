@@ -24,4 +24,4 @@ export {
   DEFAULT_REDIS_TIMEOUT_MS,
   LOG_LEVELS,
 } from './shared-settings';
-export { SERVICE_SETTINGS, DEFAULT_DOMAIN, type ServiceName } from './service-settings';
+export { SERVICE_SETTINGS, DEFAULT_DOMAIN, API_TOKEN_ENVS, type ServiceName } from './service-settings';

@@ -75,3 +75,9 @@ export const SERVICE_SETTINGS = {
 
 /** The app names of the Mesh services. */
 export type ServiceName = keyof typeof SERVICE_SETTINGS;
+
+/**
+ * The env vars of the orchestrator's API tokens (its settings parse them: apps/orchestrator/src/config.ts). Named
+ * here so that whatever starts an orchestrator (the local launcher) passes the same names.
+ */
+export const API_TOKEN_ENVS = Object.freeze({ admin: 'MESH_API_TOKEN', tenants: 'MESH_API_TOKENS' } as const);

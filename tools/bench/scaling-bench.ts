@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname } from 'node:path';
 import { measureIdle, startCpuMeasurement, type CpuReport, type MeteredProcess } from './cpu';
+import { createKeys } from '@mesh/mesh-protocol';
 import { startMachineCpu } from './machine-cpu';
 import { echoWorkflowBody, MeshClient } from './mesh-client';
 import { launchMesh, meshPorts } from './mesh-launch';
@@ -27,6 +28,7 @@ import {
   type ScalingSample,
 } from './scaling-table';
 import type { BenchSession } from './session';
+import { startStreamCount } from './stream-counts';
 import { rate } from './stats';
 
 const WORKFLOW = 'bench';
@@ -109,6 +111,8 @@ async function measureOne(
     const idle = o.idleMs > 0 ? await mesh.guard(measureIdle(processes, o.idleMs)) : undefined;
 
     progress.begin(`fan-out of ${o.tasks} tasks (GET /runs)`);
+    const keys = createKeys(prefix);
+    const streams = await startStreamCount(session.redis, [keys.acks, keys.runEvents]);
     const machine = startMachineCpu();
     const cpu = startCpuMeasurement(processes);
     const started = performance.now();
@@ -116,6 +120,7 @@ async function measureOne(
     const wallMs = performance.now() - started;
     const report = cpu.stop(o.tasks);
     const machineCpu = machine.stop();
+    const [reportsPerKTasks = null, eventsPerKTasks = null] = await streams.stop(o.tasks);
     progress.end();
     const measuredMs = report.processes.reduce((sum, p) => sum + (p.cpuMs ?? 0), 0);
     const ms = run.finishedAt - run.submittedAt;
@@ -128,6 +133,8 @@ async function measureOne(
       usPerTask: byKind(report, kinds),
       measuredCores: measuredMs / wallMs,
       machineCores: machineCpu?.busyCores ?? null,
+      reportsPerKTasks,
+      eventsPerKTasks,
       // measureIdle's usPerTask is µs of CPU per second.
       ...(idle ? { idleMsPerSec: byKind(idle, kinds, 1000) } : {}),
     };

@@ -11,6 +11,8 @@ const sample = (runners: number, supervisors: number, tasksPerSec: number, round
   usPerTask: { supervisors: 100, runners: 80 * runners, orchestrator: 70, redis: 50 },
   measuredCores: 1.62,
   machineCores: 1.98,
+  reportsPerKTasks: 12.5 * runners,
+  eventsPerKTasks: 6,
   idleMsPerSec: { supervisors: 45 * supervisors, runners: 1, orchestrator: 1, redis: 1 },
 });
 
@@ -72,6 +74,7 @@ describe('formatScalingReport', () => {
       '70',
       '50',
       '1.62 / 1.98',
+      '25.0 / 6.0',
       '48',
       '',
     ]);

@@ -29,6 +29,7 @@ const int = (n: number): string => Math.round(n).toLocaleString('en-US');
 const x = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
 const us = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(0));
 const cores = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(2));
+const count = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(1));
 const loads = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
 export const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
 
@@ -72,6 +73,7 @@ export function formatScalingReport(report: ScalingReport): string {
         'orchestrator µs',
         'Redis µs',
         'cores busy: mesh / machine',
+        'reports / events per 1k tasks',
         'idle CPU ms/s',
       ],
       s.rows.map((r) => [
@@ -86,6 +88,7 @@ export function formatScalingReport(report: ScalingReport): string {
         us(r.usPerTask.orchestrator),
         us(r.usPerTask.redis),
         `${cores(r.measuredCores)} / ${cores(r.machineCores)}`,
+        `${count(r.reportsPerKTasks)} / ${count(r.eventsPerKTasks)}`,
         r.idleMsPerSec === null ? 'n/a' : r.idleMsPerSec.toFixed(0),
       ]),
     ),

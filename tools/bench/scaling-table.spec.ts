@@ -19,6 +19,8 @@ function sample(
     usPerTask: { supervisors: quarter, runners: quarter, orchestrator: quarter, redis: quarter },
     measuredCores: 1.5,
     machineCores: 1.9,
+    reportsPerKTasks: 10 * runners,
+    eventsPerKTasks: 4 * supervisors,
     idleMsPerSec: { supervisors: 40, runners: 2, orchestrator: 1, redis: 1 },
   };
 }
@@ -72,6 +74,8 @@ describe('summarizeScaling', () => {
       idleMsPerSec: 44,
       measuredCores: 1.5,
       machineCores: 1.9,
+      reportsPerKTasks: 10,
+      eventsPerKTasks: 4,
     });
   });
 
@@ -116,9 +120,10 @@ describe('summarizeScaling', () => {
       ...sample(1, 1, 4000, 400),
       usPerTask: { supervisors: 100, runners: 100, orchestrator: 100, redis: null },
       machineCores: null,
+      reportsPerKTasks: null,
     };
-    const [row] = summarizeScaling([unreadable]).rows;
-    expect(row).toMatchObject({ complete: false, totalUsPerTask: 300, machineCores: null });
+    const [row] = summarizeScaling([unreadable, sample(1, 1, 4000, 400)]).rows;
+    expect(row).toMatchObject({ complete: false, machineCores: null, reportsPerKTasks: null, eventsPerKTasks: 4 });
     expect(row?.usPerTask.redis).toBeNull();
   });
 

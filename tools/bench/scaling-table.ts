@@ -22,6 +22,10 @@ export interface ScalingSample extends ScalingConfig {
   readonly measuredCores: number;
   /** The same for everything on the machine (/proc/stat); null where it cannot be read. */
   readonly machineCores: number | null;
+  /** Runner reports (entries on mesh:acks) per 1,000 tasks: how finely the runners batch; null if unknown. */
+  readonly reportsPerKTasks: number | null;
+  /** Entries on mesh:run-events per 1,000 tasks: one per run per supervisor batch; null if unknown. */
+  readonly eventsPerKTasks: number | null;
   /** CPU ms per second of each kind while the mesh idled after its warm-up; absent with --idle-ms 0. */
   readonly idleMsPerSec?: Readonly<Record<ProcessKind, number | null>>;
 }
@@ -39,6 +43,8 @@ export interface ScalingRow extends ScalingConfig {
   readonly complete: boolean;
   readonly measuredCores: number;
   readonly machineCores: number | null;
+  readonly reportsPerKTasks: number | null;
+  readonly eventsPerKTasks: number | null;
   /** Idle CPU of all processes together, ms per second; null when idle was not measured. */
   readonly idleMsPerSec: number | null;
   /** This row's tasks/s ÷ the base row's. */
@@ -114,6 +120,8 @@ export function summarizeScaling(samples: readonly ScalingSample[]): ScalingSumm
       complete: of.every((s) => KINDS.every((k) => s.usPerTask[k] !== null)),
       measuredCores: median(of.map((s) => s.measuredCores)),
       machineCores: medianOrNull(of.map((s) => s.machineCores)),
+      reportsPerKTasks: medianOrNull(of.map((s) => s.reportsPerKTasks)),
+      eventsPerKTasks: medianOrNull(of.map((s) => s.eventsPerKTasks)),
       idleMsPerSec: medianOrNull(idle),
     };
   });

@@ -353,7 +353,7 @@ const RATE_WINDOW_MS = 5000;
 
 /**
  * The summary line, from what is reliable today: the services' /metrics (runs accepted, runs finished
- * by outcome, tasks executed and in flight) and the supervisors' backlog of submissions on Redis (runs
+ * by outcome, runs cancelled, tasks executed and in flight) and the supervisors' backlog of submissions on Redis (runs
  * still queued). Counts are of this session: the services' counters start at zero.
  */
 function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => void {
@@ -369,10 +369,12 @@ function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => 
     const events = SUPERVISOR_METRICS.workflowEvents.name;
     const succeeded = sumMetric(supervisor, events, 'outcome="success"');
     const failed = sumMetric(supervisor, events, 'outcome="failure"');
+    const cancelled = sumMetric(orchestrator, ORCHESTRATOR_METRICS.runsCancelled.name);
     const tasks = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.assignmentsProcessed.name), 0);
     const inFlight = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.inFlight.name), 0);
-    const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - succeeded - failed));
-    const running = Math.max(0, accepted - succeeded - failed - queued);
+    const ended = succeeded + failed + cancelled;
+    const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - ended));
+    const running = Math.max(0, accepted - ended - queued);
     const now = Date.now();
     const recent = samples.filter((x) => now - x.at <= RATE_WINDOW_MS);
     // The oldest round in the window, else the one before this (rounds may be further apart than the window).
@@ -381,7 +383,7 @@ function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => 
     const rate = base && now > base.at ? ((tasks - base.tasks) * 1000) / (now - base.at) : 0;
     if (!stopping)
       terminal.summary(
-        `runs: ${queued} queued · ${running} running · ${succeeded} succeeded · ${failed} failed | tasks: ${rate.toFixed(1)}/s, ${inFlight} in flight, ${tasks} done`,
+        `runs: ${queued} queued · ${running} running · ${succeeded} succeeded · ${failed} failed · ${cancelled} cancelled | tasks: ${rate.toFixed(1)}/s, ${inFlight} in flight, ${tasks} done`,
       );
   };
   let timer: NodeJS.Timeout | undefined;

@@ -11,7 +11,7 @@ const DEADLINE_MS = TEST_DEADLINE_MS * 2;
 /** The demo run's line once it has ended, and a summary line that counts it. */
 const DEMO_SUCCEEDED = /\[mesh\] demo run succeeded in [\d.]+ s: .*geocode succeeded on attempt 2/;
 const SUMMARY_WITH_DEMO =
-  /\[mesh\] runs: 0 queued · 0 running · 1 succeeded · 0 failed \| tasks: [\d.]+\/s, 0 in flight, 8 done/;
+  /\[mesh\] runs: 0 queued · 0 running · 1 succeeded · 0 failed · 0 cancelled \| tasks: [\d.]+\/s, 0 in flight, 8 done/;
 
 beforeAll(() => {
   if (!existsSync(LAUNCHER)) throw new Error(`${LAUNCHER} is missing: run "npm run build:launcher" first`);

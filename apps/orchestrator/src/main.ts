@@ -85,7 +85,7 @@ void runService({
       logger: logger.child({ component: 'events' }),
       blockMs: 2000,
     });
-    const control = new RunControl({ redis, keys, state });
+    const control = new RunControl({ redis, keys, state, onCancelled: () => metrics.runsCancelled.inc() });
     const record = async (runId: string) => {
       const r = await state.record(runId);
       return r && explainWaits(redis, keys, r);

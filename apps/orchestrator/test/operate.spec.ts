@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readAcks, MeshHarness } from '@mesh/mesh-harness';
+import { readAcks, MeshHarness, sample } from '@mesh/mesh-harness';
 import { createRedisTestContext, eventually, type RedisTestContext, type ServiceProcess } from '@mesh/testing';
 import { openApiProblems, undocumented } from './support/openapi-schemas';
 
@@ -204,6 +204,7 @@ describe('operating runs over HTTP', () => {
     expect(ack.finishedAt - started).toBeLessThan(30_000);
     expect((await readAcks(ctx.redis, mesh.keys.acks)).filter((a) => a.runId === runId)).toHaveLength(1);
     expect((await mesh.events(runId)).map((e) => e.type)).toContain('run-cancelled');
+    expect(sample(await mesh.metrics(orchestrator), 'orchestrator_runs_cancelled_total')).toBe(1);
     // Cancelling again, or an unknown run, is a clear error.
     const again = await api(`/workflows/ops-cancel/runs/${runId}/cancel`, ADMIN, { method: 'POST' });
     expect([again.status, (await json<{ error: { code: string } }>(again)).error.code]).toEqual([

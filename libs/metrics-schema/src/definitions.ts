@@ -243,6 +243,12 @@ export const ORCHESTRATOR_METRICS = define({
     help: 'Workflow submissions accepted and queued on the workflows stream.',
     labels: {},
   },
+  runsCancelled: {
+    name: 'orchestrator_runs_cancelled_total',
+    type: 'counter',
+    help: 'Runs cancelled through POST /workflows/{id}/runs/{runId}/cancel (they end neither succeeded nor failed).',
+    labels: {},
+  },
   submissionsRejected: {
     name: 'orchestrator_submissions_rejected_total',
     type: 'counter',

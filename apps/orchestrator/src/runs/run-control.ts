@@ -13,6 +13,8 @@ export class RunFinishedError extends MeshError {
 
 export interface RunControlOptions {
   readonly redis: Redis;
+  /** Counts each run cancelled. */
+  readonly onCancelled?: () => void;
   readonly keys: MeshKeys;
   readonly state: RunState;
   readonly now?: () => number;
@@ -36,6 +38,7 @@ export class RunControl {
     const result = await this.o.state.cancel(runId, reason);
     if (result.outcome === 'missing') throw notFound();
     if (result.outcome === 'finished') throw new RunFinishedError(runId, result.runStatus);
+    this.o.onCancelled?.();
     const event: RunEvent = {
       runId,
       workflow,

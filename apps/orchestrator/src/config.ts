@@ -59,6 +59,12 @@ export const ORCHESTRATOR_SETTINGS = {
     parse: int(1, 10_000_000),
     doc: 'Runs waiting in "queued" for one tenant at which its POST /workflow answers 429 with Retry-After.',
   }),
+  finishedRunTtlMs: setting({
+    env: 'ORCHESTRATOR_FINISHED_RUN_TTL_MS',
+    default: '86400000',
+    parse: int(1000, 365 * 86_400_000),
+    doc: 'How long a run cancelled here keeps its state (as SUPERVISOR_FINISHED_RUN_TTL_MS for runs that end otherwise); set both alike.',
+  }),
   consoleDir: setting({
     env: 'ORCHESTRATOR_CONSOLE_DIR',
     default: '',

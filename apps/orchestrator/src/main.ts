@@ -49,7 +49,8 @@ void runService({
     redis.on('ready', () => {
       epoch.mark().catch((err: unknown) => logger.warn({ err }, 'could not mark when the Redis data set began'));
     });
-    const state = new RunState(redis, keys, { finishedTtlMs: config.recordTtlMs });
+    // Only a cancel ends a run here; its keys are kept as long as the supervisors keep those of other ended runs.
+    const state = new RunState(redis, keys, { finishedTtlMs: config.finishedRunTtlMs });
     const index = new RunIndex(redis, keys, config.recordTtlMs);
     const hardware = new RunnerHardware({
       redis,
@@ -85,7 +86,14 @@ void runService({
       logger: logger.child({ component: 'events' }),
       blockMs: 2000,
     });
-    const control = new RunControl({ redis, keys, state, onCancelled: () => metrics.runsCancelled.inc() });
+    const control = new RunControl({
+      redis,
+      keys,
+      state,
+      onCancelled: () => metrics.runsCancelled.inc(),
+      onPublishFailed: (err, runId) =>
+        logger.warn({ err, runId }, 'run cancelled, but its event or the runners message was not written'),
+    });
     const record = async (runId: string) => {
       const r = await state.record(runId);
       return r && explainWaits(redis, keys, r);

@@ -57,7 +57,7 @@ describe('tasks routed to the hardware they need', () => {
       ['needs-h100', 'succeeded', 'gpu', 'requires', 'gpu-1'],
       // Both domains' runners have memory: the run's own route (cpu) is preferred.
       ['needs-memory', 'succeeded', 'cpu', 'requires', 'cpu-1'],
-      ['too-big', 'failed', 'cpu', 'requires', undefined],
+      ['too-big', 'failed', undefined, 'requires', undefined],
     ]);
     expect(record?.tasks[4]?.error).toBe('no live runner has what the task requires (16 × GPU) within 3000 ms');
     expect(record?.runners['gpu-1']?.gpus).toHaveLength(8);

@@ -226,7 +226,8 @@ function cutAfterFirstChange(body: ReadableStream<Uint8Array>): ReadableStream<U
         const end = change === -1 ? -1 : text.indexOf('\n\n', change);
         if (end === -1) continue;
         controller.enqueue(new TextEncoder().encode(text.slice(0, end + 2)));
-        await reader.cancel();
+        // Not awaited: the break is what matters, not how long the socket takes to go away.
+        reader.cancel().catch(() => undefined);
         return controller.error(new TypeError('terminated'));
       }
     },

@@ -159,7 +159,8 @@ export function renderRecord(h: RunHashes): RunRecord {
       attempts: status === 'pending' || status === 'skipped' ? 0 : Number(h.attempt[id] ?? 1),
     };
     const own = parseJson<{ domain?: string; requires?: TaskRequirements }>(h.routes?.[id], {});
-    const domain = own.domain ?? f['domain'] ?? summary.domain;
+    // A task routed by what it requires has no domain until one is chosen for its attempt.
+    const domain = own.domain ?? f['domain'] ?? (own.requires ? undefined : summary.domain);
     if (domain) task.domain = domain;
     if (own.requires) task.requires = own.requires;
     if (own.domain) task.route = 'domain';

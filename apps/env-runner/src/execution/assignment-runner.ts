@@ -29,6 +29,9 @@ export interface AssignmentRunnerOptions {
   readonly now?: () => number;
 }
 
+/** How many recently cancelled runs a runner remembers, for assignments read while a cancel arrives. */
+const RECENT_CANCELS = 1000;
+
 /** Pause after an unexpected failure in a loop, so a persistent fault cannot spin. */
 const LOOP_FAILURE_PAUSE_MS = 200;
 
@@ -41,6 +44,8 @@ export class AssignmentRunner {
   private inFlightCount = 0;
   /** Entry ids being executed: their leases are renewed, and a reclaim never starts them twice. */
   private readonly running = new Set<string>();
+  /** Runs cancelled lately (run id → when), oldest first, at most RECENT_CANCELS. */
+  private readonly recentlyCancelled = new Map<string, number>();
   /** Each entry being executed: its run, and the controller that aborts it (its run cancelled, or shutdown). */
   private readonly attempts = new Map<string, { runId: string; abort: AbortController }>();
   private slotWaiters: Array<() => void> = [];
@@ -71,6 +76,12 @@ export class AssignmentRunner {
    * attempt is acked `cancelled`. Returns how many it aborted.
    */
   cancelRun(runId: string): number {
+    // Remembered a while: an assignment of it read at this moment (its status check already done) never starts.
+    this.recentlyCancelled.set(runId, (this.o.now ?? Date.now)());
+    if (this.recentlyCancelled.size > RECENT_CANCELS) {
+      const oldest = this.recentlyCancelled.keys().next().value;
+      if (oldest !== undefined) this.recentlyCancelled.delete(oldest);
+    }
     let aborted = 0;
     for (const { runId: id, abort } of this.attempts.values()) {
       if (id !== runId || abort.signal.aborted) continue;
@@ -150,7 +161,12 @@ export class AssignmentRunner {
       if (room <= 0) continue;
       try {
         const reclaimed = await this.o.consumer.reclaim(room);
-        for (const entry of reclaimed.entries) if (!this.running.has(entry.id)) this.launch(entry);
+        const fresh = reclaimed.entries.filter((entry) => !this.running.has(entry.id));
+        const cancelled = await this.cancelledRuns(fresh.map((e) => e.message.runId));
+        for (const entry of fresh) {
+          if (cancelled.has(entry.message.runId)) this.skipCancelled(entry);
+          else this.launch(entry);
+        }
         const exhausted = reclaimed.exhausted.filter((e) => !this.running.has(e.id));
         if (exhausted.length > 0) await this.giveUp(exhausted);
       } catch (err) {
@@ -241,6 +257,7 @@ export class AssignmentRunner {
   }
 
   private launch(entry: ConsumedEntry<Assignment>): void {
+    if (this.recentlyCancelled.has(entry.message.runId)) return this.skipCancelled(entry);
     const abort = new AbortController();
     const abandoned = (): void => abort.abort(this.abandon.signal.reason);
     this.abandon.signal.addEventListener('abort', abandoned, { once: true });

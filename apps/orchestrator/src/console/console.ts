@@ -71,7 +71,7 @@ export function consoleRoutes(o: ConsoleOptions): Router {
     router.get('/', routeLabel('GET /'), () => {
       throw new MeshError(
         'MESH_CONSOLE_NOT_BUILT',
-        `the web console is not built in ${JSON.stringify(o.dir)}: run "npm run build" (or set ORCHESTRATOR_CONSOLE_DIR)`,
+        'the web console is not built: run "npm run build" (or set ORCHESTRATOR_CONSOLE_DIR to its folder)',
         { status: 404 },
       );
     });

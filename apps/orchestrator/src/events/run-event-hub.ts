@@ -1,5 +1,5 @@
 import type { Logger } from '@mesh/logging';
-import { decodeEntry, sleep, type MeshKeys, type Redis, type RunEvent } from '@mesh/mesh-protocol';
+import { decodeEntry, runIdTime, sleep, type MeshKeys, type Redis, type RunEvent } from '@mesh/mesh-protocol';
 
 /** One entry of the feed, as a reader of one run sees it. */
 export interface FeedEntry {
@@ -21,6 +21,14 @@ export interface RunEventHubOptions {
   readonly blockMs?: number;
   /** Entries read at once. */
   readonly batch?: number;
+}
+
+/** The run id an entry's event names, read without decoding it (undefined when it names none plainly). */
+function runIdOf(fields: string[]): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    if (fields[i] === 'event') return /"runId":"([^"\\]+)"/.exec(fields[i + 1] as string)?.[1];
+  }
+  return undefined;
 }
 
 /** Compares two stream ids ("ms-seq"): negative, zero or positive. */
@@ -54,34 +62,46 @@ export class RunEventHub {
     if (!set) this.listeners.set(runId, (set = new Set()));
     set.add(listener);
     this.count++;
-    if (!this.loop) {
-      // Start after the feed's current end: entries from here on are read.
-      const last = await this.o.redis.xrevrange(this.o.keys.runEvents, '+', '-', 'COUNT', 1);
-      if (!this.loop) {
-        this.lastId = last[0]?.[0] ?? '0-0';
-        this.startLoop();
-      }
-    }
     let done = false;
-    return () => {
+    const unsubscribe = (): void => {
       if (done) return;
       done = true;
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(runId);
       this.count--;
     };
+    if (!this.loop) {
+      try {
+        // Start after the feed's current end: entries from here on are read.
+        const last = await this.o.redis.xrevrange(this.o.keys.runEvents, '+', '-', 'COUNT', 1);
+        if (!this.loop) {
+          this.lastId = last[0]?.[0] ?? '0-0';
+          this.startLoop();
+        }
+      } catch (err) {
+        unsubscribe();
+        throw err;
+      }
+    }
+    return unsubscribe;
   }
 
-  /** The entries of `runId` after `afterId` that the feed still holds, oldest first (for Last-Event-ID). */
-  async replay(runId: string, afterId: string, max = 10_000): Promise<FeedEntry[]> {
+  /**
+   * The entries of `runId` after `afterId` that the feed still holds, oldest first (for Last-Event-ID). Nothing
+   * of a run is older than the run (its id carries its creation time), and at most `maxPages` pages of 1000
+   * entries are read, each entry decoded only when it names the run.
+   */
+  async replay(runId: string, afterId: string, max = 10_000, maxPages = 20): Promise<FeedEntry[]> {
     const out: FeedEntry[] = [];
-    let from = `(${afterId}`;
-    // The feed is capped (about 100,000 entries): a bounded number of pages.
-    for (let pages = 0; pages < 100; pages++) {
+    const born = runIdTime(runId);
+    const floor = born === undefined ? '0-0' : `${Math.max(0, born - 1000)}-0`;
+    let from = compareIds(afterId, floor) >= 0 ? `(${afterId}` : floor;
+    for (let pages = 0; pages < maxPages; pages++) {
       const page = await this.o.redis.xrange(this.o.keys.runEvents, from, '+', 'COUNT', 1000);
       for (const [id, fields] of page) {
+        if (runIdOf(fields) !== runId) continue;
         const entry = this.entryOf(id, fields);
-        if (entry && entry.event.runId === runId) out.push(entry);
+        if (entry) out.push(entry);
         if (out.length >= max) return out;
       }
       if (page.length < 1000) break;
@@ -92,6 +112,10 @@ export class RunEventHub {
 
   /** Calls `fn` when the hub closes (an event stream ends then, so the HTTP server can close). Returns the undo. */
   onClose(fn: () => void): () => void {
+    if (this.closed) {
+      fn();
+      return () => undefined;
+    }
     this.closers.add(fn);
     return () => this.closers.delete(fn);
   }
@@ -158,12 +182,8 @@ export class RunEventHub {
 
   /** Whether anyone listens to the run an entry names, read without decoding the entry. */
   private listened(fields: string[]): boolean {
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      if (fields[i] !== 'event') continue;
-      const runId = /"runId":"([^"\\]+)"/.exec(fields[i + 1] as string)?.[1];
-      return runId === undefined || this.listeners.has(runId);
-    }
-    return false;
+    const runId = runIdOf(fields);
+    return runId === undefined || this.listeners.has(runId);
   }
 
   private entryOf(id: string, fields: string[]): FeedEntry | undefined {

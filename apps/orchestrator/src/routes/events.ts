@@ -17,6 +17,9 @@ export interface EventRoutesOptions {
   readonly heartbeatMs?: number;
 }
 
+/** How much a stream may have waiting for a slow reader before it is ended (the reader resumes). */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
 const FINAL_EVENTS: ReadonlySet<string> = new Set(['run-succeeded', 'run-failed', 'run-cancelled']);
 
 /** Whether a feed entry ends its run (as itself, or among the changes it batches). */
@@ -54,17 +57,25 @@ export function eventRoutes(o: EventRoutesOptions): Router {
       if (!RUN_ID_PATTERN.test(runId)) throw notFound();
       const visible = (r: { workflow: string; tenant: string } | undefined) =>
         r !== undefined && r.workflow === workflow && (tenant === undefined || r.tenant === tenant);
+      // Noticed from the start: a client gone during the set-up below leaves nothing behind.
+      let gone = false;
+      res.on('close', () => (gone = true));
       if (!visible(await redisCall(o.redisTimeoutMs, () => o.state.summary(runId)))) throw notFound();
 
       // Listen first, then read: nothing written in between is missed (duplicates are dropped by id).
       const pending: FeedEntry[] = [];
       let live: ((e: FeedEntry) => void) | undefined;
-      const unsubscribe = await redisCall(o.redisTimeoutMs, () =>
-        o.hub.subscribe(runId, (e) => (live ? live(e) : pending.push(e))),
-      );
+      const subscribing = o.hub.subscribe(runId, (e) => (live ? live(e) : pending.push(e)));
+      let unsubscribe: () => void;
+      try {
+        unsubscribe = await redisCall(o.redisTimeoutMs, () => subscribing);
+      } catch (err) {
+        // Given up on (a slow Redis): a subscription that still comes through is undone at once.
+        subscribing.then((undo) => undo()).catch(() => undefined);
+        throw err;
+      }
       let closed = false;
       let heartbeat: NodeJS.Timeout | undefined;
-      // The orchestrator shutting down ends the stream (a client reconnects with Last-Event-ID elsewhere).
       let forgetClose = (): void => undefined;
       const finish = (): void => {
         if (closed) return;
@@ -74,16 +85,17 @@ export function eventRoutes(o: EventRoutesOptions): Router {
         forgetClose();
         res.end();
       };
-      forgetClose = (() => {
-        const undo = o.hub.onClose(finish);
-        return () => void undo();
-      })();
-      req.on('close', finish);
+      // The orchestrator shutting down ends the stream (a client reconnects with Last-Event-ID elsewhere).
+      const undoOnClose = o.hub.onClose(finish);
+      forgetClose = () => void undoOnClose();
+      res.on('close', finish);
+      if (gone) return finish();
       try {
         const after = lastEventId(req);
         const missed = after ? await redisCall(o.redisTimeoutMs, () => o.hub.replay(runId, after)) : [];
         const record = await redisCall(o.redisTimeoutMs, () => o.record(runId));
         if (!visible(record)) throw notFound();
+        if (closed) return;
         res.status(200);
         res.set({
           'Content-Type': 'text/event-stream; charset=utf-8',
@@ -95,6 +107,9 @@ export function eventRoutes(o: EventRoutesOptions): Router {
         const send = (event: string, data: unknown, id?: string): void => {
           if (closed) return;
           res.write(`${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+          // A reader too slow for the run's changes is cut off rather than buffered for without bound; it
+          // reconnects with Last-Event-ID.
+          if (res.writableLength > MAX_BUFFERED_BYTES) finish();
         };
         let sentId = after ?? '0-0';
         let ending = false;
@@ -104,6 +119,8 @@ export function eventRoutes(o: EventRoutesOptions): Router {
           try {
             const last = await redisCall(o.redisTimeoutMs, () => o.record(runId));
             if (last) send('end', last);
+          } catch {
+            // The final record could not be read: the stream ends without it; a client reads the record.
           } finally {
             finish();
           }

@@ -15,6 +15,8 @@ export interface RunControlOptions {
   readonly redis: Redis;
   /** Counts each run cancelled. */
   readonly onCancelled?: () => void;
+  /** Told when the run-cancelled event or the runners' message could not be written (the cancel stands). */
+  readonly onPublishFailed?: (err: Error, runId: string) => void;
   readonly keys: MeshKeys;
   readonly state: RunState;
   readonly now?: () => number;
@@ -51,7 +53,12 @@ export class RunControl {
     const pipeline = this.o.redis.pipeline();
     pipeline.xadd(this.o.keys.runEvents, 'MAXLEN', '~', RUN_EVENTS_MAX_LEN, '*', ...encodeEntry('event', event));
     pipeline.publish(this.o.keys.cancels, runId);
-    await pipeline.exec();
+    try {
+      for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+    } catch (err) {
+      // Runners still find the cancel on their next lease renewal, event streams on their next heartbeat.
+      this.o.onPublishFailed?.(err instanceof Error ? err : new Error(String(err)), runId);
+    }
     return (await this.o.state.summary(runId)) ?? { ...before, status: 'cancelled' };
   }
 }

@@ -134,6 +134,11 @@ export class SubmissionService {
         return { runId: newId, workflow, replay: false, rerunOf: runId };
       })(),
     ).catch((err: unknown) => {
+      // A re-run takes no Idempotency-Key: after a timeout, say how to find out whether it was queued.
+      if (err instanceof UnavailableError && /did not answer within/.test(err.message))
+        throw new UnavailableError(
+          `Redis did not answer within ${this.o.redisTimeoutMs} ms; the re-run may still be queued: look for a run with rerunOf ${JSON.stringify(runId)} (GET /runs?workflow=${workflow}) before re-running again`,
+        );
       if (err instanceof MeshError) throw err;
       throw new UnavailableError('Redis is unavailable; the re-run was not accepted', err);
     });
@@ -258,9 +263,12 @@ export class SubmissionService {
     rerunOf?: RerunOf,
   ): Promise<void> {
     const submission = await this.submissionOf(runId, request, tasks, (this.o.now ?? Date.now)());
+    // A re-run's state must exist before its submission does: a supervisor that found no run would create one
+    // from the submission, which carries neither rerunOf nor the outputs to reuse.
+    if (rerunOf) await this.o.state.create(submission, rerunOf.runId, rerunOf.reused);
     // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
     const pipeline = this.o.redis.pipeline();
-    this.o.state.createIn(pipeline, submission, rerunOf?.runId ?? '', rerunOf?.reused);
+    if (!rerunOf) this.o.state.createIn(pipeline, submission);
     this.o.index.addIn(pipeline, submission);
     this.o.admission?.addIn(pipeline, submission);
     pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
@@ -268,7 +276,9 @@ export class SubmissionService {
     // Idempotency-Key finds the run (and publishes it again) or writes it.
     const replies = await pipeline.exec();
     const [createError, createReply] = replies?.[0] ?? [null, undefined];
-    const created = !createError && Array.isArray(createReply) && createReply[0] === 'created';
+    // A re-run's run was created above, under a new id: it is this call's own.
+    const created =
+      rerunOf !== undefined || (!createError && Array.isArray(createReply) && createReply[0] === 'created');
     // Once the submission is on mesh:workflows it runs (a supervisor creates and indexes a run it cannot
     // find), so only a failed XADD refuses it: answering 503 then would invite a second run.
     const [xaddError] = replies?.[replies.length - 1] ?? [new Error('no reply to XADD')];

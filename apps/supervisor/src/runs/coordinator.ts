@@ -270,7 +270,13 @@ export class Coordinator {
       events.add(d.runId, d.route.workflow, 'task-dispatched', { taskId, attempt, domain });
     }
     // The domain chosen for tasks routed by what they require goes into their records.
-    if (chosen.length > 0) await this.o.state.route(chosen);
+    // Only shown in records, so never in the way of dispatching: a failure is logged.
+    if (chosen.length > 0)
+      await this.o.state
+        .route(chosen)
+        .catch((err: unknown) =>
+          this.o.logger.warn({ err, tasks: chosen.length }, 'could not record the domains chosen by requires'),
+        );
     const later = waiting.length > 0 ? await this.wait(waiting, now, failed) : [];
     return { failed, deferred: later, items };
   }

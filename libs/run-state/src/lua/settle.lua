@@ -88,7 +88,7 @@ local function settle(task, n, success, err, allowRetry, out, runnerId, startedA
     if allowRetry == '1' and n <= allowed then
       move(task, current, 'queued')
       redis.call('HSET', attempt, task, n + 1)
-      redis.call('HDEL', info, task .. '|startedAt', task .. '|runnerId', task .. '|waitingSince')
+      redis.call('HDEL', info, task .. '|startedAt', task .. '|runnerId', task .. '|waitingSince', task .. '|domain')
       redis.call('HSET', info, task .. '|queuedAt', now)
       return reply('retry', runStatus, 'queued', n + 1, queued, skipped)
     end

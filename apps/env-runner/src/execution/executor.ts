@@ -46,22 +46,14 @@ export class Executor {
       return this.cancelledBeforeStart(a, startedAt, abort.reason);
     const t0 = performance.now();
     const done = (success: boolean, extra: { error?: string; output?: unknown; reason?: FailureReason }): Outcome => {
-      const cancelled = extra.reason === 'cancelled';
-      const ack: Ack = {
-        assignmentId: a.assignmentId,
-        runId: a.runId,
-        workflow: a.workflow,
-        taskId: a.taskId,
-        attempt: a.attempt,
-        runnerId: this.o.runnerId,
-        success,
+      const ack = this.ackOf(a, success, {
         latencyMs: Math.round((performance.now() - t0) * 1000) / 1000,
         startedAt,
         finishedAt: this.now(),
-        ...(extra.error !== undefined ? { error: extra.error.slice(0, MAX_ACK_ERROR_LENGTH) } : {}),
+        ...(extra.error !== undefined ? { error: extra.error } : {}),
         ...(extra.output !== undefined ? { output: this.bound(extra.output) } : {}),
-        ...(cancelled ? { cancelled: true } : {}),
-      };
+        ...(extra.reason === 'cancelled' ? { cancelled: true } : {}),
+      });
       return extra.reason ? { ack, reason: extra.reason } : { ack };
     };
 
@@ -105,22 +97,32 @@ export class Executor {
 
   /** The ack of an attempt never started because its run was cancelled. */
   cancelledBeforeStart(a: Assignment, at: number, reason = new CancelledError()): Outcome {
+    const ack = this.ackOf(a, false, {
+      latencyMs: 0,
+      startedAt: at,
+      finishedAt: at,
+      error: reason.message,
+      cancelled: true,
+    });
+    return { ack, reason: 'cancelled' };
+  }
+
+  /** An ack of `a` by this runner; its error is cut to what an ack carries. */
+  private ackOf(
+    a: Assignment,
+    success: boolean,
+    outcome: Pick<Ack, 'latencyMs' | 'startedAt' | 'finishedAt' | 'error' | 'output' | 'cancelled'>,
+  ): Ack {
     return {
-      ack: {
-        assignmentId: a.assignmentId,
-        runId: a.runId,
-        workflow: a.workflow,
-        taskId: a.taskId,
-        attempt: a.attempt,
-        runnerId: this.o.runnerId,
-        success: false,
-        latencyMs: 0,
-        startedAt: at,
-        finishedAt: at,
-        error: reason.message,
-        cancelled: true,
-      },
-      reason: 'cancelled',
+      assignmentId: a.assignmentId,
+      runId: a.runId,
+      workflow: a.workflow,
+      taskId: a.taskId,
+      attempt: a.attempt,
+      runnerId: this.o.runnerId,
+      success,
+      ...outcome,
+      ...(outcome.error !== undefined ? { error: outcome.error.slice(0, MAX_ACK_ERROR_LENGTH) } : {}),
     };
   }
 

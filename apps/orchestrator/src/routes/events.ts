@@ -1,8 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { NotFoundError } from '@mesh/errors';
-import { RUN_ID_PATTERN, type RunEvent } from '@mesh/mesh-protocol';
+import type { RunEvent } from '@mesh/mesh-protocol';
 import { isFinalRunStatus, type RunRecord, type RunState } from '@mesh/run-state';
-import { principalOf, tenantScope } from '../auth/authenticate';
+import { runParams } from './run-params';
 import { compareIds, type FeedEntry, type RunEventHub } from '../events/run-event-hub';
 import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
@@ -49,12 +48,8 @@ export function eventRoutes(o: EventRoutesOptions): Router {
     '/workflows/:id/runs/:runId/events',
     routeLabel('GET /workflows/{id}/runs/{runId}/events'),
     async (req: Request, res: Response) => {
-      const workflow = req.params['id'] as string;
-      const runId = req.params['runId'] as string;
-      const tenant = tenantScope(principalOf(res));
-      const notFound = () =>
-        new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
-      if (!RUN_ID_PATTERN.test(runId)) throw notFound();
+      const { workflow, runId, tenant, wellFormed, notFound } = runParams(req, res);
+      if (!wellFormed) throw notFound();
       const visible = (r: { workflow: string; tenant: string } | undefined) =>
         r !== undefined && r.workflow === workflow && (tenant === undefined || r.tenant === tenant);
       // Noticed from the start: a client gone during the set-up below leaves nothing behind.

@@ -4,6 +4,7 @@ import { isMeshName, meshNameProblem, RUN_ID_PATTERN } from '@mesh/mesh-protocol
 import { principalOf, tenantScope } from '../auth/authenticate';
 import { ForbiddenError } from '../auth/errors';
 import type { RunControl } from '../runs/run-control';
+import { runParams } from './run-params';
 import type { SubmissionService } from '../submissions/submission-service';
 import { redisCall } from '../http/redis-call';
 import { routeLabel } from '../http/request-metrics';
@@ -149,12 +150,9 @@ export function runRoutes(o: RunRoutesOptions): Router {
     '/workflows/:id/runs/:runId/cancel',
     routeLabel('POST /workflows/{id}/runs/{runId}/cancel'),
     async (req: Request, res: Response) => {
-      const workflow = req.params['id'] as string;
-      const runId = req.params['runId'] as string;
-      const tenant = tenantScope(principalOf(res));
-      if (!o.control || !RUN_ID_PATTERN.test(runId))
-        throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+      const { workflow, runId, tenant, wellFormed, notFound } = runParams(req, res);
       const control = o.control;
+      if (!control || !wellFormed) throw notFound();
       res.json(await redisCall(redisTimeoutMs, () => control.cancel(workflow, runId, tenant)));
     },
   );
@@ -162,11 +160,8 @@ export function runRoutes(o: RunRoutesOptions): Router {
     '/workflows/:id/runs/:runId/rerun',
     routeLabel('POST /workflows/{id}/runs/{runId}/rerun'),
     async (req: Request, res: Response) => {
-      const workflow = req.params['id'] as string;
-      const runId = req.params['runId'] as string;
-      const tenant = tenantScope(principalOf(res));
-      if (!o.submissions || !RUN_ID_PATTERN.test(runId))
-        throw new NotFoundError(`no run ${JSON.stringify(runId)} of workflow ${JSON.stringify(workflow)}`);
+      const { workflow, runId, tenant, wellFormed, notFound } = runParams(req, res);
+      if (!o.submissions || !wellFormed) throw notFound();
       const accepted = await o.submissions.rerun(workflow, runId, tenant);
       const link = `/workflows/${encodeURIComponent(workflow)}/runs/${accepted.runId}`;
       res

@@ -164,6 +164,8 @@ describe('the web console in a real browser, against the whole mesh', () => {
     const output = page.locator('pre[data-field="output"]');
     await output.waitFor();
     await expect(output.textContent()).resolves.toBe(evil);
+    // The panel also says which rule sent the task to its domain (no rule of its own: the run's route).
+    await expect(page.locator('[data-field="route"]').textContent()).resolves.toMatch(/route$/);
     await expect(page.locator('main script, main img, main b').count()).resolves.toBe(0);
     // Give an onerror every chance to have fired: the table and graph are rendered too by now.
     await node(page, 'echo-html', 'succeeded').waitFor();

@@ -8,4 +8,5 @@ export {
 export { MeshApiError, MeshNetworkError } from './errors';
 export { SseParser, readSse, type SseMessage } from './sse';
 export { applyChange } from './apply-change';
+export { describeRequirements, describeRoute } from './requirements';
 export * from './types';

@@ -1,4 +1,4 @@
-import type { HardwareSnapshot, RunSummary, TaskRequirements, TaskStatus } from '@mesh/client';
+import type { HardwareSnapshot, RunSummary, TaskStatus } from '@mesh/client';
 
 /** An instant as UTC to the second: 2026-11-28T06:55:01Z. */
 export function formatTime(ms: number | undefined): string {
@@ -56,22 +56,5 @@ export function oneLine(value: unknown, max = 120): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/** What a task requires in a few words: "2× H100 GPU, 64 GiB memory, 8 CPU cores". */
-export function formatRequirements(r: TaskRequirements): string {
-  const parts: string[] = [];
-  if (r.gpu) parts.push(`${r.gpu.count ?? 1}× ${r.gpu.model ? `${r.gpu.model} ` : ''}GPU`);
-  if (r.memoryBytes !== undefined) parts.push(`${formatBytes(r.memoryBytes)} memory`);
-  if (r.cpuCores !== undefined) parts.push(`${r.cpuCores} CPU cores`);
-  return parts.join(', ');
-}
-
-function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
-}
+/** What a task requires in a few words (the client's wording, shared with the console). */
+export { describeRequirements as formatRequirements } from '@mesh/client';

@@ -1,4 +1,4 @@
-import type { HardwareSnapshot, TaskRecord } from '@mesh/client';
+import { describeRoute, type HardwareSnapshot, type TaskRecord } from '@mesh/client';
 import { formatCpu, formatDuration, formatGpus, formatOutput, formatTime, taskDuration } from '../format';
 import { StatusBadge } from './status-badge';
 
@@ -44,6 +44,14 @@ export function TaskPanel({ task, hardware, dependsOn, now }: TaskPanelProps) {
           <>
             <dt>Waiting</dt>
             <dd class="waiting">{task.waiting.message}</dd>
+          </>
+        ) : null}
+        <dt>Domain</dt>
+        <dd>{task.domain ?? <span class="muted">not chosen yet</span>}</dd>
+        {task.route ? (
+          <>
+            <dt>Routed by</dt>
+            <dd data-field="route">{describeRoute(task)}</dd>
           </>
         ) : null}
         <dt>Runner</dt>

@@ -47,7 +47,7 @@ describe('tasks routed to the hardware they need', () => {
       return task?.waiting?.reason === 'no_runner' ? task : undefined;
     });
     expect(waiting).toMatchObject({ status: 'queued', route: 'requires', requires: { gpu: { count: 16 } } });
-    expect(waiting.waiting?.message).toMatch(/^no live runner has what it requires \(16 × GPU\) since /);
+    expect(waiting.waiting?.message).toMatch(/^no live runner has what it requires \(16× GPU\) since /);
 
     expect((await t.mesh.finished(runId)).type).toBe('run-failed');
     const record = await t.mesh.state().record(runId);
@@ -59,7 +59,7 @@ describe('tasks routed to the hardware they need', () => {
       ['needs-memory', 'succeeded', 'cpu', 'requires', 'cpu-1'],
       ['too-big', 'failed', undefined, 'requires', undefined],
     ]);
-    expect(record?.tasks[4]?.error).toBe('no live runner has what the task requires (16 × GPU) within 3000 ms');
+    expect(record?.tasks[4]?.error).toBe('no live runner has what the task requires (16× GPU) within 3000 ms');
     expect(record?.runners['gpu-1']?.gpus).toHaveLength(8);
     const text = await t.mesh.metrics(sup);
     expect(sample(text, 'supervisor_mesh_dispatch_total{status="missing"}')).toBe(1);

@@ -46,10 +46,10 @@ export function satisfies(hardware: HardwareSnapshot | null | undefined, require
   return true;
 }
 
-/** The requirements in a few words, e.g. "1 × H100 GPU, 64 GiB memory". */
+/** The requirements in a few words, e.g. "1× H100 GPU, 64 GiB memory" (as @mesh/client words them). */
 export function describeRequirements(requires: TaskRequirements): string {
   const parts: string[] = [];
-  if (requires.gpu) parts.push(`${requires.gpu.count ?? 1} × ${requires.gpu.model ? `${requires.gpu.model} ` : ''}GPU`);
+  if (requires.gpu) parts.push(`${requires.gpu.count ?? 1}× ${requires.gpu.model ? `${requires.gpu.model} ` : ''}GPU`);
   if (requires.memoryBytes !== undefined) parts.push(`${formatBytes(requires.memoryBytes)} memory`);
   if (requires.cpuCores !== undefined) parts.push(`${requires.cpuCores} CPU cores`);
   return parts.join(', ');
@@ -59,9 +59,9 @@ function formatBytes(n: number): string {
   const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = n;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1 && value % 1024 === 0) {
+  while (value >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${value} ${units[unit]}`;
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${units[unit]}`;
 }

@@ -20,7 +20,8 @@ beforeAll(() => {
 interface Launched {
   child: ChildProcess;
   out: () => string;
-  exited: Promise<number | null>;
+  /** The exit code, or the signal that ended it (so a failure says which). */
+  exited: Promise<number | NodeJS.Signals | null>;
 }
 
 const running: Launched[] = [];
@@ -34,7 +35,11 @@ function launch(env: Record<string, string>): Launched {
   });
   child.stdout?.on('data', (c) => (out += String(c)));
   child.stderr?.on('data', (c) => (out += String(c)));
-  const launched = { child, out: () => out, exited: new Promise<number | null>((r) => child.once('exit', r)) };
+  const launched = {
+    child,
+    out: () => out,
+    exited: new Promise<number | NodeJS.Signals | null>((r) => child.once('exit', (code, signal) => r(code ?? signal))),
+  };
   running.push(launched);
   return launched;
 }
@@ -245,8 +250,8 @@ describe('local mesh launcher', () => {
     const supervisor = await runServiceToExit('supervisor', env);
     expect(supervisor.code).toBe(2);
     const mesh = launch(env);
-    expect(await mesh.exited).toBe(2);
-    expect(mesh.out()).toBe(supervisor.stderr.replace(/^supervisor: /, 'mesh: '));
+    // With its output, so that a failure shows what it said before it ended.
+    expect([await mesh.exited, mesh.out()]).toEqual([2, supervisor.stderr.replace(/^supervisor: /, 'mesh: ')]);
     expect(mesh.out()).toBe(
       'mesh: invalid configuration: MESH_TENANT_DOMAIN_MAP: entry 2 is empty, entry 3 "beta" is not tenant=domain\n',
     );

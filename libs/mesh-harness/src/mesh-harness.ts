@@ -137,12 +137,21 @@ export class MeshHarness {
   }
 
   /** Waits until every run's state says it ended (cheap to poll: one hash per run), then for their end events. */
-  async allEnded(runIds: readonly string[], timeoutMs = 120_000): Promise<RunEvent[]> {
+  async allEnded(runIds: readonly string[], timeoutMs = 100_000): Promise<RunEvent[]> {
     const state = this.state();
-    await eventually(async () => {
-      const statuses = await Promise.all(runIds.map(async (id) => (await state.meta(id))['status']));
-      return statuses.every((s) => s === 'succeeded' || s === 'failed') ? true : undefined;
-    }, timeoutMs);
+    const open = async () => {
+      const statuses = await Promise.all(runIds.map(async (id) => [id, (await state.meta(id))['status']] as const));
+      return statuses.filter(([, s]) => s !== 'succeeded' && s !== 'failed').map(([id]) => id);
+    };
+    try {
+      await eventually(async () => ((await open()).length === 0 ? true : undefined), timeoutMs);
+    } catch (err) {
+      // Say which runs did not end, and where each of their tasks stands, rather than only that time ran out.
+      const stuck = await Promise.all(
+        (await open()).map(async (id) => `${id}: ${JSON.stringify(await state.taskStatuses(id))}`),
+      );
+      throw new Error(`${String(err)}; runs not ended:\n${stuck.join('\n')}`);
+    }
     // Run events are written right after the state changes: read them once they are all there.
     return eventually(async () => {
       const events = await this.events();

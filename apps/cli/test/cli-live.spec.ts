@@ -80,7 +80,12 @@ describe('mesh submit --watch', () => {
     await client.cancel('watch-cancel', runId);
     const { code, stdout } = await watching.result;
     expect(code).toBe(4);
-    expect(lines(stdout).find((l) => l.startsWith(`run ${runId} cancelled`))).toMatch(/: 0\/1 succeeded, 1 cancelled$/);
+    // The outcome is the last line (progress lines before it may say cancelled too).
+    expect(
+      lines(stdout)
+        .filter((l) => l.startsWith(`run ${runId} cancelled`))
+        .pop(),
+    ).toMatch(/ after .*: 0\/1 succeeded, 1 cancelled$/);
   });
 
   it('when its output is a terminal, it draws a progress bar in place and ends it with the totals', async () => {

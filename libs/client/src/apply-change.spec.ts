@@ -85,6 +85,16 @@ describe('applyChange', () => {
     expect(done.tasks[0]).toMatchObject({ status: 'succeeded', attempts: 2, finishedAt: 60 });
   });
 
+  it('when the run is cancelled, every task that had not ended ends cancelled with it', () => {
+    const started = applyChange(snapshot, change({ type: 'task-started', at: 5, taskId: 'a', attempt: 1 }));
+    const r = applyChange(started, change({ type: 'run-cancelled', at: 9, error: 'cancelled' }));
+    expect(r.tasks.map((t) => [t.id, t.status, t.finishedAt])).toEqual([
+      ['a', 'cancelled', 9],
+      ['b', 'cancelled', 9],
+    ]);
+    expect(r).toMatchObject({ status: 'cancelled', finishedAt: 9, counts: { ...zero, cancelled: 2 } });
+  });
+
   it('when a change is of a type it does not know, or names an unknown task, nothing changes but the copy', () => {
     const r = applyChange(snapshot, change({ type: 'task-teleported', taskId: 'a' }));
     expect(applyChange(r, change({ type: 'task-started', taskId: 'zz' }))).toEqual(snapshot);

@@ -58,6 +58,18 @@ export function applyChange(record: RunRecord, event: RunEvent): RunRecord {
         if (c.domain) run.domain = c.domain;
       } else run.finishedAt ??= c.at;
       if (c.error) run.error = c.error;
+      // A cancel ends every task that had not ended with the run (the feed has no event per task for it).
+      if (c.type === 'run-cancelled')
+        for (const [id, t] of tasks)
+          if (RANK[t.status] < RANK.succeeded) {
+            const next: { -readonly [K in keyof TaskRecord]: TaskRecord[K] } = {
+              ...t,
+              status: 'cancelled',
+              finishedAt: c.at,
+            };
+            delete next.waiting;
+            tasks.set(id, next);
+          }
       continue;
     }
     const status = TASK_STATUS_OF[c.type];

@@ -3,7 +3,14 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { createRedisTestContext, runServiceToExit, TEST_DEADLINE_MS, type RedisTestContext } from '@mesh/testing';
+import { probeRedis } from '@mesh/mesh-protocol';
+import {
+  createRedisTestContext,
+  freePort,
+  runServiceToExit,
+  TEST_DEADLINE_MS,
+  type RedisTestContext,
+} from '@mesh/testing';
 
 // Built from tools/mesh-local.ts by `npm run build:launcher` (the tools test target runs it first).
 const LAUNCHER = join(__dirname, '..', '..', 'dist', 'tools', 'mesh-local.js');
@@ -81,34 +88,8 @@ async function ctrlC(mesh: Launched, ports: number[]): Promise<void> {
 /** The four ports of a launch with MESH_LOCAL_PORT_OFFSET `offset`: orchestrator, supervisor, two runners. */
 const portsOf = (offset: number): number[] => [9097, 9098, 8083, 8084].map((p) => p + offset);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function answers(url: string): Promise<boolean> {
-  const c = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 500,
-    // After a refused connection, ioredis holds a socket timer this long on disconnect.
-    disconnectTimeout: 10,
-  });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
+/** Whether a Redis answers PING at `url` now (the launcher's own probe). */
+const answers = (url: string): Promise<boolean> => probeRedis(url, 500);
 
 async function keysUnder(redis: Redis, prefix: string): Promise<string[]> {
   const keys: string[] = [];

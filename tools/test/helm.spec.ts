@@ -85,7 +85,14 @@ interface Domain {
   keda?: { enabled?: boolean; minReplicaCount?: number };
 }
 interface CiValues {
-  redis: { url: string; username?: string; password?: string; existingSecret?: string };
+  redis: {
+    url: string;
+    username?: string;
+    password?: string;
+    existingSecret?: string;
+    clusterNodes?: string[];
+    partitions?: number;
+  };
   api?: { adminToken?: string; existingSecret?: string; tenantTokens?: { tenant: string; token: string }[] };
   supervisor?: { tenantDomainMap?: Record<string, string> };
   keda?: { enabled?: boolean };
@@ -193,8 +200,9 @@ afterAll(() => {
 });
 
 describe('the Helm chart deploy/helm/mesh', () => {
-  it('when the CI value files are listed, they cover standalone Redis, TLS with existing Secrets, a GPU domain, KEDA off and monitoring', () => {
+  it('when the CI value files are listed, they cover Redis Cluster, standalone Redis, TLS with existing Secrets, a GPU domain, KEDA off and monitoring', () => {
     expect(CI_FILES).toEqual([
+      'cluster-redis-values.yaml',
       'existing-secrets-values.yaml',
       'gpu-domain-values.yaml',
       'keda-off-values.yaml',
@@ -279,8 +287,9 @@ describe('the Helm chart deploy/helm/mesh', () => {
   it.each(CI_FILES)(
     'when rendered with %s, every env var is a setting docs/configuration.md names, and every image is mesh/<app> at the appVersion',
     (file) => {
-      // MESH_API_TOKENS is the name the orchestrator's tenant tokens are read from.
-      const allowed = new Set([...documentedSettings(), 'MESH_API_TOKENS']);
+      // MESH_API_TOKENS is the name the orchestrator's tenant tokens are read from; REDIS_CLUSTER_NODES and
+      // MESH_PARTITIONS are the Redis Cluster settings every service reads (named here until documented there).
+      const allowed = new Set([...documentedSettings(), 'MESH_API_TOKENS', 'REDIS_CLUSTER_NODES', 'MESH_PARTITIONS']);
       const images = new Set<string>();
       for (const d of objectsOf(file).filter((o) => o.kind === 'Deployment')) {
         for (const c of pod(d).containers) {
@@ -450,11 +459,22 @@ describe('the Helm chart deploy/helm/mesh', () => {
         if (domain.keda?.minReplicaCount !== undefined)
           expect(scaledObject?.spec?.minReplicaCount).toBe(domain.keda.minReplicaCount);
         const triggers = scaledObject?.spec?.triggers ?? [];
-        expect(triggers.map((t) => t.type)).toEqual(Array(2).fill('redis-streams') as string[]);
+        const nodes = values.redis.clusterNodes ?? [];
+        const type = nodes.length > 0 ? 'redis-cluster-streams' : 'redis-streams';
+        expect(triggers.map((t) => t.type)).toEqual(Array(2).fill(type) as string[]);
         for (const t of triggers) {
           expect(t.metadata['stream']).toBe(`mesh:assignments:${domain.name}`);
           expect(t.metadata['consumerGroup']).toBe('runners');
-          expect(t.metadata['address']).toBe(new URL(values.redis.url).host);
+          if (nodes.length > 0) {
+            // A cluster has only database 0: the cluster scaler is given the seed nodes and no database.
+            expect(t.metadata['addresses']).toBe(nodes.join(','));
+            expect(t.metadata['address']).toBeUndefined();
+            expect(t.metadata['databaseIndex']).toBeUndefined();
+          } else {
+            expect(t.metadata['address']).toBe(new URL(values.redis.url).host);
+            expect(t.metadata['addresses']).toBeUndefined();
+          }
+          expect(t.metadata['enableTLS']).toBe(values.redis.url.startsWith('rediss://') ? 'true' : undefined);
           // KEDA picks one mode per trigger: lagCount would silence pendingEntriesCount beside it.
           expect(Boolean(t.metadata['lagCount']) !== Boolean(t.metadata['pendingEntriesCount'])).toBe(true);
           if (withPassword) {
@@ -478,12 +498,76 @@ describe('the Helm chart deploy/helm/mesh', () => {
       expect(t.metadata).toMatchObject({ enableTLS: 'true', username: 'mesh', databaseIndex: '3' });
   });
 
-  it('when redis.clusterNodes is set, rendering fails saying the services do not support Redis Cluster yet', () => {
-    // A standalone client against a cluster would hit MOVED errors on most keys: refuse it up front.
-    const r = helm('template', 'mesh', CHART, '--set', 'redis.clusterNodes={redis-0.redis:6379,redis-1.redis:6379}');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('redis.clusterNodes: the Mesh services do not support Redis Cluster yet');
-    expect(helm('template', 'mesh', CHART, '--set', 'redis.clusterNodes=null').status).toBe(0);
+  it.each(CI_FILES)(
+    'when rendered with %s, every container gets REDIS_CLUSTER_NODES and MESH_PARTITIONS from redis.clusterNodes and redis.partitions, or none without them',
+    (file) => {
+      const values = ciValues(file);
+      const nodes = values.redis.clusterNodes ?? [];
+      const deployments = objectsOf(file).filter((o) => o.kind === 'Deployment');
+      expect(deployments.length).toBeGreaterThanOrEqual(3);
+      for (const d of deployments) {
+        for (const c of pod(d).containers) {
+          const seen = { deployment: d.metadata.name, container: c.name };
+          expect({ ...seen, nodes: env(c, 'REDIS_CLUSTER_NODES')?.value }).toEqual({
+            ...seen,
+            nodes: nodes.length > 0 ? nodes.join(',') : undefined,
+          });
+          // Every service must use the same MESH_PARTITIONS; unset, each applies the same default.
+          expect({ ...seen, partitions: env(c, 'MESH_PARTITIONS')?.value }).toEqual({
+            ...seen,
+            partitions: values.redis.partitions === undefined ? undefined : String(values.redis.partitions),
+          });
+          expect((c.env ?? []).filter((e) => e.name === 'MESH_PARTITIONS').length).toBeLessThanOrEqual(1);
+        }
+      }
+    },
+  );
+
+  it('when Redis is a cluster, every container has the six seed nodes and 8 partitions, and every trigger is redis-cluster-streams on them', () => {
+    const objects = objectsOf('cluster-redis-values.yaml');
+    const joined = [0, 1, 2, 3, 4, 5]
+      .map((n) => `redis-cluster-${n}.redis-cluster-headless.redis.svc.cluster.local:6379`)
+      .join(',');
+    const containers = objects.filter((o) => o.kind === 'Deployment').flatMap((d) => pod(d).containers);
+    expect(containers.length).toBeGreaterThanOrEqual(4);
+    for (const c of containers) {
+      expect(env(c, 'REDIS_CLUSTER_NODES')?.value).toBe(joined);
+      expect(env(c, 'MESH_PARTITIONS')?.value).toBe('8');
+      // REDIS_URL still carries the TLS scheme and the user; its host is only a label.
+      expect(env(c, 'REDIS_URL')?.value).toMatch(/^rediss:\/\/mesh@/);
+    }
+    const triggers = objects.filter((o) => o.kind === 'ScaledObject').flatMap((o) => o.spec?.triggers ?? []);
+    expect(triggers.length).toBeGreaterThan(0);
+    for (const t of triggers) {
+      expect(t.type).toBe('redis-cluster-streams');
+      expect(t.metadata).toMatchObject({ addresses: joined, enableTLS: 'true', username: 'mesh' });
+      expect(t.authenticationRef?.name).toBe('mesh-redis');
+    }
+    for (const file of CI_FILES.filter((f) => !ciValues(f).redis.clusterNodes?.length)) {
+      const standalone = objectsOf(file);
+      expect(JSON.stringify(standalone)).not.toContain('REDIS_CLUSTER_NODES');
+      for (const o of standalone.filter((x) => x.kind === 'ScaledObject'))
+        for (const t of o.spec?.triggers ?? []) expect(t.type).toBe('redis-streams');
+    }
+  });
+
+  it('when a cluster node is an IPv6 address in brackets, it is accepted as the services accept it', () => {
+    const objects = render(
+      join(CI_DIR, 'standalone-redis-values.yaml'),
+      '--set',
+      'redis.clusterNodes={[fd00::1]:7000}',
+    );
+    const runner = pod(find(objects, 'Deployment', 'mesh-runner-default')).containers[0];
+    expect(env(runner, 'REDIS_CLUSTER_NODES')?.value).toBe('[fd00::1]:7000');
+  });
+
+  it('when redis.partitions is set without a cluster, MESH_PARTITIONS reaches every container and nothing else changes', () => {
+    const objects = render(join(CI_DIR, 'standalone-redis-values.yaml'), '--set', 'redis.partitions=4');
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) {
+      const c = pod(d).containers[0];
+      expect(env(c, 'MESH_PARTITIONS')?.value).toBe('4');
+      expect(env(c, 'REDIS_CLUSTER_NODES')).toBeUndefined();
+    }
   });
 
   it('when the Redis password comes from a Secret with an ACL user, REDIS_URL names the user and no password', () => {
@@ -558,16 +642,46 @@ describe('the Helm chart deploy/helm/mesh', () => {
     ['a database index above 15 in redis.url', { redis: { url: 'redis://redis:6379/99' } }, '/redis/url'],
     ['database 16 in redis.url', { redis: { url: 'redis://redis:6379/16' } }, '/redis/url'],
     ['a domain name that is no DNS label', { runners: { domains: [{ name: 'GPU_1', concurrency: 1 }] } }, 'name'],
-  ])('when the values hold %s, values.schema.json rejects them', (_what, values, mention) => {
-    const file = join(workDir, 'bad-values.yaml');
-    writeFileSync(file, JSON.stringify(values));
-    for (const command of ['lint', 'template']) {
-      const r =
-        command === 'lint' ? helm('lint', '--strict', CHART, '-f', file) : helm('template', 'mesh', CHART, '-f', file);
-      expect(r.status).not.toBe(0);
-      expect(r.stdout + r.stderr).toContain(mention);
-    }
-  });
+    [
+      'a cluster node without a port',
+      { redis: { clusterNodes: ['redis-0.redis:6379', 'redis-1.redis'] } },
+      '/redis/clusterNodes/1',
+    ],
+    [
+      'a cluster node with a scheme',
+      { redis: { clusterNodes: ['redis://redis-0.redis:6379'] } },
+      '/redis/clusterNodes/0',
+    ],
+    // The template checks below (fail) stop helm template and install; helm lint only logs them.
+    [
+      'a cluster with database 3 in redis.url',
+      { redis: { url: 'redis://redis:6379/3', clusterNodes: ['redis-0.redis:6379'] } },
+      'redis.url: database 3 with redis.clusterNodes: a Redis Cluster has only database 0',
+      ['template'],
+    ],
+    ['0 partitions', { redis: { partitions: 0 } }, '/redis/partitions'],
+    ['65 partitions', { redis: { partitions: 65 } }, '/redis/partitions'],
+    [
+      "MESH_PARTITIONS in one service's env",
+      { supervisor: { env: { MESH_PARTITIONS: 4 } }, redis: { partitions: 8 } },
+      'supervisor: MESH_PARTITIONS is set from redis.clusterNodes and redis.partitions',
+      ['template'],
+    ],
+  ] as [string, object, string, string[]?][])(
+    'when the values hold %s, the chart refuses them (values.schema.json, or a check in the templates)',
+    (_what, values, mention, commands = ['lint', 'template']) => {
+      const file = join(workDir, 'bad-values.yaml');
+      writeFileSync(file, JSON.stringify(values));
+      for (const command of commands) {
+        const r =
+          command === 'lint'
+            ? helm('lint', '--strict', CHART, '-f', file)
+            : helm('template', 'mesh', CHART, '-f', file);
+        expect(r.status).not.toBe(0);
+        expect(r.stdout + r.stderr).toContain(mention);
+      }
+    },
+  );
 
   it('when a domain is listed twice, rendering fails naming it', () => {
     const file = join(workDir, 'twice-values.yaml');

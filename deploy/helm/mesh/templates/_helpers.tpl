@@ -96,23 +96,54 @@ redis-password
 {{- default (printf "%s-api" (include "mesh.fullname" .)) .Values.api.existingSecret -}}
 {{- end -}}
 
-{{/* The parts of redis.url: scheme, host:port and database index. */}}
+{{/*
+The parts of redis.url: scheme, host:port and database index. With redis.clusterNodes, REDIS_URL still
+carries the scheme (TLS or not) and the user, but its host is not dialled and its database must be 0.
+*/}}
 {{- define "mesh.redisUrlParts" -}}
 {{- $u := urlParse .Values.redis.url -}}
 {{- if $u.userinfo -}}
 {{- fail "redis.url must not carry a user or password: set redis.username and redis.password or redis.existingSecret" -}}
 {{- end -}}
-{{- if .Values.redis.clusterNodes -}}
-{{- fail "redis.clusterNodes: the Mesh services do not support Redis Cluster yet (they would use a standalone client and get MOVED errors); point redis.url at a standalone Redis or a primary with replicas" -}}
-{{- end -}}
 {{- $db := trimPrefix "/" $u.path -}}
+{{- if and .Values.redis.clusterNodes $db (ne $db "0") -}}
+{{- fail (printf "redis.url: database %s with redis.clusterNodes: a Redis Cluster has only database 0, so the services would refuse to start; drop the /%s from redis.url or use /0" $db $db) -}}
+{{- end -}}
+{{- include "mesh.checkRedisEnv" . -}}
 {{- dict "scheme" $u.scheme "host" $u.host "db" $db | toJson -}}
+{{- end -}}
+
+{{/* redis.clusterNodes as REDIS_CLUSTER_NODES and KEDA's addresses: host:port,host:port ("" without a cluster). */}}
+{{- define "mesh.redisClusterNodes" -}}
+{{- join "," (.Values.redis.clusterNodes | default list) -}}
+{{- end -}}
+
+{{/*
+REDIS_CLUSTER_NODES and MESH_PARTITIONS come from redis.* only: every service must see the same values
+(they refuse to start on differing MESH_PARTITIONS), so a service's env or extraEnv must not set them.
+*/}}
+{{- define "mesh.checkRedisEnv" -}}
+{{- $sources := list (list "orchestrator" .Values.orchestrator) (list "supervisor" .Values.supervisor) (list "runners" .Values.runners) -}}
+{{- range $i, $d := .Values.runners.domains -}}
+{{- $sources = append $sources (list (printf "runners.domains[%d]" $i) $d) -}}
+{{- end -}}
+{{- range $s := $sources -}}
+{{- $where := index $s 0 -}}
+{{- $names := keys ((index $s 1).env | default dict) -}}
+{{- range ((index $s 1).extraEnv | default list) }}{{ $names = append $names (toString .name) }}{{ end -}}
+{{- range $name := list "REDIS_CLUSTER_NODES" "MESH_PARTITIONS" -}}
+{{- if has $name $names -}}
+{{- fail (printf "%s: %s is set from redis.clusterNodes and redis.partitions, the same for every service; remove it from %s.env and %s.extraEnv" $where $name $where $where) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{/*
 Environment of every Mesh container: the Redis connection (REDIS_URL from redis.url and redis.username,
 never with a password; REDIS_PASSWORD from the Secret, which the services take as it is, so it needs no
-URL-encoding), MESH_STREAM_PREFIX and LOG_LEVEL.
+URL-encoding; REDIS_CLUSTER_NODES from redis.clusterNodes; MESH_PARTITIONS from redis.partitions),
+MESH_STREAM_PREFIX and LOG_LEVEL.
 */}}
 {{- define "mesh.commonEnv" -}}
 {{- $u := include "mesh.redisUrlParts" . | fromJson -}}
@@ -132,6 +163,14 @@ URL-encoding), MESH_STREAM_PREFIX and LOG_LEVEL.
 {{- else }}
 - name: REDIS_URL
   value: {{ .Values.redis.url | quote }}
+{{- end }}
+{{- with include "mesh.redisClusterNodes" . }}
+- name: REDIS_CLUSTER_NODES
+  value: {{ . | quote }}
+{{- end }}
+{{- if not (kindIs "invalid" .Values.redis.partitions) }}
+- name: MESH_PARTITIONS
+  value: {{ int .Values.redis.partitions | toString | quote }}
 {{- end }}
 - name: MESH_STREAM_PREFIX
   value: {{ .Values.mesh.streamPrefix | quote }}

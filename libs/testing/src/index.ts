@@ -13,3 +13,4 @@ export { describeServiceLifecycle, type LifecycleSpec } from './service-lifecycl
 export { undocumentedSettings } from './settings-doc';
 export { AclUser } from './acl-user';
 export { freePort, PrivateRedis } from './private-redis';
+export { RedisCluster, type RedisClusterOptions } from './redis-cluster';

@@ -27,6 +27,7 @@ import {
   loadConfig,
   SERVICE_SETTINGS,
   SHARED_SETTINGS,
+  partitionsOf,
   TENANT_DOMAIN_MAP_SETTING,
   type ConfigOf,
   type ListenAddress,
@@ -157,6 +158,8 @@ async function checkPorts(listens: Array<{ env: string; listen: string; host: st
 interface FoundRedis {
   /** The URL the launcher itself connects with (REDIS_PASSWORD applied). */
   url: string;
+  /** A Redis Cluster's seed nodes (REDIS_CLUSTER_NODES, which the services inherit). */
+  clusterNodes?: readonly string[];
   /** What the services get as REDIS_URL; undefined: the user's REDIS_URL, which they inherit. */
   servicesUrl?: string;
   /** A private Redis has no password: the services must not send REDIS_PASSWORD to it. */
@@ -169,6 +172,18 @@ const redisHost = (url: string): string => new URL(url).host;
 
 async function findRedis(config: LauncherConfig): Promise<FoundRedis> {
   const env = SHARED_SETTINGS.redis.env;
+  const nodes = config.redis.clusterNodes;
+  if (nodes) {
+    const nodesEnv = SHARED_SETTINGS.redisClusterNodes.env;
+    if (await probeRedis(config.redis, 2000))
+      return {
+        url: config.redis.url,
+        clusterNodes: nodes,
+        dropPassword: false,
+        how: `the Redis Cluster at ${nodes.join(',')} (${nodesEnv})`,
+      };
+    throw new Error(`${nodesEnv} is set but no Redis Cluster with every slot served answers at ${nodes.join(',')}`);
+  }
   if (isSet(env)) {
     if (await probeRedis(config.redis.url, 2000))
       return {
@@ -356,7 +371,7 @@ const RATE_WINDOW_MS = 5000;
  * by outcome, runs cancelled, tasks executed and in flight) and the supervisors' backlog of submissions on Redis (runs
  * still queued). Counts are of this session: the services' counters start at zero.
  */
-function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => void {
+function startSummary(urls: Urls, redis: Redis, workflowsStreams: readonly string[]): () => void {
   // Tasks done at each round of the last few seconds: the rate is taken over them, so it does not jump every second.
   let samples: Array<{ at: number; tasks: number }> = [];
   const draw = async (): Promise<void> => {
@@ -373,7 +388,11 @@ function startSummary(urls: Urls, redis: Redis, workflowsStream: string): () => 
     const tasks = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.assignmentsProcessed.name), 0);
     const inFlight = runners.reduce((n, t) => n + sumMetric(t, ENV_RUNNER_METRICS.inFlight.name), 0);
     const ended = succeeded + failed + cancelled;
-    const queued = Math.min(await backlog(redis, workflowsStream), Math.max(0, accepted - ended));
+    const waiting = await Promise.all(workflowsStreams.map((stream) => backlog(redis, stream)));
+    const queued = Math.min(
+      waiting.reduce((n, w) => n + w, 0),
+      Math.max(0, accepted - ended),
+    );
     const running = Math.max(0, accepted - ended - queued);
     const now = Date.now();
     const recent = samples.filter((x) => now - x.at <= RATE_WINDOW_MS);
@@ -597,8 +616,13 @@ async function main(): Promise<void> {
   say(`  submit         ${cli}npx mesh submit tools/demo/workflow.json --watch   (docs/cli.md)`);
   say('Ctrl-C stops everything.');
 
-  const client = createRedisClient(redis.url, { connectionName: 'mesh-local:summary', onError: () => undefined });
-  const stopSummary = startSummary(urls, client, createKeys(config.streamPrefix).workflows);
+  const client = createRedisClient(redis, { connectionName: 'mesh-local:summary', onError: () => undefined });
+  const keys = createKeys(config.streamPrefix, partitionsOf(config));
+  const stopSummary = startSummary(
+    urls,
+    client,
+    keys.partitionKeys.map((p) => p.workflows),
+  );
   // Started last, so stopped first: no summary is drawn while the services stop.
   started.push({
     name: 'summary',

@@ -287,9 +287,8 @@ describe('the Helm chart deploy/helm/mesh', () => {
   it.each(CI_FILES)(
     'when rendered with %s, every env var is a setting docs/configuration.md names, and every image is mesh/<app> at the appVersion',
     (file) => {
-      // MESH_API_TOKENS is the name the orchestrator's tenant tokens are read from; REDIS_CLUSTER_NODES and
-      // MESH_PARTITIONS are the Redis Cluster settings every service reads (named here until documented there).
-      const allowed = new Set([...documentedSettings(), 'MESH_API_TOKENS', 'REDIS_CLUSTER_NODES', 'MESH_PARTITIONS']);
+      // MESH_API_TOKENS is the name the orchestrator's tenant tokens are read from.
+      const allowed = new Set([...documentedSettings(), 'MESH_API_TOKENS']);
       const images = new Set<string>();
       for (const d of objectsOf(file).filter((o) => o.kind === 'Deployment')) {
         for (const c of pod(d).containers) {

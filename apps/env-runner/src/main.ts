@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { formatListenAddress } from '@mesh/config';
+import { formatListenAddress, partitionsOf } from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
 import {
   createEnvRunnerHardwareMetrics,
@@ -7,7 +7,7 @@ import {
   initialiseEnvRunnerMetrics,
 } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient, whenReady } from '@mesh/mesh-protocol';
-import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
+import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { ENV_RUNNER_SETTINGS } from './config';
 import { createAssignmentPipeline } from './execution/pipeline';
@@ -52,11 +52,16 @@ void runService({
         'RUNNER_EXEC_ALLOW names commands without argument patterns: they run with no arguments (see docs/exec.md)',
       );
 
-    const keys = createKeys(config.streamPrefix);
-    const { redis, ready } = connectRedis(config.redis.url, `env-runner:${config.runnerId}`, logger, {
+    const keys = createKeys(config.streamPrefix, partitionsOf(config));
+    const { redis, ready } = connectRedis(config.redis, `env-runner:${config.runnerId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+      partitions: {
+        key: keys.partitionCount,
+        count: keys.partitions,
+        onMismatch: refuseOtherPartitions('env-runner', keys.partitions, keys.partitionCount),
+      },
     });
-    const blocking = createRedisClient(config.redis.url, {
+    const blocking = createRedisClient(config.redis, {
       connectionName: `env-runner:${config.runnerId}:reader`,
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
       blockMs: config.blockMs,
@@ -135,7 +140,7 @@ void runService({
     runner.start();
     // Cancelled runs, as they happen: this runner aborts its attempts of them. A message missed while
     // disconnected is made up for on the next lease renewal, which reads the runs' statuses.
-    const cancels = createRedisClient(config.redis.url, {
+    const cancels = createRedisClient(config.redis, {
       connectionName: `env-runner:${config.runnerId}:cancels`,
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
     });

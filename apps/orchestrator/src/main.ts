@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
-import { formatListenAddress, type ListenAddress } from '@mesh/config';
+import { formatListenAddress, partitionsOf, type ListenAddress } from '@mesh/config';
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
 import { RunIndex, RunState } from '@mesh/run-state';
-import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
+import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
 import { Admission } from './admission/admission';
 import { createApp } from './app';
 import { defaultConsoleDir } from './console/console';
@@ -25,7 +25,7 @@ void runService({
   argv: process.argv.slice(2),
   async start(config, rootLogger) {
     const logger = rootLogger.child({ orchestratorId: config.orchestratorId });
-    const keys = createKeys(config.streamPrefix);
+    const keys = createKeys(config.streamPrefix, partitionsOf(config));
     const tokens = ApiTokens.fromConfig(config);
     const address: ListenAddress = listenAddressFor(config.listen, tokens.configured);
     if (!tokens.configured)
@@ -33,8 +33,13 @@ void runService({
         { listen: formatListenAddress(address), configured: formatListenAddress(config.listen) },
         'no API token is configured (MESH_API_TOKENS, MESH_API_TOKEN): the API answers on loopback only; set a token to serve other hosts',
       );
-    const { redis, ready } = connectRedis(config.redis.url, `orchestrator:${config.orchestratorId}`, logger, {
+    const { redis, ready } = connectRedis(config.redis, `orchestrator:${config.orchestratorId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+      partitions: {
+        key: keys.partitionCount,
+        count: keys.partitions,
+        onMismatch: refuseOtherPartitions('orchestrator', keys.partitions, keys.partitionCount),
+      },
     });
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry, {
@@ -76,11 +81,12 @@ void runService({
     });
     // The event streams' blocking reads get a connection of their own (blocking up to 2 s beyond its timeout).
     const hub = new RunEventHub({
-      blocking: createRedisClient(config.redis.url, {
-        connectionName: `orchestrator:${config.orchestratorId}:events`,
-        noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
-        blockMs: 2000,
-      }),
+      connect: (partition) =>
+        createRedisClient(config.redis, {
+          connectionName: `orchestrator:${config.orchestratorId}:events${keys.partitions === 1 ? '' : `:${partition}`}`,
+          noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+          blockMs: 2000,
+        }),
       redis,
       keys,
       logger: logger.child({ component: 'events' }),

@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
-import { formatListenAddress, TenantDomainMap } from '@mesh/config';
+import { formatListenAddress, partitionsOf, TenantDomainMap } from '@mesh/config';
 import { ConfigError } from '@mesh/errors';
 import { createSupervisorMetrics } from '@mesh/metrics-schema';
-import { createRedisClient } from '@mesh/mesh-protocol';
-import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
+import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
+import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { SUPERVISOR_SETTINGS } from './config';
 import { readTenantMapFile } from './routing/map-file';
@@ -31,8 +31,14 @@ void runService({
       }
     }
 
-    const { redis, ready } = connectRedis(config.redis.url, `supervisor:${config.supervisorId}`, logger, {
+    const keys = createKeys(config.streamPrefix, partitionsOf(config));
+    const { redis, ready } = connectRedis(config.redis, `supervisor:${config.supervisorId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
+      partitions: {
+        key: keys.partitionCount,
+        count: keys.partitions,
+        onMismatch: refuseOtherPartitions('supervisor', keys.partitions, keys.partitionCount),
+      },
     });
     const readers: ReturnType<typeof createRedisClient>[] = [];
     const registry = new Registry();
@@ -43,10 +49,10 @@ void runService({
         logger.warn({ metric, label, reason }, 'metric label value refused; such values are recorded as _invalid'),
     });
     const supervisor = new Supervisor({
-      config: { ...config, tenantDomainMap },
+      config: { ...config, tenantDomainMap, partitions: keys.partitions },
       redis,
       connect: (name) => {
-        const client = createRedisClient(config.redis.url, {
+        const client = createRedisClient(config.redis, {
           connectionName: `supervisor:${config.supervisorId}:${name}`,
           noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
           blockMs: config.blockMs,

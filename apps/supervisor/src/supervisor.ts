@@ -62,15 +62,15 @@ export class Supervisor {
   constructor(private readonly d: SupervisorDeps) {
     const { config: c, redis, metrics, logger } = d;
     const now = d.now ?? Date.now;
-    const keys = createKeys(c.streamPrefix);
+    const keys = createKeys(c.streamPrefix, c.partitions ?? 1);
     // Stalled once work failed for twice as long as another supervisor waits before taking it over: by then
     // at least one retry of the same entries failed too.
     this.progress = new Progress(2 * c.claimIdleMs, now);
     this.state = new RunState(redis, keys, { finishedTtlMs: c.finishedRunTtlMs, now });
     // Runs written straight onto mesh:workflows are indexed here too; the orchestrator's retention prunes.
     const index = new RunIndex(redis, keys, c.finishedRunTtlMs, now, false);
-    const schedule = new Schedule(redis, this.state, keys.schedule);
-    const events = new RunEvents(redis, keys.runEvents, now);
+    const schedule = new Schedule(redis, this.state, keys);
+    const events = new RunEvents(redis, keys, now);
     this.router = new TenantRouter(c.tenantDomainMap ?? TenantDomainMap.EMPTY, c.defaultDomain, metrics);
     const directory = new RunnerDirectory({
       redis,
@@ -143,40 +143,7 @@ export class Supervisor {
       now,
     };
     const subLog = logger.child({ component: 'submissions' });
-    const submissions = new RedisStreamConsumer('submission', {
-      ...common,
-      blocking: this.connection('submissions'),
-      commands: redis,
-      stream: keys.workflows,
-      onDeadLetter: (reason, entryId, detail, fields) => {
-        metrics.deadLetters.inc({ stream: 'workflows', reason });
-        subLog.warn({ reason, entryId, detail }, 'submission dead-lettered');
-        // A rejected submission got its run-failed when it was checked, one past the limit when its run was
-        // abandoned; only one that could not be decoded is told about here.
-        if (reason === 'rejected' || reason === 'delivery_limit') return;
-        const batch = events.batch();
-        runFailedForMalformed(fields, detail, batch);
-        events
-          .publish(batch)
-          .catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
-      },
-      onError: (err) => subLog.warn({ err }, 'reading submissions failed; retrying'),
-    });
     const ackLog = logger.child({ component: 'acks' });
-    // Runners' reports and single acks (v1 workers write those) share mesh:acks.
-    const acks = new RedisStreamConsumer('report', {
-      ...common,
-      decode: decodeAcksEntry,
-      blocking: this.connection('acks'),
-      commands: redis,
-      stream: keys.acks,
-      onDeadLetter: (reason, entryId, detail) => {
-        metrics.deadLetters.inc({ stream: 'acks', reason });
-        ackLog.warn({ reason, entryId, detail }, 'ack dead-lettered');
-      },
-      onError: (err) => ackLog.warn({ err }, 'reading acks failed; retrying'),
-    });
-    this.consumers = [submissions, acks];
     const reclaimIntervalMs = Math.max(20, Math.floor(c.claimIdleMs / 4));
     const stopping = this.stopping.signal;
     const deadLetter =
@@ -188,47 +155,86 @@ export class Supervisor {
           (id) => `gave up after ${entries.find((e) => e.id === id)?.deliveries} deliveries`,
         );
     const intake = { state: this.state, index, coordinator };
-    this.loops = [
-      new StreamLoop({
-        consumer: submissions,
-        handle: this.tracked(
-          'submissions',
-          perEntryOnFailure(
-            createSubmissionHandler({
-              consumer: submissions,
-              ...intake,
-              events,
-              router: this.router,
-              directory,
-              logger: subLog,
-            }),
-            { logger: subLog, stopping },
+    this.consumers = [];
+    this.loops = [];
+    // Each partition's submissions and acks have a reader of their own (a blocking read holds its connection).
+    for (const partition of keys.partitionKeys) {
+      const suffix = keys.partitions === 1 ? '' : `:${partition.index}`;
+      const submissions = new RedisStreamConsumer('submission', {
+        ...common,
+        blocking: this.connection(`submissions${suffix}`),
+        commands: redis,
+        stream: partition.workflows,
+        onDeadLetter: (reason, entryId, detail, fields) => {
+          metrics.deadLetters.inc({ stream: 'workflows', reason });
+          subLog.warn({ reason, entryId, detail }, 'submission dead-lettered');
+          // A rejected submission got its run-failed when it was checked, one past the limit when its run was
+          // abandoned; only one that could not be decoded is told about here.
+          if (reason === 'rejected' || reason === 'delivery_limit') return;
+          const batch = events.batch();
+          runFailedForMalformed(fields, detail, batch);
+          events
+            .publish(batch)
+            .catch((err: Error) => subLog.warn({ err }, 'could not publish run-failed for a malformed submission'));
+        },
+        onError: (err) => subLog.warn({ err }, 'reading submissions failed; retrying'),
+      });
+      // Runners' reports and single acks (v1 workers write those) share mesh:acks.
+      const acks = new RedisStreamConsumer('report', {
+        ...common,
+        decode: decodeAcksEntry,
+        blocking: this.connection(`acks${suffix}`),
+        commands: redis,
+        stream: partition.acks,
+        onDeadLetter: (reason, entryId, detail) => {
+          metrics.deadLetters.inc({ stream: 'acks', reason });
+          ackLog.warn({ reason, entryId, detail }, 'ack dead-lettered');
+        },
+        onError: (err) => ackLog.warn({ err }, 'reading acks failed; retrying'),
+      });
+      this.consumers.push(submissions, acks);
+      this.loops.push(
+        new StreamLoop({
+          consumer: submissions,
+          handle: this.tracked(
+            'submissions',
+            perEntryOnFailure(
+              createSubmissionHandler({
+                consumer: submissions,
+                ...intake,
+                events,
+                router: this.router,
+                directory,
+                logger: subLog,
+              }),
+              { logger: subLog, stopping },
+            ),
           ),
-        ),
-        exhausted: this.tracked(
-          'submissions',
-          endEach(createExhaustedSubmissionHandler(intake), deadLetter<Submission>(submissions)),
-        ),
-        reclaimIntervalMs,
-        logger: subLog,
-      }),
-      new StreamLoop({
-        consumer: acks,
-        handle: this.tracked(
-          'acks',
-          perEntryOnFailure(
-            createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
-            { logger: ackLog, stopping },
+          exhausted: this.tracked(
+            'submissions',
+            endEach(createExhaustedSubmissionHandler(intake), deadLetter<Submission>(submissions)),
           ),
-        ),
-        exhausted: this.tracked(
-          'acks',
-          endEach(createExhaustedReportHandler({ coordinator }), deadLetter<RunnerReport>(acks)),
-        ),
-        reclaimIntervalMs,
-        logger: ackLog,
-      }),
-    ] as StreamLoop<'submission' | 'report'>[];
+          reclaimIntervalMs,
+          logger: subLog,
+        }) as StreamLoop<'submission' | 'report'>,
+        new StreamLoop({
+          consumer: acks,
+          handle: this.tracked(
+            'acks',
+            perEntryOnFailure(
+              createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
+              { logger: ackLog, stopping },
+            ),
+          ),
+          exhausted: this.tracked(
+            'acks',
+            endEach(createExhaustedReportHandler({ coordinator }), deadLetter<RunnerReport>(acks)),
+          ),
+          reclaimIntervalMs,
+          logger: ackLog,
+        }) as StreamLoop<'submission' | 'report'>,
+      );
+    }
   }
 
   /** The handler, its every call reported to `progress` as work of `part`. */

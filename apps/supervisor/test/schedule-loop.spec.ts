@@ -21,7 +21,7 @@ beforeEach(() => {
   ctx = createRedisTestContext('schedule-loop');
   keys = createKeys(ctx.prefix);
   state = new RunState(ctx.redis, keys, { finishedTtlMs: 60_000 });
-  schedule = new Schedule(ctx.redis, state, keys.schedule);
+  schedule = new Schedule(ctx.redis, state, keys);
 });
 afterEach(async () => {
   await loop?.stop();

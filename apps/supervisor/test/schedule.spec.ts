@@ -13,7 +13,7 @@ afterEach(() => ctx.cleanup());
 describe('schedule', () => {
   it('when 100,000 entries are added, claimed and removed at once, the commands stay bounded and every entry lands and leaves', async () => {
     const keys = createKeys(ctx.prefix);
-    const schedule = new Schedule(ctx.redis, new RunState(ctx.redis, keys, { finishedTtlMs: 1000 }), keys.schedule);
+    const schedule = new Schedule(ctx.redis, new RunState(ctx.redis, keys, { finishedTtlMs: 1000 }), keys);
     const entries = Array.from({ length: MAX_TASKS_PER_RUN }, (_, i) => ({
       member: memberOf({ runId: 'r', taskId: `t${i}`, attempt: 1 }),
       at: i,

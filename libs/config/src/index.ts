@@ -12,6 +12,8 @@ export {
   parseStreamPrefix,
   parseRedisUrl,
   withRedisPassword,
+  parseClusterNodes,
+  withClusterNodes,
   REDIS_MAX_DB,
   type ListenAddress,
   type RedisUrl,
@@ -23,5 +25,7 @@ export {
   DEFAULT_REDIS_URL,
   DEFAULT_REDIS_TIMEOUT_MS,
   LOG_LEVELS,
+  DEFAULT_CLUSTER_PARTITIONS,
+  partitionsOf,
 } from './shared-settings';
 export { SERVICE_SETTINGS, DEFAULT_DOMAIN, API_TOKEN_ENVS, type ServiceName } from './service-settings';

@@ -43,8 +43,16 @@ export function loadConfig<S extends SettingSpec>(spec: S, source: ConfigSource)
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const byEnv = new Map(Object.entries(spec).map(([key, setting]) => [setting.env, out[key]]));
-  for (const [key, setting] of Object.entries(spec))
-    if (setting.resolve && out[key] !== undefined) out[key] = setting.resolve(out[key], (env) => byEnv.get(env));
+  for (const [key, setting] of Object.entries(spec)) {
+    if (!setting.resolve || out[key] === undefined) continue;
+    try {
+      out[key] = setting.resolve(out[key], (env) => byEnv.get(env));
+    } catch (err) {
+      // A value that does not fit the others (e.g. a database other than 0 with REDIS_CLUSTER_NODES).
+      problems.push(`${setting.env}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const config = Object.freeze(out) as ConfigOf<S>;
   rawSecrets.set(config, secretTexts);
   return config;

@@ -75,6 +75,32 @@ export interface RedisUrl {
   readonly db: number;
   /** The URL with the password masked, safe for logs. */
   readonly display: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES), `host:port` each; absent for one Redis. */
+  readonly clusterNodes?: readonly string[];
+}
+
+/**
+ * REDIS_CLUSTER_NODES: `host:port` seed nodes of a Redis Cluster, comma-separated (an IPv6 host in brackets,
+ * `[::1]:7000`). The client learns the other nodes from them.
+ */
+export function parseClusterNodes(raw: string): readonly string[] {
+  const nodes = parseList(raw);
+  nodes.forEach((node, i) => {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/.exec(node);
+    const port = m ? Number(m[2]) : 0;
+    if (!m || port < 1 || port > 65535)
+      throw new Error(`entry ${i + 1} (${JSON.stringify(node)}) is not host:port (e.g. redis-0.redis:6379)`);
+  });
+  return nodes;
+}
+
+/** `redis` for the cluster whose seed nodes are `nodes`: its database must be 0, the only one a cluster has. */
+export function withClusterNodes(redis: RedisUrl, nodes: readonly string[]): RedisUrl {
+  if (redis.db !== 0)
+    throw new Error(
+      `database ${redis.db} is not available with REDIS_CLUSTER_NODES (a Redis Cluster has only database 0)`,
+    );
+  return Object.freeze({ ...redis, clusterNodes: nodes });
 }
 
 /** Databases a stock Redis has (`databases 16`): a higher index is refused before anything connects. */

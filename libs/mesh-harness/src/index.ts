@@ -1,2 +1,2 @@
-export { MeshHarness, FAST_SUPERVISOR, sample, useMesh } from './mesh-harness';
+export { MeshHarness, FAST_SUPERVISOR, sample, useMesh, type MeshHarnessOptions } from './mesh-harness';
 export { readAcks, readReports } from './acks';

@@ -13,7 +13,6 @@ import {
   eventually,
   startServiceProcess,
   TEST_DEADLINE_MS,
-  TEST_REDIS_URL,
   type RedisTestContext,
   type ServiceProcess,
 } from '@mesh/testing';
@@ -31,22 +30,38 @@ export const FAST_SUPERVISOR = {
   SUPERVISOR_MISSING_RECHECK_CAP_MS: '100',
 };
 
+export interface MeshHarnessOptions {
+  /** Settings every service gets (e.g. REDIS_CLUSTER_NODES), over the harness's own. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** MESH_PARTITIONS of the services (default 1): the harness reads and writes the same partitions. */
+  readonly partitions?: number;
+}
+
 /** A mesh of built processes on one test prefix, stopped by `stopAll`. */
 export class MeshHarness {
   readonly keys: MeshKeys;
   private readonly procs: ServiceProcess[] = [];
+  private readonly env: Readonly<Record<string, string>>;
 
-  constructor(private readonly ctx: RedisTestContext) {
-    this.keys = createKeys(ctx.prefix);
+  constructor(
+    private readonly ctx: RedisTestContext,
+    options: MeshHarnessOptions = {},
+  ) {
+    this.keys = createKeys(ctx.prefix, options.partitions ?? 1);
+    this.env = {
+      REDIS_URL: ctx.url,
+      MESH_STREAM_PREFIX: ctx.prefix,
+      ...(options.partitions ? { MESH_PARTITIONS: String(options.partitions) } : {}),
+      ...options.env,
+    };
   }
 
   async supervisor(id: string, env: Record<string, string> = {}, argv: string[] = []): Promise<ServiceProcess> {
     const p = await startServiceProcess(
       'supervisor',
       {
-        REDIS_URL: TEST_REDIS_URL,
+        ...this.env,
         SUPERVISOR_METRICS_LISTEN: '127.0.0.1:0',
-        MESH_STREAM_PREFIX: this.ctx.prefix,
         SUPERVISOR_ID: id,
         ...FAST_SUPERVISOR,
         ...env,
@@ -59,9 +74,8 @@ export class MeshHarness {
 
   async orchestrator(id: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const p = await startServiceProcess('orchestrator', {
-      REDIS_URL: TEST_REDIS_URL,
+      ...this.env,
       ORCHESTRATOR_LISTEN: '127.0.0.1:0',
-      MESH_STREAM_PREFIX: this.ctx.prefix,
       ORCHESTRATOR_ID: id,
       ORCHESTRATOR_RUNNER_REFRESH_MS: '50',
       ...env,
@@ -76,9 +90,8 @@ export class MeshHarness {
 
   async runner(id: string, domain: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
     const p = await startServiceProcess('env-runner', {
-      REDIS_URL: TEST_REDIS_URL,
+      ...this.env,
       RUNNER_LISTEN: '127.0.0.1:0',
-      MESH_STREAM_PREFIX: this.ctx.prefix,
       MESH_DOMAIN: domain,
       RUNNER_ID: id,
       RUNNER_BLOCK_MS: '200',
@@ -92,7 +105,7 @@ export class MeshHarness {
     return p;
   }
 
-  /** Writes a submission to mesh:workflows as the orchestrator would; returns its run id. */
+  /** Writes a submission to mesh:workflows (its run's partition's) as the orchestrator would; returns its run id. */
   async submit(
     workflow: string,
     tenant: string,
@@ -108,13 +121,25 @@ export class MeshHarness {
       ...t,
     }));
     const submission = { runId, workflow, tenant, tasks: full, submittedAt: Date.now(), hardware: null };
-    await this.ctx.redis.xadd(this.keys.workflows, '*', 'v', '1', 'submission', JSON.stringify(submission));
+    await this.ctx.redis.xadd(
+      this.keys.ofRun(runId).workflows,
+      '*',
+      'v',
+      '1',
+      'submission',
+      JSON.stringify(submission),
+    );
     return runId;
   }
 
-  /** The run events on mesh:run-events, in order, entries that hold several changes unpacked into them. */
+  /**
+   * The run events on mesh:run-events, entries that hold several changes unpacked into them: in order for
+   * each run (with several partitions, the partitions' feeds one after the other).
+   */
   async events(runId?: string): Promise<RunEvent[]> {
-    const all = (await this.ctx.redis.xrange(this.keys.runEvents, '-', '+')).flatMap(([, f]) => {
+    const feeds = runId ? [this.keys.ofRun(runId)] : this.keys.partitionKeys;
+    const entries = (await Promise.all(feeds.map((p) => this.ctx.redis.xrange(p.runEvents, '-', '+')))).flat();
+    const all = entries.flatMap(([, f]) => {
       const d = decodeEntry('event', f);
       if (!d.ok) return [];
       const { runId: id, workflow, events } = d.message;
@@ -171,8 +196,10 @@ export class MeshHarness {
     };
     await eventually(async () => {
       const all = await Promise.all([
-        idle(this.keys.workflows, GROUPS.supervisor),
-        idle(this.keys.acks, GROUPS.supervisor),
+        ...this.keys.partitionKeys.flatMap((p) => [
+          idle(p.workflows, GROUPS.supervisor),
+          idle(p.acks, GROUPS.supervisor),
+        ]),
         ...domains.map((d) => idle(this.keys.assignments(d), GROUPS.runners)),
       ]);
       return all.every(Boolean) ? true : undefined;
@@ -192,12 +219,15 @@ export class MeshHarness {
  * A fresh test context and mesh harness for each test (its own key prefix), stopped and cleaned after it.
  * Read `ctx` and `mesh` inside tests.
  */
-export function useMesh(label: string): { readonly ctx: RedisTestContext; readonly mesh: MeshHarness } {
+export function useMesh(
+  label: string,
+  options: MeshHarnessOptions = {},
+): { readonly ctx: RedisTestContext; readonly mesh: MeshHarness } {
   let ctx: RedisTestContext;
   let mesh: MeshHarness;
   beforeEach(() => {
     ctx = createRedisTestContext(label);
-    mesh = new MeshHarness(ctx);
+    mesh = new MeshHarness(ctx, options);
   });
   afterEach(async () => {
     await mesh.stopAll();

@@ -1,6 +1,6 @@
 import { decodeEntry, encodeEntry, fieldMap, type Decoded, type EntryFields } from './codec';
 import { backoffDelay, sleep } from './backoff';
-import { isNoGroupError, type Redis } from './redis';
+import { isNoGroupError, spreadPipeline, type Redis } from './redis';
 import type { DeadLetter, DeadLetterReason, MessageField, MessageTypes } from './messages';
 
 /** A decoded entry handed to the caller. `deliveries` is 1 for a first read, more once reclaimed. */
@@ -259,7 +259,8 @@ export class RedisStreamConsumer<F extends MessageField> {
     detail: string | ((id: string) => string),
   ): Promise<void> {
     if (entries.length === 0) return;
-    const pipeline = this.o.commands.pipeline();
+    // The dead-letter stream and this one may be in different slots of a cluster: not one pipeline there.
+    const pipeline = spreadPipeline(this.o.commands);
     const details = new Map<string, string>();
     for (const entry of entries) {
       const text = typeof detail === 'string' ? detail : detail(entry.id);

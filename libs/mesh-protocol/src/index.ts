@@ -6,13 +6,18 @@ export {
   DEFAULT_STREAM_PREFIX,
   GROUPS,
   RUN_EVENTS_MAX_LEN,
+  MAX_PARTITIONS,
   type MeshKeys,
+  type PartitionKeys,
 } from './keys';
+export { keySlot, partitionTag, CLUSTER_SLOTS } from './slot';
 export * from './messages';
 export { validateMessage, formatProblems, type Validation } from './validate';
 export { encodeEntry, decodeEntry, decodeAcksEntry, fieldMap, type EntryFields, type Decoded } from './codec';
 export {
   createRedisClient,
+  isClusterClient,
+  spreadPipeline,
   pingRedis,
   probeRedis,
   isNoGroupError,
@@ -21,6 +26,7 @@ export {
   DEFAULT_NO_REPLY_TIMEOUT_MS,
   type Redis,
   type RedisClientOptions,
+  type RedisTarget,
 } from './redis';
 export { StreamPublisher } from './publisher';
 export {

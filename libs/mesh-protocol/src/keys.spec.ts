@@ -32,3 +32,42 @@ describe('keys', () => {
     expect(() => createKeys('')).toThrow(/prefix is empty/);
   });
 });
+
+describe('partitions', () => {
+  it('when there is one partition, its keys are the plain names and every run is in it', () => {
+    const k = createKeys('mesh', 1);
+    expect(k.partitionKeys).toEqual([
+      {
+        index: 0,
+        workflows: 'mesh:workflows',
+        acks: 'mesh:acks',
+        runEvents: 'mesh:run-events',
+        schedule: 'mesh:schedule',
+      },
+    ]);
+    expect(k.ofRun('any-run')).toBe(k.partitionKeys[0]);
+    expect(k.partitionCount).toBe('mesh:partitions');
+  });
+
+  it('when there are several, each partition has its own hash tag and runs spread over all of them', () => {
+    const k = createKeys('mesh', 8);
+    const tags = k.partitionKeys.map((p) => /\{([^}]+)\}$/.exec(p.workflows)?.[1]);
+    expect(new Set(tags).size).toBe(8);
+    for (const p of k.partitionKeys) {
+      const tag = /\{[^}]+\}$/.exec(p.workflows)?.[0];
+      expect([p.acks, p.runEvents, p.schedule].every((key) => key.endsWith(tag ?? '?'))).toBe(true);
+      expect(p.workflows.startsWith('mesh:workflows:{')).toBe(true);
+    }
+    const seen = new Set<number>();
+    for (let i = 0; i < 200; i++) seen.add(k.partitionOf(`run-${i}`));
+    expect(seen.size).toBe(8);
+    expect(k.ofRun('run-7')).toBe(k.partitionKeys[k.partitionOf('run-7')]);
+    expect(k.partitionOf('run-7')).toBe(createKeys('other', 8).partitionOf('run-7'));
+  });
+
+  it('when the number of partitions is out of range, building refuses it', () => {
+    expect(() => createKeys('mesh', 0)).toThrow(/partitions/);
+    expect(() => createKeys('mesh', 65)).toThrow(/partitions/);
+    expect(() => createKeys('mesh', 1.5)).toThrow(/partitions/);
+  });
+});

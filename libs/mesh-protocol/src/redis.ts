@@ -1,6 +1,17 @@
-import Redis from 'ioredis';
+import Redis, { Cluster, type ChainableCommander } from 'ioredis';
 
 export type { Redis };
+
+/**
+ * Where Redis is: a URL (`redis://` or `rediss://`, with optional user and password), and, for a Redis
+ * Cluster, its seed nodes. With `clusterNodes` the client is cluster-aware and the URL gives only the scheme
+ * (TLS or not), the user and the password; a cluster has only database 0.
+ */
+export interface RedisTarget {
+  readonly url: string;
+  /** Seed nodes of a Redis Cluster, `host:port` each (REDIS_CLUSTER_NODES). */
+  readonly clusterNodes?: readonly string[];
+}
 
 export interface RedisClientOptions {
   /** Shown in CLIENT LIST, e.g. `supervisor:acks-reader`. */
@@ -37,10 +48,12 @@ export const DEFAULT_NO_REPLY_TIMEOUT_MS = 10_000;
 const NO_REPLY_MESSAGES = ['Socket timeout', 'Command timed out'];
 
 /**
- * A Redis client for `url` (`redis://` or `rediss://`, with optional user and password). Speaks
- * RESP2 so that replies have one shape on every server version.
+ * A Redis client for `target`: a URL (`redis://` or `rediss://`, with optional user and password), or a URL
+ * and the seed nodes of a Redis Cluster. Speaks RESP2 so that replies have one shape on every server version.
  */
-export function createRedisClient(url: string, options: RedisClientOptions): Redis {
+export function createRedisClient(target: string | RedisTarget, options: RedisClientOptions): Redis {
+  const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
+  if (clusterNodes && clusterNodes.length > 0) return createClusterClient(url, clusterNodes, options);
   const maxDelay = options.maxReconnectDelayMs ?? 2000;
   const noReply = options.noReplyTimeoutMs ?? DEFAULT_NO_REPLY_TIMEOUT_MS;
   const client = new Redis(url, {
@@ -64,6 +77,98 @@ export function createRedisClient(url: string, options: RedisClientOptions): Red
   client.on('error', options.onError ?? (() => undefined));
   client.on('reconnecting', () => failUnfulfilled(client));
   return client;
+}
+
+/**
+ * A cluster-aware client. Typed as Redis: a cluster client speaks the same commands (each routed to the
+ * node of its key's slot), so services need not know which they hold. What differs is documented where
+ * it matters: a pipeline must stay within one node's slots (spreadPipeline() splits one that does not),
+ * and pub/sub messages reach every node (PUBLISH is broadcast across a cluster).
+ */
+function createClusterClient(url: string, nodes: readonly string[], options: RedisClientOptions): Redis {
+  const maxDelay = options.maxReconnectDelayMs ?? 2000;
+  const noReply = options.noReplyTimeoutMs ?? DEFAULT_NO_REPLY_TIMEOUT_MS;
+  const parsed = new URL(url);
+  const password =
+    parsed.password !== '' ? decodeURIComponent(parsed.password) : parsed.searchParams.get('password') || undefined;
+  const username = parsed.username !== '' ? decodeURIComponent(parsed.username) : undefined;
+  const cluster = new Cluster(nodes.map(parseNode), {
+    enableOfflineQueue: options.enableOfflineQueue ?? false,
+    lazyConnect: options.lazyConnect ?? false,
+    // No auto-pipelining: ioredis retries a pipeline after a failover's MOVED replies only when every reply
+    // names the same slot, so a pipeline spanning slots would fail, and keep failing, after one.
+    enableAutoPipelining: false,
+    // Besides following MOVED replies, re-read the slots now and then (a failover that nothing noticed yet).
+    slotsRefreshInterval: 5000,
+    clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
+    slotsRefreshTimeout: Math.min(noReply, 5000),
+    redisOptions: {
+      protocol: 2,
+      connectionName: options.connectionName,
+      username,
+      password,
+      tls: parsed.protocol === 'rediss:' ? {} : undefined,
+      maxRetriesPerRequest: 1,
+      disconnectTimeout: options.disconnectTimeoutMs ?? 2000,
+      connectTimeout: noReply,
+      commandTimeout: noReply + (options.blockMs ?? 0),
+      socketTimeout: noReply + (options.blockMs ?? 0),
+      autoResendUnfulfilledCommands: false,
+    },
+  });
+  cluster.on('error', options.onError ?? (() => undefined));
+  // A node's own connection errors (a master killed in a failover): the cluster moves on by itself.
+  cluster.on('node error', (err: Error) => options.onError?.(err));
+  return cluster as unknown as Redis;
+}
+
+/** `host:port` of a cluster seed node (REDIS_CLUSTER_NODES is checked by @mesh/config before it gets here). */
+function parseNode(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(node.slice(at + 1)) };
+}
+
+/** Whether `client` is a Redis Cluster client (createRedisClient with clusterNodes). */
+export function isClusterClient(client: Redis): boolean {
+  return (client as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/** A pipeline's commands and their replies, as ioredis's exec() gives them. */
+type PipelineReplies = Array<[Error | null, unknown]> | null;
+
+/**
+ * A pipeline whose commands may touch keys in different hash slots (not atomic, like every pipeline).
+ * Against one Redis it is a plain pipeline. Against a cluster, where one pipeline must stay within one
+ * node, each command is sent on its own, all at once: they still travel together on each node's
+ * connection (one round trip per node), each follows its own slot's MOVED after a failover, and exec()
+ * answers in the order given. Commands to different nodes keep no order between them.
+ */
+export function spreadPipeline(client: Redis): ChainableCommander {
+  if (!isClusterClient(client)) return client.pipeline();
+  type Method = (...args: unknown[]) => Promise<unknown>;
+  const queued: Array<{ method: Method; args: unknown[] }> = [];
+  const methods = client as unknown as Record<string, Method | undefined>;
+  const exec = async (): Promise<PipelineReplies> => {
+    const settled = await Promise.allSettled(queued.map(({ method, args }) => method.apply(client, args)));
+    return settled.map((s) => (s.status === 'fulfilled' ? [null, s.value] : [toError(s.reason), undefined]));
+  };
+  const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
+    get(_target, name) {
+      if (name === 'exec') return exec;
+      if (name === 'length') return queued.length;
+      const method = typeof name === 'string' ? methods[name] : undefined;
+      if (typeof method !== 'function') return undefined;
+      return (...args: unknown[]) => {
+        queued.push({ method, args });
+        return recorder;
+      };
+    },
+  });
+  return recorder;
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 interface Unfulfilled {
@@ -125,7 +230,9 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
  * Whether a Redis answers PING at `url` within `timeoutMs`: one connection, no retries, closed again. False for
  * a refused connection and for one that Redis accepts but never answers (where a plain connect() waits forever).
  */
-export async function probeRedis(url: string, timeoutMs: number): Promise<boolean> {
+export async function probeRedis(target: string | RedisTarget, timeoutMs: number): Promise<boolean> {
+  const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
+  if (clusterNodes && clusterNodes.length > 0) return probeCluster(url, clusterNodes, timeoutMs);
   const client = new Redis(url, {
     protocol: 2,
     lazyConnect: true,
@@ -143,6 +250,29 @@ export async function probeRedis(url: string, timeoutMs: number): Promise<boolea
     const answered = (async () => {
       await client.connect();
       return (await client.ping()) === 'PONG';
+    })().catch(() => false);
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
+}
+
+/** Whether a Redis Cluster answers at one of `nodes` with every slot served (CLUSTER INFO: cluster_state:ok). */
+async function probeCluster(url: string, nodes: readonly string[], timeoutMs: number): Promise<boolean> {
+  const client = createClusterClient(url, nodes, {
+    connectionName: 'probe',
+    lazyConnect: true,
+    noReplyTimeoutMs: timeoutMs,
+    disconnectTimeoutMs: 10,
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  try {
+    const answered = (async () => {
+      await client.connect();
+      const info = String(await client.call('CLUSTER', 'INFO'));
+      return /cluster_state:ok/.test(info);
     })().catch(() => false);
     return await Promise.race([answered, late]);
   } finally {

@@ -1,4 +1,4 @@
-import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
+import { spreadPipeline, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 import { renderSummary, type RunSummary } from './record';
 import type { RunStatus } from './statuses';
 
@@ -29,7 +29,7 @@ export class RunIndex {
   ) {}
 
   async add(run: { runId: string; workflow: string; tenant: string; submittedAt: number }): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = spreadPipeline(this.redis);
     this.addIn(pipeline, run);
     const failed = ((await pipeline.exec()) ?? []).find(([err]) => err)?.[0];
     if (failed) throw failed;
@@ -51,7 +51,7 @@ export class RunIndex {
   }
 
   async remove(run: { runId: string; workflow: string; tenant: string }): Promise<void> {
-    const pipeline = this.redis.pipeline();
+    const pipeline = spreadPipeline(this.redis);
     for (const index of this.indexesOf(run)) pipeline.zrem(index, run.runId);
     await pipeline.exec();
   }
@@ -111,7 +111,7 @@ export class RunIndex {
         fresh = pairs(await this.redis.zrevrangebyscore(index, `(${cut.score}`, floor, 'WITHSCORES', 'LIMIT', 0, page));
       }
       if (fresh.length === 0) return { runs, nextCursor: null };
-      const pipeline = this.redis.pipeline();
+      const pipeline = spreadPipeline(this.redis);
       for (const e of fresh) pipeline.hgetall(this.keys.run(e.runId, 'meta'));
       const metas = ((await pipeline.exec()) ?? []).map(([err, value]) => {
         if (err) throw err;

@@ -5,12 +5,43 @@ import {
   isNoReplyError,
   pingRedis,
   type Redis,
+  type RedisTarget,
 } from '@mesh/mesh-protocol';
 import type { ReadinessCheck } from './http-app';
 
 export interface ConnectRedisOptions {
   /** REDIS_TIMEOUT_MS: how long Redis may leave the handshake or a command unanswered (default 10000). */
   readonly noReplyTimeoutMs?: number;
+  /**
+   * The number of partitions this service uses (MESH_PARTITIONS) and the key that records it for the mesh.
+   * Every service of a mesh must use the same: on each connection the number is recorded unless one is
+   * already (SET NX), and a different recorded number calls `onMismatch` (the service refuses to go on).
+   * Until the check passes, the readiness check fails.
+   */
+  readonly partitions?: {
+    readonly key: string;
+    readonly count: number;
+    readonly onMismatch: (recorded: string) => void;
+  };
+}
+
+/**
+ * What a service does when Redis records another number of partitions than its own: one line naming the
+ * setting on stderr, and exit 2 (as for a bad setting), moments after connecting.
+ */
+export function refuseOtherPartitions(service: string, count: number, key: string): (recorded: string) => void {
+  return (recorded) => {
+    process.stderr.write(
+      `${service}: MESH_PARTITIONS: is ${count}, but the mesh in this Redis uses ${recorded} (key ${key}); every service of a mesh must use the same number\n`,
+    );
+    process.exit(2);
+  };
+}
+
+/** Records `count` under `key` unless a number is recorded; resolves with the recorded number's text. */
+export async function agreePartitions(redis: Redis, key: string, count: number): Promise<string> {
+  await redis.set(key, String(count), 'NX');
+  return (await redis.get(key)) ?? String(count);
 }
 
 /**
@@ -19,7 +50,7 @@ export interface ConnectRedisOptions {
  * readiness check for `/readyz`.
  */
 export function connectRedis(
-  url: string,
+  target: string | RedisTarget,
   connectionName: string,
   logger: Logger,
   options: ConnectRedisOptions = {},
@@ -28,7 +59,8 @@ export function connectRedis(
   const noReply = options.noReplyTimeoutMs ?? DEFAULT_NO_REPLY_TIMEOUT_MS;
   let down = false;
   let checked = false;
-  const redis = createRedisClient(url, {
+  let agreed = options.partitions === undefined;
+  const redis = createRedisClient(target, {
     connectionName,
     noReplyTimeoutMs: noReply,
     onError: (err) => {
@@ -49,11 +81,27 @@ export function connectRedis(
   redis.on('ready', () => {
     if (down) log.info('redis available again');
     down = false;
+    checkPartitions();
     if (checked) return;
     checked = true;
     void checkRedisSetup(redis, log); // never rejects: it logs what it could not check
   });
-  return { redis, ready: () => pingRedis(redis, 1000) };
+  // Not ready until the check passes; a failed check is tried again while connected.
+  function checkPartitions(): void {
+    const partitions = options.partitions;
+    if (!partitions || redis.status !== 'ready') return;
+    agreePartitions(redis, partitions.key, partitions.count).then(
+      (recorded) => {
+        if (recorded === String(partitions.count)) agreed = true;
+        else partitions.onMismatch(recorded);
+      },
+      (err: unknown) => {
+        log.warn({ err }, 'could not check MESH_PARTITIONS against Redis; retrying');
+        setTimeout(checkPartitions, 1000).unref();
+      },
+    );
+  }
+  return { redis, ready: async () => agreed && (await pingRedis(redis, 1000)) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Logger } from '@mesh/logging';
 import type { EnvRunnerMetrics } from '@mesh/metrics-schema';
-import { GROUPS, RedisStreamConsumer, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
+import { GROUPS, RedisStreamConsumer, spreadPipeline, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 import type { HandlerRegistry } from '../tasks/registry';
 import { ReportWriter } from './report-writer';
 import { AssignmentRunner } from './assignment-runner';
@@ -31,7 +31,7 @@ export function runStatusReader(
   keys: MeshKeys,
 ): (runIds: readonly string[]) => Promise<Map<string, string>> {
   return async (runIds) => {
-    const pipeline = redis.pipeline();
+    const pipeline = spreadPipeline(redis);
     for (const runId of runIds) pipeline.hget(keys.run(runId, 'meta'), 'status');
     const replies = (await pipeline.exec()) ?? [];
     const statuses = new Map<string, string>();
@@ -71,7 +71,7 @@ export function createAssignmentPipeline(o: PipelineOptions): {
   const acks = new ReportWriter({
     redis: o.redis,
     runnerId: o.runnerId,
-    acksStream: o.keys.acks,
+    acksStreamOf: (runId) => o.keys.ofRun(runId).acks,
     assignmentsStream: stream,
     group: GROUPS.runners,
     onError: (err) => o.logger.warn({ err }, 'writing reports failed; retrying'),

@@ -3,6 +3,7 @@ import {
   encodeEntry,
   MAX_REPORT_ITEMS,
   sleep,
+  spreadPipeline,
   type Ack,
   type Redis,
   type StartedTask,
@@ -24,7 +25,8 @@ export const PICKUP_REPORT_DELAY_MS = 25;
 export interface ReportWriterOptions {
   readonly redis: Redis;
   readonly runnerId: string;
-  readonly acksStream: string;
+  /** The acks stream of a run's partition (mesh:acks with one partition). */
+  readonly acksStreamOf: (runId: string) => string;
   readonly assignmentsStream: string;
   readonly group: string;
   readonly onError: (err: Error) => void;
@@ -114,16 +116,28 @@ export class ReportWriter {
   private async write(acks: PendingAck[], starts: StartedTask[]): Promise<boolean> {
     const at = (this.o.now ?? Date.now)();
     try {
-      const pipeline = this.o.redis.pipeline();
-      const n = Math.max(acks.length, starts.length);
-      for (let i = 0; i < n; i += MAX_REPORT_ITEMS) {
-        const report = {
-          runnerId: this.o.runnerId,
-          at,
-          started: starts.slice(i, i + MAX_REPORT_ITEMS),
-          acks: acks.slice(i, i + MAX_REPORT_ITEMS).map((a) => a.ack),
-        };
-        pipeline.xadd(this.o.acksStream, '*', ...encodeEntry('report', report));
+      // One report per partition: each run's acks go to its partition's stream (one with a single partition).
+      const pipeline = spreadPipeline(this.o.redis);
+      const byStream = new Map<string, { acks: Ack[]; starts: StartedTask[] }>();
+      const of = (runId: string) => {
+        const stream = this.o.acksStreamOf(runId);
+        let group = byStream.get(stream);
+        if (!group) byStream.set(stream, (group = { acks: [], starts: [] }));
+        return group;
+      };
+      for (const a of acks) of(a.ack.runId).acks.push(a.ack);
+      for (const s of starts) of(s.runId).starts.push(s);
+      for (const [stream, group] of byStream) {
+        const n = Math.max(group.acks.length, group.starts.length);
+        for (let i = 0; i < n; i += MAX_REPORT_ITEMS) {
+          const report = {
+            runnerId: this.o.runnerId,
+            at,
+            started: group.starts.slice(i, i + MAX_REPORT_ITEMS),
+            acks: group.acks.slice(i, i + MAX_REPORT_ITEMS),
+          };
+          pipeline.xadd(stream, '*', ...encodeEntry('report', report));
+        }
       }
       const results = (await pipeline.exec()) ?? [];
       const err = results.find(([e]) => e)?.[0];

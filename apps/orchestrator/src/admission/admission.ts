@@ -1,5 +1,5 @@
 import { MeshError } from '@mesh/errors';
-import type { MeshKeys, Redis } from '@mesh/mesh-protocol';
+import { spreadPipeline, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 
 /** The admission limit is reached: the caller should come back after `retryAfterS`. */
 export class OverLimitError extends MeshError {
@@ -77,7 +77,7 @@ export class Admission {
 
   /** Takes a run out of the sets (its submission was not queued after all). */
   async remove(run: { runId: string; tenant: string }): Promise<void> {
-    await this.o.redis.pipeline().zrem(this.setOf(), run.runId).zrem(this.setOf(run.tenant), run.runId).exec();
+    await spreadPipeline(this.o.redis).zrem(this.setOf(), run.runId).zrem(this.setOf(run.tenant), run.runId).exec();
   }
 
   /** Drops the members of `set` whose run is no longer queued; returns how many are left. */
@@ -88,7 +88,7 @@ export class Admission {
     this.lastRecheck.set(set, this.now());
     const members = await this.o.redis.zrange(set, '0', '-1');
     if (members.length === 0) return 0;
-    const pipeline = this.o.redis.pipeline();
+    const pipeline = spreadPipeline(this.o.redis);
     for (const runId of members) pipeline.hget(this.o.keys.run(runId, 'meta'), 'status');
     const statuses = await pipeline.exec();
     const gone = members.filter((_, i) => {

@@ -1,5 +1,12 @@
 import { MeshError, NotFoundError } from '@mesh/errors';
-import { encodeEntry, RUN_EVENTS_MAX_LEN, type MeshKeys, type Redis, type RunEvent } from '@mesh/mesh-protocol';
+import {
+  encodeEntry,
+  spreadPipeline,
+  RUN_EVENTS_MAX_LEN,
+  type MeshKeys,
+  type Redis,
+  type RunEvent,
+} from '@mesh/mesh-protocol';
 import type { RunState, RunSummary } from '@mesh/run-state';
 
 /** The run has already ended: there is nothing left to cancel. */
@@ -50,8 +57,15 @@ export class RunControl {
     };
     // The feed and the runners' channel: both best effort after the state changed (a runner also finds the
     // cancel on its next lease renewal; a feed reader re-reads the record).
-    const pipeline = this.o.redis.pipeline();
-    pipeline.xadd(this.o.keys.runEvents, 'MAXLEN', '~', RUN_EVENTS_MAX_LEN, '*', ...encodeEntry('event', event));
+    const pipeline = spreadPipeline(this.o.redis);
+    pipeline.xadd(
+      this.o.keys.ofRun(runId).runEvents,
+      'MAXLEN',
+      '~',
+      RUN_EVENTS_MAX_LEN,
+      '*',
+      ...encodeEntry('event', event),
+    );
     pipeline.publish(this.o.keys.cancels, runId);
     try {
       for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;

@@ -20,7 +20,10 @@ export async function explainWaits(
   const retries = open.filter((t) => t.attempts > 1);
   const due =
     retries.length > 0
-      ? await redis.zmscore(keys.schedule, ...retries.map((t) => `d|${record.runId}|${t.id}|${t.attempts}`))
+      ? await redis.zmscore(
+          keys.ofRun(record.runId).schedule,
+          ...retries.map((t) => `d|${record.runId}|${t.id}|${t.attempts}`),
+        )
       : [];
   const until = new Map(retries.map((t, i) => [t.id, due[i] === null || due[i] === undefined ? 0 : Number(due[i])]));
   const domains = [...new Set(open.map((t) => t.domain ?? record.domain ?? ''))].filter((d) => d !== '');

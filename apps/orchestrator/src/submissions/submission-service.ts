@@ -4,7 +4,9 @@ import type { OrchestratorMetrics } from '@mesh/metrics-schema';
 import {
   DEFAULT_TASK_TIMEOUT_MS,
   encodeEntry,
+  isClusterClient,
   newRunId,
+  spreadPipeline,
   validateWorkflowRequest,
   type MeshKeys,
   type Redis,
@@ -17,6 +19,8 @@ import { ForbiddenError } from '../auth/errors';
 import type { RunnerHardware } from '../hardware/runner-hardware';
 import { canonicalJson, jsonDepth, MAX_BODY_DEPTH } from './canonical-json';
 import { IdempotencyKeys, type IdempotencyEntry } from './idempotency';
+
+type Pipeline = ReturnType<Redis['pipeline']>;
 
 /** The same Idempotency-Key came with a different body. */
 export class IdempotencyConflictError extends MeshError {
@@ -246,7 +250,11 @@ export class SubmissionService {
 
   /** Publishes a submission of a run that exists on mesh:workflows (nothing is removed if that fails). */
   private async publish(submission: Submission): Promise<void> {
-    await this.o.redis.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
+    await this.o.redis.xadd(
+      this.o.keys.ofRun(submission.runId).workflows,
+      '*',
+      ...encodeEntry('submission', submission),
+    );
   }
 
   /**
@@ -266,15 +274,9 @@ export class SubmissionService {
     // A re-run's state must exist before its submission does: a supervisor that found no run would create one
     // from the submission, which carries neither rerunOf nor the outputs to reuse.
     if (rerunOf) await this.o.state.create(submission, rerunOf.runId, rerunOf.reused);
-    // One round trip, run in order: the run exists (queued) and is indexed before its submission is read.
-    const pipeline = this.o.redis.pipeline();
-    if (!rerunOf) this.o.state.createIn(pipeline, submission);
-    this.o.index.addIn(pipeline, submission);
-    this.o.admission?.addIn(pipeline, submission);
-    pipeline.xadd(this.o.keys.workflows, '*', ...encodeEntry('submission', submission));
     // When exec() itself rejects, what Redis applied is unknown: nothing is removed, and a retry with the
     // Idempotency-Key finds the run (and publishes it again) or writes it.
-    const replies = await pipeline.exec();
+    const replies = await this.write(submission, rerunOf === undefined);
     const [createError, createReply] = replies?.[0] ?? [null, undefined];
     // A re-run's run was created above, under a new id: it is this call's own.
     const created =
@@ -297,6 +299,39 @@ export class SubmissionService {
     }
     // Best effort: a key left pending only makes a replay queue the run again, which is harmless.
     if (key !== undefined) await this.idempotency.markQueued(key, runId, digest).catch(() => undefined);
+  }
+
+  /**
+   * Writes a run (unless it exists already), its index entries, its admission and its submission, in that
+   * order: the run exists (queued) and is indexed before its submission is read. Against one Redis that is
+   * one pipeline, run in order. A cluster keeps order only within a node, and these keys live on several,
+   * so there the run is created first and the rest follows in a second round trip.
+   */
+  private async write(submission: Submission, create: boolean): Promise<Array<[Error | null, unknown]> | null> {
+    const rest = (pipeline: Pipeline): Pipeline => {
+      this.o.index.addIn(pipeline, submission);
+      this.o.admission?.addIn(pipeline, submission);
+      return pipeline.xadd(
+        this.o.keys.ofRun(submission.runId).workflows,
+        '*',
+        ...encodeEntry('submission', submission),
+      );
+    };
+    if (!isClusterClient(this.o.redis)) {
+      const pipeline = this.o.redis.pipeline();
+      if (create) this.o.state.createIn(pipeline, submission);
+      return rest(pipeline).exec();
+    }
+    const first: Array<[Error | null, unknown]> = [];
+    if (create) {
+      const pipeline = this.o.redis.pipeline();
+      this.o.state.createIn(pipeline, submission);
+      const [reply] = (await pipeline.exec()) ?? [[new Error("no reply to the run's creation"), undefined]];
+      first.push(reply ?? [new Error("no reply to the run's creation"), undefined]);
+      // Redis refused the run (out of memory, a script error): nothing else is written, and the XADD's slot says why.
+      if (reply?.[0]) return [...first, reply];
+    }
+    return [...first, ...((await rest(spreadPipeline(this.o.redis)).exec()) ?? [])];
   }
 
   private withTimeout<T>(work: Promise<T>): Promise<T> {

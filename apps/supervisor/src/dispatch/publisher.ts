@@ -1,5 +1,5 @@
 import type { SupervisorMetrics } from '@mesh/metrics-schema';
-import { backoffDelay, encodeEntry, sleep, type Assignment, type Redis } from '@mesh/mesh-protocol';
+import { backoffDelay, encodeEntry, sleep, spreadPipeline, type Assignment, type Redis } from '@mesh/mesh-protocol';
 
 export interface PublishItem {
   readonly stream: string;
@@ -98,7 +98,8 @@ export class Publisher {
 
   /** One pipelined round trip; per XADD, its entry id, or its error. */
   private async send(batch: readonly PublishItem[]): Promise<Array<Error | string>> {
-    const pipeline = this.o.redis.pipeline();
+    // A batch may hold several domains' streams, in several slots of a cluster.
+    const pipeline = spreadPipeline(this.o.redis);
     for (const item of batch) pipeline.xadd(item.stream, '*', ...encodeEntry('assignment', item.assignment));
     try {
       const results = (await pipeline.exec()) ?? [];

@@ -1,4 +1,4 @@
-import type { Redis } from '@mesh/mesh-protocol';
+import { spreadPipeline, type MeshKeys, type Redis } from '@mesh/mesh-protocol';
 import type { RunState } from '@mesh/run-state';
 
 /**
@@ -22,7 +22,7 @@ const PREFIX: Record<ScheduleKind, string> = { dispatch: 'd', queue: 'q' };
 /** Members per ZADD / ZREM: a run's 100,000 tasks go in a pipeline of bounded commands. */
 const CHUNK = 1000;
 
-async function exec(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+async function exec(pipeline: ReturnType<typeof spreadPipeline>): Promise<void> {
   for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
 }
 
@@ -45,53 +45,98 @@ export function parseMember(member: string): (ScheduleEntry & { kind: ScheduleKi
  * The durable schedule shared by all supervisors, for work that waits (never on the happy path): a sorted
  * set of attempts scored by when they are due. A supervisor claims due entries by leasing them (pushing
  * their score `leaseMs` ahead) and removes them once handled; if it dies first, the lease runs out and
- * another supervisor takes them.
+ * another supervisor takes them. With several partitions (MESH_PARTITIONS) each has its own sorted set, and
+ * an attempt is in the one of its run's partition; this class reads and writes them as one schedule.
  */
 export class Schedule {
+  /** The partitions' sorted sets, by partition index. */
+  readonly keys: readonly string[];
+  /** Where the next claim starts, so that no partition's due work waits behind another's. */
+  private nextPartition = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly state: RunState,
-    readonly key: string,
-  ) {}
+    private readonly meshKeys: MeshKeys,
+  ) {
+    this.keys = meshKeys.partitionKeys.map((p) => p.schedule);
+  }
+
+  /** The sorted set a member belongs in: its run's partition's. */
+  keyOf(member: string): string {
+    const runId = member.split('|')[1];
+    return runId ? this.meshKeys.ofRun(runId).schedule : (this.keys[0] as string);
+  }
 
   async add(entries: ReadonlyArray<{ member: string; at: number }>): Promise<void> {
     if (entries.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (let i = 0; i < entries.length; i += CHUNK) {
-      const args: Array<string | number> = [];
-      for (const { member, at } of entries.slice(i, i + CHUNK)) args.push(at, member);
-      pipeline.zadd(this.key, ...args);
-    }
+    const pipeline = spreadPipeline(this.redis);
+    for (const [key, list] of this.byKey(entries, (e) => e.member))
+      for (let i = 0; i < list.length; i += CHUNK) {
+        const args: Array<string | number> = [];
+        for (const { member, at } of list.slice(i, i + CHUNK)) args.push(at, member);
+        pipeline.zadd(key, ...args);
+      }
     await exec(pipeline);
   }
 
+  /** Leases up to `limit` due entries, from the partitions in turn. */
   async claim(now: number, limit: number, leaseMs: number): Promise<string[]> {
-    return this.state.claimDue(this.key, now, limit, now + leaseMs);
+    const claimed: string[] = [];
+    const start = this.nextPartition;
+    this.nextPartition = (start + 1) % this.keys.length;
+    for (let i = 0; i < this.keys.length && claimed.length < limit; i++) {
+      const key = this.keys[(start + i) % this.keys.length] as string;
+      claimed.push(...(await this.state.claimDue(key, now, limit - claimed.length, now + leaseMs)));
+    }
+    return claimed;
   }
 
   async remove(members: readonly string[]): Promise<void> {
     if (members.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (let i = 0; i < members.length; i += CHUNK) pipeline.zrem(this.key, ...members.slice(i, i + CHUNK));
+    const pipeline = spreadPipeline(this.redis);
+    for (const [key, list] of this.byKey(members, (m) => m))
+      for (let i = 0; i < list.length; i += CHUNK) pipeline.zrem(key, ...list.slice(i, i + CHUNK));
     await exec(pipeline);
   }
 
   /** When the earliest entry is due (undefined when the schedule is empty). */
   async nextDue(): Promise<number | undefined> {
-    const [, score] = await this.redis.zrange(this.key, '0', '0', 'WITHSCORES');
-    return score === undefined ? undefined : Number(score);
+    const pipeline = spreadPipeline(this.redis);
+    for (const key of this.keys) pipeline.zrange(key, '0', '0', 'WITHSCORES');
+    let earliest: number | undefined;
+    for (const [err, reply] of (await pipeline.exec()) ?? []) {
+      if (err) throw err;
+      const score = (reply as string[])[1];
+      if (score !== undefined && (earliest === undefined || Number(score) < earliest)) earliest = Number(score);
+    }
+    return earliest;
   }
 
   /**
    * The ready work for supervisor_pending_queue_depth: due dispatch entries plus the `held` members (held back
    * for a runner) waiting for their next check; and the held members gone from the schedule.
    */
-  depth(now: number, held: readonly string[]): Promise<{ ready: number; gone: string[] }> {
-    return this.state.scheduleDepth(this.key, now, held);
+  async depth(now: number, held: readonly string[]): Promise<{ ready: number; gone: string[] }> {
+    const heldBy = this.byKey(held, (m) => m);
+    const parts = await Promise.all(this.keys.map((key) => this.state.scheduleDepth(key, now, heldBy.get(key) ?? [])));
+    return { ready: parts.reduce((n, p) => n + p.ready, 0), gone: parts.flatMap((p) => p.gone) };
   }
 
   /** Entries due at or before `now`. */
-  due(now: number): Promise<number> {
-    return this.redis.zcount(this.key, '-inf', now);
+  async due(now: number): Promise<number> {
+    const counts = await Promise.all(this.keys.map((key) => this.redis.zcount(key, '-inf', now)));
+    return counts.reduce((n, c) => n + c, 0);
+  }
+
+  private byKey<T>(items: readonly T[], memberOf: (item: T) => string): Map<string, T[]> {
+    const out = new Map<string, T[]>();
+    for (const item of items) {
+      const key = this.keyOf(memberOf(item));
+      const list = out.get(key);
+      if (list) list.push(item);
+      else out.set(key, [item]);
+    }
+    return out;
   }
 }

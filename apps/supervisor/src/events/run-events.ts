@@ -1,4 +1,11 @@
-import { RUN_EVENTS_MAX_LEN, StreamPublisher, type Redis, type RunEvent, type RunEventType } from '@mesh/mesh-protocol';
+import {
+  RUN_EVENTS_MAX_LEN,
+  StreamPublisher,
+  type MeshKeys,
+  type Redis,
+  type RunEvent,
+  type RunEventType,
+} from '@mesh/mesh-protocol';
 
 type Change = Omit<RunEvent, 'runId' | 'workflow' | 'events'>;
 
@@ -44,13 +51,16 @@ export class EventBatch {
   }
 }
 
-/** Publishes run events (supervisor → anyone reading mesh:run-events), pipelined, the stream capped at `maxLen`. */
+/**
+ * Publishes run events (supervisor → anyone reading mesh:run-events), pipelined, each stream capped at
+ * RUN_EVENTS_MAX_LEN. A run's events go to its partition's feed, so one run's changes stay in order.
+ */
 export class RunEvents {
   private readonly publisher: StreamPublisher;
 
   constructor(
     redis: Redis,
-    private readonly stream: string,
+    private readonly keys: MeshKeys,
     private readonly now: () => number,
   ) {
     this.publisher = new StreamPublisher(redis);
@@ -61,7 +71,18 @@ export class RunEvents {
   }
 
   async publish(batch: EventBatch): Promise<void> {
-    if (batch.size > 0)
-      await this.publisher.publish(this.stream, 'event', batch.events(), { maxLen: RUN_EVENTS_MAX_LEN });
+    if (batch.size === 0) return;
+    const byStream = new Map<string, RunEvent[]>();
+    for (const event of batch.events()) {
+      const stream = this.keys.ofRun(event.runId).runEvents;
+      const list = byStream.get(stream);
+      if (list) list.push(event);
+      else byStream.set(stream, [event]);
+    }
+    await Promise.all(
+      [...byStream].map(([stream, events]) =>
+        this.publisher.publish(stream, 'event', events, { maxLen: RUN_EVENTS_MAX_LEN }),
+      ),
+    );
   }
 }

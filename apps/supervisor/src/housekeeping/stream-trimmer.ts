@@ -51,9 +51,11 @@ export class StreamTrimmer {
       );
     const domains = new Set([...registered, ...this.o.domains()]);
     const streams: Array<[string, StreamLabel]> = [
-      [this.o.keys.workflows, 'workflows'],
-      [this.o.keys.acks, 'acks'],
-      [this.o.keys.runEvents, 'run_events'],
+      ...this.o.keys.partitionKeys.flatMap((p): Array<[string, StreamLabel]> => [
+        [p.workflows, 'workflows'],
+        [p.acks, 'acks'],
+        [p.runEvents, 'run_events'],
+      ]),
       ...[...domains].map((d): [string, StreamLabel] => [this.o.keys.assignments(d), 'assignments']),
     ];
     let removed = 0;

@@ -35,7 +35,7 @@ export function supervisorParts(
   const keys = createKeys(prefix);
   const now = o.now ?? Date.now;
   const state = new RunState(redis, keys, { finishedTtlMs: 60_000, now });
-  const schedule = new Schedule(redis, state, keys.schedule);
+  const schedule = new Schedule(redis, state, keys);
   const registry = new Registry();
   const metrics = createSupervisorMetrics(registry);
   const stopping = new AbortController();
@@ -44,7 +44,7 @@ export function supervisorParts(
   const coordinator = new Coordinator({
     state,
     schedule,
-    events: new RunEvents(redis, keys.runEvents, now),
+    events: new RunEvents(redis, keys, now),
     publisher: new Publisher({
       redis,
       metrics,

@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { MeshClient } from '@mesh/client';
+import { MeshHarness } from '@mesh/mesh-harness';
+import { createRedisClient, keySlot, type Redis } from '@mesh/mesh-protocol';
+import { eventually, RedisCluster, type RedisTestContext, type ServiceProcess } from '@mesh/testing';
+
+/*
+ * The whole mesh, as built processes, on a real Redis Cluster of its own: three masters with a replica each
+ * (redis-server --cluster-enabled yes, joined by redis-cli --cluster create). Every service is given
+ * REDIS_CLUSTER_NODES and spreads its shared keys over 8 partitions. Runs go through the orchestrator's API.
+ */
+
+const PARTITIONS = 8;
+/** Each test's own budget on a loaded 2-core machine (a passing test never waits for it). */
+const BUDGET_MS = Number(process.env['MESH_CLUSTER_TEST_BUDGET_MS'] ?? 120_000);
+jest.setTimeout(BUDGET_MS + 60_000);
+
+let cluster: RedisCluster;
+beforeAll(async () => {
+  cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, nodeTimeoutMs: 2000 });
+}, 120_000);
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** A test context over the cluster: its own prefix, a cluster-aware client; the cluster goes with the file. */
+function clusterContext(label: string): RedisTestContext {
+  const prefix = `test:${label}-${randomBytes(4).toString('hex')}`;
+  const url = `redis://${cluster.nodes[0]}`;
+  const opened: Redis[] = [];
+  const connect = (name = 'test'): Redis => {
+    const client = createRedisClient(
+      { url, clusterNodes: cluster.nodes },
+      // The test's own client waits out a failover instead of failing its reads.
+      { connectionName: `${prefix}:${name}`, enableOfflineQueue: true },
+    );
+    opened.push(client);
+    return client;
+  };
+  const redis = connect('main');
+  return {
+    prefix,
+    url,
+    redis,
+    connect,
+    async cleanup() {
+      for (const client of opened) client.disconnect();
+    },
+  };
+}
+
+let ctx: RedisTestContext;
+let mesh: MeshHarness;
+beforeEach(() => {
+  ctx = clusterContext('cluster');
+  mesh = new MeshHarness(ctx, {
+    partitions: PARTITIONS,
+    env: { REDIS_CLUSTER_NODES: cluster.nodesSetting, REDIS_TIMEOUT_MS: '3000' },
+  });
+});
+afterEach(async () => {
+  await mesh.stopAll();
+  await ctx.cleanup();
+});
+
+/** A fan-out and fan-in of `width` sleeping tasks: start → w0…w(n-1) → join. */
+const fan = (i: number, width: number, ms: number) => ({
+  workflow: 'fan',
+  tenant: `tenant-${i % 3}`,
+  tasks: [
+    { id: 'start', kind: 'echo', payload: { i } },
+    ...Array.from({ length: width }, (_, w) => ({ id: `w${w}`, kind: 'sleep', payload: { ms }, dependsOn: ['start'] })),
+    { id: 'join', kind: 'echo', dependsOn: Array.from({ length: width }, (_, w) => `w${w}`) },
+  ],
+});
+
+async function startMesh(runners: number): Promise<{ client: MeshClient; runners: ServiceProcess[] }> {
+  const orchestrator = await mesh.orchestrator('o1');
+  await mesh.supervisor('s1');
+  await mesh.supervisor('s2');
+  const started: ServiceProcess[] = [];
+  for (let i = 0; i < runners; i++)
+    started.push(await mesh.runner(`r${i}`, 'default', { RUNNER_CONCURRENCY: '8', RUNNER_CLAIM_IDLE_MS: '1500' }));
+  return { client: new MeshClient({ baseUrl: `http://127.0.0.1:${orchestrator.port}` }), runners: started };
+}
+
+/** Every run's record, once each has ended: its status and its tasks' statuses. */
+async function outcomes(client: MeshClient, runIds: readonly string[]): Promise<string[]> {
+  return Promise.all(
+    runIds.map(async (runId) => {
+      const r = await client.get('fan', runId);
+      const tasks = new Set(r.tasks.map((task) => task.status));
+      return `${r.status}:${[...tasks].join(',')}`;
+    }),
+  );
+}
+
+describe('the mesh on a Redis Cluster', () => {
+  it('when runs are submitted, the partitions spread over every master and each run ends succeeded, followed live and listed', async () => {
+    const { client } = await startMesh(1);
+    const masters = new Set(await Promise.all(mesh.keys.partitionKeys.map((p) => cluster.masterOf(p.workflows))));
+    expect(masters.size).toBe(3);
+    // Every key of a partition shares its slot: a partition's work never crosses shards.
+    for (const p of mesh.keys.partitionKeys)
+      expect(new Set([p.workflows, p.acks, p.runEvents, p.schedule].map(keySlot)).size).toBe(1);
+
+    const first = await client.submit(fan(0, 4, 5));
+    const followed: string[] = [];
+    const following = (async () => {
+      for await (const e of client.follow('fan', first.runId)) {
+        followed.push(e.type);
+        if (e.type === 'end') return;
+      }
+    })();
+    const rest = await Promise.all(Array.from({ length: 15 }, (_, i) => client.submit(fan(i + 1, 4, 5))));
+    const runIds = [first.runId, ...rest.map((a) => a.runId)];
+    await mesh.allEnded(runIds, BUDGET_MS);
+    expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+    await following;
+    expect([followed[0], followed.at(-1)]).toEqual(['snapshot', 'end']);
+    const listed = await client.list({ workflow: 'fan', limit: 100 });
+    expect(listed.runs.map((r) => r.runId).sort()).toEqual([...runIds].sort());
+  });
+
+  it('when a runner is SIGKILLed with work in flight, the other takes its tasks over and every run ends succeeded', async () => {
+    const { client, runners } = await startMesh(2);
+    const runIds = (await Promise.all(Array.from({ length: 8 }, (_, i) => client.submit(fan(i, 4, 300))))).map(
+      (a) => a.runId,
+    );
+    // Both runners hold work, then one dies without a word.
+    await eventually(async () => {
+      const running = await Promise.all(runIds.map((id) => client.get('fan', id)));
+      const holders = new Set(
+        running.flatMap((r) => r.tasks.filter((t) => t.status === 'running').map((t) => t.runnerId)),
+      );
+      return holders.has('r0') ? true : undefined;
+    });
+    expect((await runners[0]?.stop('SIGKILL')) ?? null).toBeNull();
+    await mesh.allEnded(runIds, BUDGET_MS);
+    expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+  });
+
+  it('when a master fails over to its replica mid-work, nothing is lost: every run accepted before, during and after ends succeeded', async () => {
+    const { client } = await startMesh(2);
+    const submit = (from: number, n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => client.submit(fan(from + i, 3, 300)))).then((a) =>
+        a.map((x) => x.runId),
+      );
+    const before = await submit(0, 10);
+    // The failover comes while those runs are in flight.
+    await eventually(async () => {
+      const runs = await Promise.all(before.map((id) => client.get('fan', id)));
+      return runs.some((r) => r.tasks.some((task) => task.status === 'running')) ? true : undefined;
+    });
+    // The master of the first partition's keys (and of those of every run in its slots).
+    const master = await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '');
+    const failingOver = cluster.failover(master);
+    // Submissions during the failover may be refused (503): retried with their Idempotency-Key, as a user would.
+    const during: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const idempotencyKey = `during-${i}-${ctx.prefix}`;
+      during.push(
+        await eventually(async () => {
+          try {
+            return (await client.submit(fan(100 + i, 3, 300), { idempotencyKey })).runId;
+          } catch {
+            return undefined;
+          }
+        }),
+      );
+    }
+    const promoted = await failingOver;
+    expect(promoted).not.toBe(master);
+    expect(await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '')).toBe(promoted);
+    const after = await submit(200, 5);
+    const runIds = [...before, ...during, ...after];
+    await mesh.allEnded(runIds, BUDGET_MS);
+    expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+  });
+});

@@ -1,5 +1,5 @@
 import { MeshClient } from '@mesh/client';
-import { useMesh } from '@mesh/mesh-harness';
+import { readAcks, useMesh } from '@mesh/mesh-harness';
 import { decodeEntry } from '@mesh/mesh-protocol';
 import { runServiceToExit } from '@mesh/testing';
 
@@ -39,6 +39,7 @@ describe('a mesh on several partitions', () => {
         if (e.type === 'end') return;
       }
     })();
+    following.catch(() => undefined); // awaited below; a failure shows there
     const rest = await Promise.all(Array.from({ length: 11 }, (_, i) => client.submit(diamond(i + 1))));
     const runIds = [first.runId, ...rest.map((a) => a.runId)];
 
@@ -60,6 +61,17 @@ describe('a mesh on several partitions', () => {
       used.add(mesh.keys.partitionOf(runId));
     }
     expect(used.size).toBeGreaterThan(1);
+    // Reports and feed entries too: each partition's streams name only that partition's runs.
+    for (const p of mesh.keys.partitionKeys) {
+      const acked = (await readAcks(ctx.redis, p.acks)).map((a) => a.runId);
+      const fed = (await ctx.redis.xrange(p.runEvents, '-', '+')).map(([, fields]) => {
+        const d = decodeEntry('event', fields);
+        return d.ok ? d.message.runId : 'undecodable';
+      });
+      expect([...new Set([...acked, ...fed])].filter((runId) => mesh.keys.partitionOf(runId) !== p.index)).toEqual([]);
+    }
+    const everyAck = (await Promise.all(mesh.keys.partitionKeys.map((p) => readAcks(ctx.redis, p.acks)))).flat();
+    expect(new Set(everyAck.map((a) => a.runId))).toEqual(new Set(runIds));
     expect(await ctx.redis.get(mesh.keys.partitionCount)).toBe(String(PARTITIONS));
 
     // Records and lists read across partitions.

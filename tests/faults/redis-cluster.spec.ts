@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { MeshClient } from '@mesh/client';
 import { MeshHarness } from '@mesh/mesh-harness';
-import { createRedisClient, keySlot, type Redis } from '@mesh/mesh-protocol';
+import { createRedisClient, keySlot, spreadPipeline, type Redis } from '@mesh/mesh-protocol';
 import { eventually, RedisCluster, type RedisTestContext, type ServiceProcess } from '@mesh/testing';
 
 /*
@@ -137,6 +137,7 @@ describe('the mesh on a Redis Cluster', () => {
         if (e.type === 'end') return;
       }
     })();
+    following.catch(() => undefined); // awaited below; a failure shows there
     const rest = await Promise.all(Array.from({ length: 15 }, (_, i) => client.submit(fan(i + 1, 4, 5))));
     const runIds = [first.runId, ...rest.map((a) => a.runId)];
     await mesh.allEnded(runIds, BUDGET_MS);
@@ -235,5 +236,45 @@ describe('the mesh on a Redis Cluster', () => {
     const runIds = [...before, ...after];
     await mesh.allEnded(runIds, BUDGET_MS);
     expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+  });
+});
+
+describe('the cluster client', () => {
+  const clients: Redis[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.disconnect();
+  });
+  const client = (nodes: readonly string[]): Redis => {
+    const c = createRedisClient({ url: 'redis://unused', clusterNodes: nodes }, { connectionName: 'client-test' });
+    clients.push(c);
+    return c;
+  };
+
+  it('when one seed node does not resolve, the client connects through the others', async () => {
+    const redis = client(['no-such-node.invalid:6379', ...cluster.nodes]);
+    const key = `test:seeds-${randomBytes(4).toString('hex')}`;
+    await eventually(async () => ((await redis.set(key, 'v').catch(() => undefined)) === 'OK' ? true : undefined));
+    expect(await redis.get(key)).toBe('v');
+    await redis.del(key);
+  });
+
+  it('when a spread pipeline holds keys of every master and a failing command, each reply comes back in its place', async () => {
+    const redis = client(cluster.nodes);
+    await eventually(async () => ((await redis.ping().catch(() => undefined)) === 'PONG' ? true : undefined));
+    const tag = randomBytes(4).toString('hex');
+    // Keys on every master: the partitions' tags are spread over the slots.
+    const keys = mesh.keys.partitionKeys.map(
+      (p) => `test:spread-${tag}:${p.workflows.slice(p.workflows.indexOf('{'))}`,
+    );
+    expect(new Set(await Promise.all(keys.map((k) => cluster.masterOf(k)))).size).toBe(3);
+    const pipeline = spreadPipeline(redis);
+    keys.forEach((k, i) => pipeline.set(k, String(i)));
+    pipeline.hget(keys[0] ?? '', 'field'); // a string: WRONGTYPE
+    keys.forEach((k) => pipeline.get(k));
+    const replies = (await pipeline.exec()) ?? [];
+    expect(replies.slice(0, keys.length)).toEqual(keys.map(() => [null, 'OK']));
+    expect(String(replies[keys.length]?.[0])).toMatch(/WRONGTYPE/);
+    expect(replies.slice(keys.length + 1)).toEqual(keys.map((_, i) => [null, String(i)]));
+    for (const k of keys) await redis.del(k);
   });
 });

@@ -58,6 +58,7 @@ void runService({
       partitions: {
         key: keys.partitionCount,
         count: keys.partitions,
+        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
         onMismatch: refuseOtherPartitions('env-runner', keys.partitions, keys.partitionCount),
       },
     });

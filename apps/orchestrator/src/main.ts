@@ -38,6 +38,7 @@ void runService({
       partitions: {
         key: keys.partitionCount,
         count: keys.partitions,
+        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
         onMismatch: refuseOtherPartitions('orchestrator', keys.partitions, keys.partitionCount),
       },
     });

@@ -37,6 +37,7 @@ void runService({
       partitions: {
         key: keys.partitionCount,
         count: keys.partitions,
+        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
         onMismatch: refuseOtherPartitions('supervisor', keys.partitions, keys.partitionCount),
       },
     });

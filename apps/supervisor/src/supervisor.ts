@@ -160,6 +160,10 @@ export class Supervisor {
     // Each partition's submissions and acks have a reader of their own (a blocking read holds its connection).
     for (const partition of keys.partitionKeys) {
       const suffix = keys.partitions === 1 ? '' : `:${partition.index}`;
+      const parts = {
+        submissions: keys.partitions === 1 ? 'submissions' : `submissions:${partition.index}`,
+        acks: keys.partitions === 1 ? 'acks' : `acks:${partition.index}`,
+      } as const satisfies Record<string, ProgressPart>;
       const submissions = new RedisStreamConsumer('submission', {
         ...common,
         blocking: this.connection(`submissions${suffix}`),
@@ -197,7 +201,7 @@ export class Supervisor {
         new StreamLoop({
           consumer: submissions,
           handle: this.tracked(
-            'submissions',
+            parts.submissions,
             perEntryOnFailure(
               createSubmissionHandler({
                 consumer: submissions,
@@ -211,7 +215,7 @@ export class Supervisor {
             ),
           ),
           exhausted: this.tracked(
-            'submissions',
+            parts.submissions,
             endEach(createExhaustedSubmissionHandler(intake), deadLetter<Submission>(submissions)),
           ),
           reclaimIntervalMs,
@@ -220,14 +224,14 @@ export class Supervisor {
         new StreamLoop({
           consumer: acks,
           handle: this.tracked(
-            'acks',
+            parts.acks,
             perEntryOnFailure(
               createReportHandler({ consumer: acks, state: this.state, coordinator, events, directory }),
               { logger: ackLog, stopping },
             ),
           ),
           exhausted: this.tracked(
-            'acks',
+            parts.acks,
             endEach(createExhaustedReportHandler({ coordinator }), deadLetter<RunnerReport>(acks)),
           ),
           reclaimIntervalMs,

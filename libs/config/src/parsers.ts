@@ -100,7 +100,7 @@ export function withClusterNodes(redis: RedisUrl, nodes: readonly string[]): Red
     throw new Error(
       `database ${redis.db} is not available with REDIS_CLUSTER_NODES (a Redis Cluster has only database 0)`,
     );
-  return Object.freeze({ ...redis, clusterNodes: nodes });
+  return Object.freeze({ ...redis, clusterNodes: nodes, display: `${redis.display} (cluster: ${nodes.join(',')})` });
 }
 
 /** Databases a stock Redis has (`databases 16`): a higher index is refused before anything connects. */

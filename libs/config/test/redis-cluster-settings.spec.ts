@@ -29,6 +29,9 @@ describe('Redis Cluster settings', () => {
     expect(config.redis.clusterNodes).toEqual(['redis-0.redis:6379', 'redis-1.redis:6379', '[fd00::1]:7000']);
     expect(config.redis.password).toBe('p@ss/word');
     expect(config.redis.tls).toBe(true);
+    expect(config.redis.display).toBe(
+      'rediss://mesh:***@redis:6379 (cluster: redis-0.redis:6379,redis-1.redis:6379,[fd00::1]:7000)',
+    );
     expect(partitionsOf(config)).toBe(DEFAULT_CLUSTER_PARTITIONS);
   });
 

@@ -7,6 +7,7 @@ import {
   type RunEvent,
   type SubmissionTask,
 } from '@mesh/mesh-protocol';
+import { DEFAULT_CLUSTER_PARTITIONS } from '@mesh/config';
 import { RunState } from '@mesh/run-state';
 import {
   createRedisTestContext,
@@ -33,7 +34,10 @@ export const FAST_SUPERVISOR = {
 export interface MeshHarnessOptions {
   /** Settings every service gets (e.g. REDIS_CLUSTER_NODES), over the harness's own. */
   readonly env?: Readonly<Record<string, string>>;
-  /** MESH_PARTITIONS of the services (default 1): the harness reads and writes the same partitions. */
+  /**
+   * MESH_PARTITIONS of the services (default: theirs, 1, or 8 with REDIS_CLUSTER_NODES in `env`): the harness
+   * reads and writes the same partitions.
+   */
   readonly partitions?: number;
 }
 
@@ -47,7 +51,8 @@ export class MeshHarness {
     private readonly ctx: RedisTestContext,
     options: MeshHarnessOptions = {},
   ) {
-    this.keys = createKeys(ctx.prefix, options.partitions ?? 1);
+    const cluster = options.env?.['REDIS_CLUSTER_NODES'] !== undefined;
+    this.keys = createKeys(ctx.prefix, options.partitions ?? (cluster ? DEFAULT_CLUSTER_PARTITIONS : 1));
     this.env = {
       REDIS_URL: ctx.url,
       MESH_STREAM_PREFIX: ctx.prefix,

@@ -1,6 +1,6 @@
 import { decodeEntry, encodeEntry, fieldMap, type Decoded, type EntryFields } from './codec';
 import { backoffDelay, sleep } from './backoff';
-import { isNoGroupError, spreadPipeline, type Redis } from './redis';
+import { isNoGroupError, type Redis } from './redis';
 import type { DeadLetter, DeadLetterReason, MessageField, MessageTypes } from './messages';
 
 /** A decoded entry handed to the caller. `deliveries` is 1 for a first read, more once reclaimed. */
@@ -252,15 +252,18 @@ export class RedisStreamConsumer<F extends MessageField> {
     for (const [err] of results) if (err) throw err;
   }
 
-  /** Writes each entry to the dead-letter stream with its reason, then acks it, in one round trip. */
+  /**
+   * Writes each entry to the dead-letter stream with its reason, then acks the entries whose letter was
+   * written: an entry whose letter Redis refused stays pending, to be tried again. Two round trips (the
+   * dead-letter stream and this one may be on different nodes of a cluster, which keep no order between them).
+   */
   async deadLetter(
     entries: ReadonlyArray<{ readonly id: string; readonly fields: EntryFields | null; readonly deliveries: number }>,
     reason: DeadLetterReason,
     detail: string | ((id: string) => string),
   ): Promise<void> {
     if (entries.length === 0) return;
-    // The dead-letter stream and this one may be in different slots of a cluster: not one pipeline there.
-    const pipeline = spreadPipeline(this.o.commands);
+    const letters = this.o.commands.pipeline();
     const details = new Map<string, string>();
     for (const entry of entries) {
       const text = typeof detail === 'string' ? detail : detail(entry.id);
@@ -276,12 +279,16 @@ export class RedisStreamConsumer<F extends MessageField> {
         fields: Object.fromEntries(fieldMap(entry.fields)),
         at: this.o.now(),
       };
-      pipeline.xadd(this.o.deadStream, 'MAXLEN', '~', this.o.deadLetterMaxLen, '*', ...encodeEntry('dead', letter));
+      letters.xadd(this.o.deadStream, 'MAXLEN', '~', this.o.deadLetterMaxLen, '*', ...encodeEntry('dead', letter));
     }
-    pipeline.xack(this.o.stream, this.o.group, ...entries.map((e) => e.id));
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
-    for (const entry of entries) this.o.onDeadLetter?.(reason, entry.id, details.get(entry.id) ?? '', entry.fields);
+    const results = (await letters.exec()) ?? [];
+    const written = entries.filter((_, i) => results[i] !== undefined && !results[i]?.[0]);
+    if (written.length > 0) await this.o.commands.xack(this.o.stream, this.o.group, ...written.map((e) => e.id));
+    for (const entry of written) this.o.onDeadLetter?.(reason, entry.id, details.get(entry.id) ?? '', entry.fields);
+    if (written.length < entries.length) {
+      const refused = results.find(([err]) => err)?.[0];
+      throw refused instanceof Error ? refused : new Error('no reply to a dead letter');
+    }
   }
 
   /** Stops reading: a blocking read in progress ends at once; later reads resolve []. Idempotent. */

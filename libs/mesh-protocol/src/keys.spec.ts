@@ -62,6 +62,17 @@ describe('partitions', () => {
     for (let i = 0; i < 200; i++) seen.add(k.partitionOf(`run-${i}`));
     expect(seen.size).toBe(8);
     expect(k.ofRun('run-7')).toBe(k.partitionKeys[k.partitionOf('run-7')]);
+    // The wire names outside producers must compute (docs/protocol/README.md#partitions).
+    expect(k.partitionKeys[3]).toEqual({
+      index: 3,
+      workflows: 'mesh:workflows:{p3.1}',
+      acks: 'mesh:acks:{p3.1}',
+      runEvents: 'mesh:run-events:{p3.1}',
+      schedule: 'mesh:schedule:{p3.1}',
+    });
+    // CRC16("123456789") is 0x31C3 = 12739, and 12739 mod 8 = 3.
+    expect(k.partitionOf('123456789')).toBe(3);
+    expect(k.unpartitioned.workflows).toBe('mesh:workflows');
     expect(k.partitionOf('run-7')).toBe(createKeys('other', 8).partitionOf('run-7'));
   });
 

@@ -51,6 +51,8 @@ export interface MeshKeys {
   partitionOf(runId: string): number;
   /** The keys of the partition `runId` belongs to. */
   ofRun(runId: string): PartitionKeys;
+  /** The partition keys' names with one partition (mesh:workflows, …), whatever the number of partitions. */
+  readonly unpartitioned: PartitionKeys;
   /** String: the number of partitions the services of this prefix use (written once, checked by each). */
   readonly partitionCount: string;
   /** Stream: orchestrator → supervisor submissions (partition 0's; with one partition, the only one). */
@@ -88,16 +90,17 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX, partitions = 
   if (problem) throw new RangeError(`stream prefix ${problem}`);
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_PARTITIONS)
     throw new RangeError(`partitions must be an integer from 1 to ${MAX_PARTITIONS} (got ${partitions})`);
-  const partitionKeys = Array.from({ length: partitions }, (_, index) => {
-    const suffix = partitions === 1 ? '' : `:{${partitionTag(index, partitions)}}`;
-    return Object.freeze({
+  const named = (index: number, suffix: string): PartitionKeys =>
+    Object.freeze({
       index,
       workflows: `${prefix}:workflows${suffix}`,
       acks: `${prefix}:acks${suffix}`,
       runEvents: `${prefix}:run-events${suffix}`,
       schedule: `${prefix}:schedule${suffix}`,
     });
-  });
+  const partitionKeys = Array.from({ length: partitions }, (_, index) =>
+    named(index, partitions === 1 ? '' : `:{${partitionTag(index, partitions)}}`),
+  );
   const partitionOf = (runId: string): number => (partitions === 1 ? 0 : crc16(runId) % partitions);
   const first = partitionKeys[0] as PartitionKeys;
   return Object.freeze({
@@ -106,6 +109,7 @@ export function createKeys(prefix: string = DEFAULT_STREAM_PREFIX, partitions = 
     partitionKeys: Object.freeze(partitionKeys),
     partitionOf,
     ofRun: (runId: string): PartitionKeys => partitionKeys[partitionOf(runId)] as PartitionKeys,
+    unpartitioned: named(0, ''),
     partitionCount: `${prefix}:partitions`,
     workflows: first.workflows,
     acks: first.acks,

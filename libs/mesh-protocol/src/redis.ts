@@ -25,6 +25,11 @@ export interface RedisClientOptions {
   readonly maxReconnectDelayMs?: number;
   /** Called for connection errors; the client reconnects by itself. Never given the URL. */
   readonly onError?: (err: Error) => void;
+  /**
+   * A Redis Cluster only: called for the errors of one node's connection (a master lost in a failover), which
+   * the client rides out by itself (it moves to the node's replica once promoted). Not a sign that Redis is away.
+   */
+  readonly onNodeError?: (err: Error) => void;
   readonly lazyConnect?: boolean;
   /**
    * How long disconnect() gives the socket to close before destroying it, in ms (default 2000). The timer
@@ -98,8 +103,11 @@ function createClusterClient(url: string, nodes: readonly string[], options: Red
     // No auto-pipelining: ioredis retries a pipeline after a failover's MOVED replies only when every reply
     // names the same slot, so a pipeline spanning slots would fail, and keep failing, after one.
     enableAutoPipelining: false,
-    // Besides following MOVED replies, re-read the slots now and then (a failover that nothing noticed yet).
-    slotsRefreshInterval: 5000,
+    // Besides following MOVED replies, re-read the slots now and then (each refresh opens a connection).
+    slotsRefreshInterval: 30_000,
+    // Seed nodes are dialled by name, not by an address looked up once: a seed whose name does not resolve
+    // (a pod not in DNS yet) does not hold up the others, and TLS checks the name the certificate gives.
+    dnsLookup: (address, callback) => callback(null, address),
     clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay),
     slotsRefreshTimeout: Math.min(noReply, 5000),
     redisOptions: {
@@ -117,8 +125,7 @@ function createClusterClient(url: string, nodes: readonly string[], options: Red
     },
   });
   cluster.on('error', options.onError ?? (() => undefined));
-  // A node's own connection errors (a master killed in a failover): the cluster moves on by itself.
-  cluster.on('node error', (err: Error) => options.onError?.(err));
+  cluster.on('node error', options.onNodeError ?? (() => undefined));
   return cluster as unknown as Redis;
 }
 

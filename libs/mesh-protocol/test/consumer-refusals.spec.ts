@@ -71,4 +71,35 @@ describe('stream consumer under Redis refusals', () => {
     expect(errors).toHaveLength(2);
     survivor.close();
   });
+
+  it('when a dead letter is refused, its entry is not acked: it stays pending, and is dead-lettered once Redis takes it', async () => {
+    const stream = keys.assignments('d2');
+    const consumer = new RedisStreamConsumer('assignment', {
+      blocking: user.connect(),
+      commands: user.connect(),
+      stream,
+      group: 'g',
+      consumer: 'c',
+      deadStream: keys.dead,
+      blockMs: 100,
+    });
+    await consumer.ensureGroup();
+    await new StreamPublisher(ctx.redis).publish(stream, 'assignment', [PROTOCOL_EXAMPLES.assignment]);
+    const [entry] = await eventually(async () => {
+      const batch = await consumer.readBatch();
+      return batch.length ? batch : undefined;
+    });
+    const letter = { id: entry?.id ?? '', fields: null, deliveries: 1 };
+
+    await user.refuse('xadd');
+    await expect(consumer.deadLetter([letter], 'invalid_message', 'test')).rejects.toThrow(/NOPERM/);
+    expect(await ctx.redis.xpending(stream, 'g')).toEqual([1, letter.id, letter.id, [['c', '1']]]);
+    expect(await ctx.redis.xlen(keys.dead)).toBe(0);
+
+    await user.allow('xadd');
+    await consumer.deadLetter([letter], 'invalid_message', 'test');
+    expect((await ctx.redis.xpending(stream, 'g'))[0]).toBe(0);
+    expect(await ctx.redis.xlen(keys.dead)).toBe(1);
+    consumer.close();
+  });
 });

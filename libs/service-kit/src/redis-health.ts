@@ -21,6 +21,8 @@ export interface ConnectRedisOptions {
   readonly partitions?: {
     readonly key: string;
     readonly count: number;
+    /** The streams' names with one partition (mesh:workflows, …): their existence means a mesh of one. */
+    readonly singleStreams?: readonly string[];
     readonly onMismatch: (recorded: string) => void;
   };
 }
@@ -38,10 +40,23 @@ export function refuseOtherPartitions(service: string, count: number, key: strin
   };
 }
 
-/** Records `count` under `key` unless a number is recorded; resolves with the recorded number's text. */
-export async function agreePartitions(redis: Redis, key: string, count: number): Promise<string> {
-  await redis.set(key, String(count), 'NX');
-  return (await redis.get(key)) ?? String(count);
+/**
+ * Records `count` under `key` unless a number is recorded; resolves with the recorded number's text. A mesh
+ * that ran before the number was recorded used one partition, whose streams have the plain names
+ * (`singleStreams`): when one of them exists, 1 is recorded instead, so that a service with more partitions
+ * refuses to start rather than leave that mesh's pending work unread.
+ */
+export async function agreePartitions(
+  redis: Redis,
+  key: string,
+  count: number,
+  singleStreams: readonly string[] = [],
+): Promise<string> {
+  let recording = String(count);
+  if (count > 1 && (await redis.get(key)) === null)
+    for (const stream of singleStreams) if ((await redis.exists(stream)) === 1) recording = '1';
+  await redis.set(key, recording, 'NX');
+  return (await redis.get(key)) ?? recording;
 }
 
 /**
@@ -60,9 +75,16 @@ export function connectRedis(
   let down = false;
   let checked = false;
   let agreed = options.partitions === undefined;
+  let lastNodeError = -Infinity;
   const redis = createRedisClient(target, {
     connectionName,
     noReplyTimeoutMs: noReply,
+    // A Redis Cluster node lost (a failover): the client moves on by itself; said at most once per 10 s.
+    onNodeError: (err) => {
+      if (Date.now() - lastNodeError < 10_000) return;
+      lastNodeError = Date.now();
+      log.warn({ err }, 'a Redis Cluster node failed; following the cluster to its new master');
+    },
     onError: (err) => {
       if (down) return;
       down = true;
@@ -90,7 +112,7 @@ export function connectRedis(
   function checkPartitions(): void {
     const partitions = options.partitions;
     if (!partitions || redis.status !== 'ready') return;
-    agreePartitions(redis, partitions.key, partitions.count).then(
+    agreePartitions(redis, partitions.key, partitions.count, partitions.singleStreams).then(
       (recorded) => {
         if (recorded === String(partitions.count)) agreed = true;
         else partitions.onMismatch(recorded);

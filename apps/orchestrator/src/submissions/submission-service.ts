@@ -305,7 +305,8 @@ export class SubmissionService {
    * Writes a run (unless it exists already), its index entries, its admission and its submission, in that
    * order: the run exists (queued) and is indexed before its submission is read. Against one Redis that is
    * one pipeline, run in order. A cluster keeps order only within a node, and these keys live on several,
-   * so there the run is created first and the rest follows in a second round trip.
+   * so there the run is created first and the rest follows in a second round trip (the index entries may
+   * then come after the submission is read; a supervisor indexes a run it takes too).
    */
   private async write(submission: Submission, create: boolean): Promise<Array<[Error | null, unknown]> | null> {
     const rest = (pipeline: Pipeline): Pipeline => {

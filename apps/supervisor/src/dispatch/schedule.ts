@@ -80,15 +80,26 @@ export class Schedule {
     await exec(pipeline);
   }
 
-  /** Leases up to `limit` due entries, from the partitions in turn. */
+  /**
+   * Leases up to `limit` due entries, from the partitions in turn. A partition that fails (its node is away)
+   * is skipped this round; what the others gave is returned, and the failure rethrown only when none answered.
+   */
   async claim(now: number, limit: number, leaseMs: number): Promise<string[]> {
     const claimed: string[] = [];
     const start = this.nextPartition;
     this.nextPartition = (start + 1) % this.keys.length;
+    let failure: Error | undefined;
+    let answered = 0;
     for (let i = 0; i < this.keys.length && claimed.length < limit; i++) {
       const key = this.keys[(start + i) % this.keys.length] as string;
-      claimed.push(...(await this.state.claimDue(key, now, limit - claimed.length, now + leaseMs)));
+      try {
+        claimed.push(...(await this.state.claimDue(key, now, limit - claimed.length, now + leaseMs)));
+        answered++;
+      } catch (err) {
+        failure ??= err instanceof Error ? err : new Error(String(err));
+      }
     }
+    if (answered === 0 && failure !== undefined) throw failure;
     return claimed;
   }
 
@@ -100,16 +111,22 @@ export class Schedule {
     await exec(pipeline);
   }
 
-  /** When the earliest entry is due (undefined when the schedule is empty). */
+  /**
+   * When the earliest entry is due (undefined when the schedule is empty). A partition that fails to answer
+   * is left out (one node away does not stall the others); when none answers, the failure is rethrown.
+   */
   async nextDue(): Promise<number | undefined> {
     const pipeline = spreadPipeline(this.redis);
     for (const key of this.keys) pipeline.zrange(key, '0', '0', 'WITHSCORES');
+    const replies = (await pipeline.exec()) ?? [];
     let earliest: number | undefined;
-    for (const [err, reply] of (await pipeline.exec()) ?? []) {
-      if (err) throw err;
+    for (const [err, reply] of replies) {
+      if (err) continue;
       const score = (reply as string[])[1];
       if (score !== undefined && (earliest === undefined || Number(score) < earliest)) earliest = Number(score);
     }
+    const failed = replies.filter(([err]) => err);
+    if (failed.length === replies.length && failed[0]?.[0]) throw failed[0][0];
     return earliest;
   }
 

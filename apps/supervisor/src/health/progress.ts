@@ -1,5 +1,8 @@
-/** The parts of the supervisor whose work can fail: reading submissions, applying reports, the schedule. */
-export type ProgressPart = 'submissions' | 'acks' | 'schedule';
+/**
+ * The parts of the supervisor whose work can fail: reading submissions, applying reports (each partition's
+ * on its own, `submissions:3`, so that one partition stuck on its Redis node shows), the schedule.
+ */
+export type ProgressPart = 'submissions' | 'acks' | `submissions:${number}` | `acks:${number}` | 'schedule';
 
 /**
  * Whether the supervisor still makes progress, for `/readyz`. Each part reports every batch or round it

@@ -85,6 +85,20 @@ async function startMesh(runners: number): Promise<{ client: MeshClient; runners
   return { client: new MeshClient({ baseUrl: `http://127.0.0.1:${orchestrator.port}` }), runners: started };
 }
 
+/** Submits `n` fan-outs of 3 tasks of 300 ms at once; resolves with their run ids. */
+async function submitFans(client: MeshClient, from: number, n: number): Promise<string[]> {
+  const accepted = await Promise.all(Array.from({ length: n }, (_, i) => client.submit(fan(from + i, 3, 300))));
+  return accepted.map((a) => a.runId);
+}
+
+/** Resolves once a task of one of the runs is running: the runs are in flight. */
+async function inFlight(client: MeshClient, runIds: readonly string[]): Promise<void> {
+  await eventually(async () => {
+    const runs = await Promise.all(runIds.map((id) => client.get('fan', id)));
+    return runs.some((r) => r.tasks.some((task) => task.status === 'running')) ? true : undefined;
+  });
+}
+
 /** Every run's record, once each has ended: its status and its tasks' statuses. */
 async function outcomes(client: MeshClient, runIds: readonly string[]): Promise<string[]> {
   return Promise.all(
@@ -168,16 +182,9 @@ describe('the mesh on a Redis Cluster', () => {
 
   it('when a master fails over to its replica mid-work, nothing is lost: every run accepted before, during and after ends succeeded', async () => {
     const { client } = await startMesh(2);
-    const submit = (from: number, n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => client.submit(fan(from + i, 3, 300)))).then((a) =>
-        a.map((x) => x.runId),
-      );
-    const before = await submit(0, 10);
+    const before = await submitFans(client, 0, 10);
     // The failover comes while those runs are in flight.
-    await eventually(async () => {
-      const runs = await Promise.all(before.map((id) => client.get('fan', id)));
-      return runs.some((r) => r.tasks.some((task) => task.status === 'running')) ? true : undefined;
-    });
+    await inFlight(client, before);
     // The master of the first partition's keys (and of those of every run in its slots).
     const master = await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '');
     const failingOver = cluster.failover(master);
@@ -198,7 +205,7 @@ describe('the mesh on a Redis Cluster', () => {
     const promoted = await failingOver;
     expect(promoted).not.toBe(master);
     expect(await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '')).toBe(promoted);
-    const after = await submit(200, 5);
+    const after = await submitFans(client, 200, 5);
     const runIds = [...before, ...during, ...after];
     await mesh.allEnded(runIds, BUDGET_MS);
     expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
@@ -206,15 +213,8 @@ describe('the mesh on a Redis Cluster', () => {
 
   it('when a master whose replica has all its writes is killed (SIGKILL) mid-work, the replica takes over and every run accepted before and after ends succeeded', async () => {
     const { client } = await startMesh(2);
-    const submit = (from: number, n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => client.submit(fan(from + i, 3, 300)))).then((a) =>
-        a.map((x) => x.runId),
-      );
-    const before = await submit(0, 10);
-    await eventually(async () => {
-      const runs = await Promise.all(before.map((id) => client.get('fan', id)));
-      return runs.some((r) => r.tasks.some((task) => task.status === 'running')) ? true : undefined;
-    });
+    const before = await submitFans(client, 0, 10);
+    await inFlight(client, before);
     const master = await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '');
     await killInSync(master);
     const promoted = await eventually(async () => {
@@ -228,7 +228,7 @@ describe('the mesh on a Redis Cluster', () => {
     expect(promoted).not.toBe(master);
     const after = await eventually(async () => {
       try {
-        return await submit(200, 5);
+        return await submitFans(client, 200, 5);
       } catch {
         return undefined;
       }

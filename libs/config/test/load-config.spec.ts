@@ -9,6 +9,7 @@ import {
   TENANT_DOMAIN_MAP_SETTING,
   describeSettings,
 } from '../src';
+import { problemsOf } from './problems';
 
 const SPEC = {
   ...SHARED_SETTINGS,
@@ -23,16 +24,6 @@ const SPEC = {
   concurrency: setting({ env: 'TEST_CONCURRENCY', default: '4', parse: parseInteger(1, 1000), doc: 'Parallel work.' }),
   token: setting({ env: 'TEST_TOKEN', secret: true, parse: (raw: string) => raw, doc: 'A bearer token.' }),
 };
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.details;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('loadConfig', () => {
   it('when nothing is set, every default applies and the result is frozen', () => {

@@ -1,15 +1,5 @@
-import { ConfigError } from '@mesh/errors';
 import { DEFAULT_CLUSTER_PARTITIONS, loadConfig, partitionsOf, SHARED_SETTINGS } from '../src';
-
-function problemsOf(fn: () => unknown): readonly string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ConfigError) return err.details;
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { problemsOf } from './problems';
 
 describe('Redis Cluster settings', () => {
   it('when REDIS_CLUSTER_NODES is unset, the Redis is one server and there is one partition', () => {

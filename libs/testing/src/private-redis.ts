@@ -16,7 +16,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Whether a Redis answers PING at `url` now (one try, no retries). */
-async function answers(url: string): Promise<boolean> {
+export async function answers(url: string): Promise<boolean> {
   // A short disconnect timeout: after a refused connection ioredis holds a socket timer that long.
   const c = new Redis(url, {
     lazyConnect: true,

@@ -1,5 +1,6 @@
-import Redis, { Cluster } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { eventually, RedisCluster } from '../src';
+import { answers } from '../src/private-redis';
 
 /** How long each step (start, failover, a read after it) may wait; MESH_TEST_CLUSTER_STEP_MS overrides it. */
 const STEP_MS = Number(process.env['MESH_TEST_CLUSTER_STEP_MS'] ?? 15_000);
@@ -7,24 +8,7 @@ const STEP_MS = Number(process.env['MESH_TEST_CLUSTER_STEP_MS'] ?? 15_000);
 const JEST_MS = 4 * STEP_MS;
 
 /** Whether anything answers PING at `address` now (one try). */
-async function answers(address: string): Promise<boolean> {
-  const [host = '127.0.0.1', port] = address.split(':');
-  const c = new Redis(Number(port), host, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    disconnectTimeout: 10,
-  });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
+const answersAt = (address: string): Promise<boolean> => answers(`redis://${address}`);
 
 describe('RedisCluster', () => {
   let cluster: RedisCluster;
@@ -87,7 +71,7 @@ describe('RedisCluster', () => {
       client.disconnect();
       await cluster.stop();
       await cluster.stop();
-      for (const address of cluster.nodes) expect(await answers(address)).toBe(false);
+      for (const address of cluster.nodes) expect(await answersAt(address)).toBe(false);
     },
     JEST_MS,
   );

@@ -15,6 +15,9 @@
  *
  * `npm run bench -- --scaling` measures the mesh alone with 1, 2, 4 runners × 1, 2 supervisors instead
  * (scaling-bench.ts).
+ *
+ * `npm run bench -- --cluster` measures how Redis's CPU per task splits over the masters of a Redis Cluster
+ * (1 and 3 masters, against the standalone Redis) under many concurrent runs (cluster-bench.ts).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
@@ -26,6 +29,8 @@ import { benchRawLoop } from './raw-system';
 import { redisFacts } from './redis-host';
 import { buildReport, formatReport } from './report';
 import type { SystemContext, SystemName, SystemResult } from './results';
+import { runCluster } from './cluster-bench';
+import { CLUSTER_USAGE, parseClusterOptions, wantsCluster } from './cluster-options';
 import { runScaling } from './scaling-bench';
 import { parseScalingOptions, SCALING_USAGE, wantsScaling } from './scaling-options';
 import { inSession, type BenchSession } from './session';
@@ -114,6 +119,7 @@ async function run(options: BenchOptions, session: BenchSession): Promise<void> 
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
+  if (wantsCluster(args)) return clusterMain(args);
   if (wantsScaling(args)) return scalingMain(args);
   let options: BenchOptions;
   try {
@@ -151,6 +157,26 @@ async function scalingMain(args: readonly string[]): Promise<number> {
   }
   const resolved = { ...options, out: resolve(options.out) };
   return inSession(resolved.redisUrl, (session) => runScaling(resolved, session, ROOT));
+}
+
+/** `--cluster`: many runs at once on the standalone Redis and on clusters of 1 and 3 masters (cluster-bench.ts). */
+async function clusterMain(args: readonly string[]): Promise<number> {
+  let options: ReturnType<typeof parseClusterOptions>;
+  try {
+    options = parseClusterOptions(args, process.env, ROOT);
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options.help) {
+    process.stdout.write(`${CLUSTER_USAGE}\n`);
+    return 0;
+  }
+  const resolved = { ...options, out: resolve(options.out) };
+  return inSession(resolved.redisUrl, (session) => runCluster(resolved, session, ROOT));
 }
 
 main().then(

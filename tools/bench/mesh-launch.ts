@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { DEFAULT_DOMAIN, SERVICE_SETTINGS, SHARED_SETTINGS, type ServiceName } from '@mesh/config';
-import { createKeys } from '@mesh/mesh-protocol';
+import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
 import { spawnService, type SpawnedService } from '@mesh/process-kit';
 
 /** How the benchmark's mesh is set up. */
@@ -14,6 +14,10 @@ export interface MeshLaunchOptions {
   readonly bodyLimitBytes?: number;
   /** How many env runners (default RUNNER_COUNT) and supervisors (default 1); meshPorts() must get the same. */
   readonly counts?: MeshCounts;
+  /** REDIS_CLUSTER_NODES (`host:port` each): the mesh runs on that Redis Cluster; `redisUrl` then gives only the scheme. */
+  readonly clusterNodes?: readonly string[];
+  /** MESH_PARTITIONS, when given (else the services' default: 1, or 8 with a cluster). */
+  readonly partitions?: number;
 }
 
 /** How many of each scaled service a mesh runs. */
@@ -90,6 +94,8 @@ export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): Runn
     [SHARED_SETTINGS.redis.env]: o.redisUrl,
     [SHARED_SETTINGS.streamPrefix.env]: o.prefix,
     [SHARED_SETTINGS.logLevel.env]: 'warn',
+    ...(o.clusterNodes ? { [SHARED_SETTINGS.redisClusterNodes.env]: o.clusterNodes.join(',') } : {}),
+    ...(o.partitions !== undefined ? { [SHARED_SETTINGS.partitions.env]: String(o.partitions) } : {}),
   };
   const specs: Array<{ name: string; app: ServiceName; port: number; env: Record<string, string> }> = [
     ...supervisorPorts.map((port, i) => ({
@@ -166,7 +172,9 @@ export function launchMesh(o: MeshLaunchOptions, ports: readonly number[]): Runn
         ),
       ),
     );
-    const redis = new Redis(o.redisUrl, { protocol: 2, maxRetriesPerRequest: 1 });
+    const redis = o.clusterNodes
+      ? createRedisClient({ url: o.redisUrl, clusterNodes: o.clusterNodes }, { connectionName: 'bench:ready' })
+      : new Redis(o.redisUrl, { protocol: 2, maxRetriesPerRequest: 1 });
     try {
       const runners = createKeys(o.prefix).runners;
       await guard(

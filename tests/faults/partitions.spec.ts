@@ -100,4 +100,19 @@ describe('a mesh on several partitions', () => {
       `supervisor: MESH_PARTITIONS: is 2, but the mesh in this Redis uses ${PARTITIONS} (key ${ctx.prefix}:partitions); every service of a mesh must use the same number`,
     ]);
   });
+
+  it('when the Redis holds the streams of a mesh that ran on one partition and no number is recorded, a service with more refuses to start', async () => {
+    const { ctx, mesh } = t;
+    // A submission left by a mesh from before the number was recorded, still unread.
+    await ctx.redis.xadd(mesh.keys.unpartitioned.workflows, '*', 'v', '1', 'submission', '{}');
+    const { code, stderr } = await runServiceToExit('orchestrator', {
+      REDIS_URL: ctx.url,
+      MESH_STREAM_PREFIX: ctx.prefix,
+      MESH_PARTITIONS: String(PARTITIONS),
+      ORCHESTRATOR_LISTEN: '127.0.0.1:0',
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain(`orchestrator: MESH_PARTITIONS: is ${PARTITIONS}, but the mesh in this Redis uses 1`);
+    expect(await ctx.redis.get(mesh.keys.partitionCount)).toBe('1');
+  });
 });

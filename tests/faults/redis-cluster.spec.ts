@@ -75,14 +75,20 @@ const fan = (i: number, width: number, ms: number) => ({
   ],
 });
 
-async function startMesh(runners: number): Promise<{ client: MeshClient; runners: ServiceProcess[] }> {
+async function startMesh(
+  runners: number,
+): Promise<{ client: MeshClient; orchestrator: ServiceProcess; runners: ServiceProcess[] }> {
   const orchestrator = await mesh.orchestrator('o1');
   await mesh.supervisor('s1');
   await mesh.supervisor('s2');
   const started: ServiceProcess[] = [];
   for (let i = 0; i < runners; i++)
     started.push(await mesh.runner(`r${i}`, 'default', { RUNNER_CONCURRENCY: '8', RUNNER_CLAIM_IDLE_MS: '1500' }));
-  return { client: new MeshClient({ baseUrl: `http://127.0.0.1:${orchestrator.port}` }), runners: started };
+  return {
+    client: new MeshClient({ baseUrl: `http://127.0.0.1:${orchestrator.port}` }),
+    orchestrator,
+    runners: started,
+  };
 }
 
 /** Submits `n` fan-outs of 3 tasks of 300 ms at once; resolves with their run ids. */
@@ -135,10 +141,18 @@ async function killInSync(address: string): Promise<void> {
 }
 
 describe('the mesh on a Redis Cluster', () => {
-  it('when runs are submitted, the partitions spread over every master and each run ends succeeded, followed live and listed', async () => {
-    const { client } = await startMesh(1);
+  it('when runs are submitted, the partitions spread over every master, the settings of each master are checked, and each run ends succeeded, followed live and listed', async () => {
+    const { client, orchestrator } = await startMesh(1);
     const masters = new Set(await Promise.all(mesh.keys.partitionKeys.map((p) => cluster.masterOf(p.workflows))));
     expect(masters.size).toBe(3);
+    // Each master's settings are checked: none keeps anything across a restart here, and each is named.
+    const warned = await eventually(() => {
+      const nodes = orchestrator.records
+        .filter((r) => String(r['msg']).startsWith('Redis keeps nothing across a restart'))
+        .map((r) => String(r['node']));
+      return nodes.length === 3 ? nodes : undefined;
+    });
+    expect(new Set(warned)).toEqual(masters);
     // Every key of a partition shares its slot: a partition's work never crosses shards.
     for (const p of mesh.keys.partitionKeys)
       expect(new Set([p.workflows, p.acks, p.runEvents, p.schedule].map(keySlot)).size).toBe(1);

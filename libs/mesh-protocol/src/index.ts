@@ -17,6 +17,7 @@ export { encodeEntry, decodeEntry, decodeAcksEntry, fieldMap, type EntryFields, 
 export {
   createRedisClient,
   isClusterClient,
+  mastersOf,
   spreadPipeline,
   pingRedis,
   probeRedis,

@@ -140,6 +140,14 @@ export function isClusterClient(client: Redis): boolean {
   return (client as unknown as { isCluster?: boolean }).isCluster === true;
 }
 
+/**
+ * The connections to each master of a cluster client, or the client itself for one Redis: for what must be
+ * asked of every node (CONFIG GET), which a cluster client would send to one node only.
+ */
+export function mastersOf(client: Redis): Redis[] {
+  return isClusterClient(client) ? (client as unknown as Cluster).nodes('master') : [client];
+}
+
 /** A pipeline's commands and their replies, as ioredis's exec() gives them. */
 type PipelineReplies = Array<[Error | null, unknown]> | null;
 
@@ -192,7 +200,7 @@ function failUnfulfilled(client: Redis): void {
   for (let item = queue.shift(); item; item = queue.shift()) item.command.reject(new Error('Connection is closed.'));
 }
 
-/** Resolves true when Redis answers PING within `timeoutMs`. */
+/** Resolves true when Redis answers PING within `timeoutMs` (a cluster: says `cluster_state:ok`, every slot served). */
 export async function pingRedis(client: Redis, timeoutMs: number): Promise<boolean> {
   if (client.status !== 'ready') return false;
   let timer: NodeJS.Timeout | undefined;
@@ -200,7 +208,11 @@ export async function pingRedis(client: Redis, timeoutMs: number): Promise<boole
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
     });
-    return await Promise.race([client.ping().then((r) => r === 'PONG'), timeout]);
+    // A cluster answers PING from any node even while some of its slots are not served: ask for its state.
+    const answer = isClusterClient(client)
+      ? client.call('CLUSTER', 'INFO').then((info) => /cluster_state:ok/.test(String(info)))
+      : client.ping().then((r) => r === 'PONG');
+    return await Promise.race([answer, timeout]);
   } catch {
     return false;
   } finally {

@@ -3,6 +3,7 @@ import {
   createRedisClient,
   DEFAULT_NO_REPLY_TIMEOUT_MS,
   isNoReplyError,
+  mastersOf,
   pingRedis,
   type Redis,
   type RedisTarget,
@@ -132,6 +133,15 @@ export function connectRedis(
  * CONFIG (managed services often do) is noted at info level, and nothing else happens.
  */
 export async function checkRedisSetup(redis: Redis, log: Logger): Promise<void> {
+  // Each master of a cluster has settings of its own.
+  const masters = mastersOf(redis);
+  for (const node of masters) {
+    const where = masters.length > 1 ? { node: `${node.options.host ?? ''}:${node.options.port ?? ''}` } : {};
+    await checkNodeSetup(node, masters.length > 1 ? log.child(where) : log);
+  }
+}
+
+async function checkNodeSetup(redis: Redis, log: Logger): Promise<void> {
   let config: Map<string, string>;
   try {
     const pairs = (await redis.call('CONFIG', 'GET', 'maxmemory-policy')) as string[];

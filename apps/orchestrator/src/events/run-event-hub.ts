@@ -75,6 +75,7 @@ export class RunEventHub {
 
   /** The entries of `runId` after `afterId` that its feed still holds, oldest first (for Last-Event-ID). */
   replay(runId: string, afterId: string, max?: number, maxPages?: number): Promise<FeedEntry[]> {
+    if (this.closed) return Promise.reject(new Error('the event hub is closed'));
     return this.readerOf(runId).replay(runId, afterId, max, maxPages);
   }
 

@@ -7,10 +7,10 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
+import { freePort } from './mesh-launch';
 
 const START_DEADLINE_MS = 30_000;
 
@@ -32,17 +32,6 @@ export interface BenchCluster {
   slotRanges(): Promise<Array<Array<[number, number]>>>;
   /** SIGKILLs every node and removes the temp dir; safe to call twice. */
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One field of an INFO-style reply ("field:value" lines). */

@@ -10,10 +10,7 @@
  * done, and by the session's clean-up on failure or Ctrl-C; on the standalone Redis every key is under
  * the session's prefix and deleted.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import { dirname } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { DEFAULT_CLUSTER_PARTITIONS, DEFAULT_DOMAIN } from '@mesh/config';
 import { createKeys, keySlot } from '@mesh/mesh-protocol';
 import { startBenchCluster, infoField, type BenchCluster } from './bench-cluster';
@@ -31,7 +28,8 @@ import { startMachineCpu } from './machine-cpu';
 import { echoWorkflowBody, MeshClient } from './mesh-client';
 import { launchMesh, meshPorts } from './mesh-launch';
 import { deleteKeys, redisFacts } from './redis-host';
-import { plural } from './scaling-report';
+import { plural } from './report-text';
+import { modeReportHead, writeReport } from './run-report';
 import { KINDS, type ProcessKind } from './scaling-table';
 import type { BenchSession } from './session';
 import { rate } from './stats';
@@ -46,17 +44,6 @@ interface Setup {
   readonly label: string;
   /** 0: the standalone Redis. */
   readonly masters: number;
-}
-
-function commitOf(root: string): string {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-  try {
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=all', '--', 'apps', 'libs') !== '';
-    return dirty ? `${commit} (+ uncommitted changes in apps/ or libs/)` : commit;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 /** Runs `work` on each item with at most `limit` in flight; rejects with the first failure. */
@@ -293,18 +280,7 @@ export async function runCluster(o: ClusterOptions, session: BenchSession, root:
         `The standalone Redis is the shared one (pid ${facts.pid}): other clients' commands during its row count too.`,
     );
   const report: ClusterReport = {
-    generatedAt: new Date().toISOString(),
-    machine: {
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      os: `${type()} ${release()}`,
-      node: process.version,
-      redisVersion: facts.version,
-      redisPid: facts.pid ?? null,
-      loadAverage: { start: loadStart, end: loadavg() },
-      commit: commitOf(root),
-    },
+    ...modeReportHead(facts, loadStart, root, cpuList),
     parameters: {
       runs: o.runs,
       tasksPerRun: o.tasksPerRun,
@@ -325,7 +301,5 @@ export async function runCluster(o: ClusterOptions, session: BenchSession, root:
     summary: summarizeCluster(samples),
     notes,
   };
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${formatClusterReport(report)}\n\nJSON report: ${o.out}\n`);
+  writeReport(o.out, report, formatClusterReport);
 }

@@ -1,9 +1,17 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { BenchUsageError } from './options';
+import {
+  FLAG,
+  OptionChecks,
+  parseStrict,
+  sharedUsage,
+  sharedValues,
+  SHARED_OPTIONS,
+  TEXT,
+  type SharedOptions,
+} from './option-checks';
 
 /** What one `npm run bench -- --cluster` measures, from its command line. */
-export interface ClusterOptions {
+export interface ClusterOptions extends SharedOptions {
   /** Runs submitted at once in each measured phase (default 200). */
   readonly runs: number;
   /** Echo tasks of each run, all independent (default 50). */
@@ -26,11 +34,6 @@ export interface ClusterOptions {
   readonly out: string;
   /** The standalone Redis (default REDIS_URL, else redis://127.0.0.1:6379); the session's keys live there. */
   readonly redisUrl: string;
-  /** RUNNER_CONCURRENCY of each env runner (default 256). */
-  readonly runnerConcurrency: number;
-  /** Longest a measured phase may take before the benchmark gives up (default 120 s). */
-  readonly timeoutMs: number;
-  readonly help: boolean;
 }
 
 export const CLUSTER_USAGE = `npm run bench -- --cluster [options]
@@ -49,11 +52,7 @@ of each process kind, and the Redis CPU per task of each master, with the larges
   --rounds N              measure every setup N times, one pass after another; rows show medians (default 1)
   --submit-concurrency N  submissions in flight at once (default 20)
   --poll-ms N             pause between polls of the run list (default 500)
-  --out PATH              JSON report (default dist/bench/cluster.json)
-  --redis-url URL         the standalone Redis (default $REDIS_URL or redis://127.0.0.1:6379)
-  --runner-concurrency N  RUNNER_CONCURRENCY of each env runner (default 256)
-  --timeout-s N           longest one measured phase may take (default 120)
-  --help`;
+${sharedUsage('dist/bench/cluster.json', 'the standalone Redis', 'measured phase')}`;
 
 /** Whether the command line asks for the cluster mode. */
 export function wantsCluster(args: readonly string[]): boolean {
@@ -63,84 +62,48 @@ export function wantsCluster(args: readonly string[]): boolean {
 /** The most masters one bench cluster has on one machine. */
 export const MAX_MASTERS = 16;
 
+const OPTIONS = {
+  cluster: FLAG,
+  runs: TEXT,
+  'tasks-per-run': TEXT,
+  'warmup-runs': TEXT,
+  masters: TEXT,
+  'no-standalone': FLAG,
+  partitions: TEXT,
+  rounds: TEXT,
+  'submit-concurrency': TEXT,
+  'poll-ms': TEXT,
+  ...SHARED_OPTIONS,
+} as const;
+
 /** Parses `--cluster` and its options; `root` is the workspace root. Every problem goes into one error. */
 export function parseClusterOptions(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   root: string,
 ): ClusterOptions {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(args).values;
-  } catch (err) {
-    throw new BenchUsageError([(err as Error).message], CLUSTER_USAGE);
-  }
-  const problems: string[] = [];
-  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) {
-      problems.push(`--${name}: ${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-  let masters: readonly number[] = [1, 3];
-  if (values['masters'] !== undefined) {
-    const items = values['masters'].split(',').map((s) => s.trim());
-    const bad = items.filter((s) => !/^\d+$/.test(s) || Number(s) < 1 || Number(s) === 2 || Number(s) > MAX_MASTERS);
-    if (bad.length > 0) {
-      const them = bad.map((item) => JSON.stringify(item)).join(', ');
-      problems.push(
-        `--masters: ${them} ${bad.length === 1 ? 'is' : 'are'} not 1 or an integer from 3 to ${MAX_MASTERS} (redis-cli joins at least 3)`,
-      );
-    } else masters = [...new Set(items.map(Number))].sort((a, b) => a - b);
-  }
+  const values = parseStrict(args, OPTIONS, CLUSTER_USAGE);
+  const checks = new OptionChecks(CLUSTER_USAGE);
+  const masters = checks.list(
+    'masters',
+    values['masters'],
+    [1, 3],
+    (n) => n >= 1 && n !== 2 && n <= MAX_MASTERS,
+    `1 or an integer from 3 to ${MAX_MASTERS} (redis-cli joins at least 3)`,
+  );
   const standalone = !(values['no-standalone'] ?? false);
-  const runs = int('runs', values['runs'], 200, 1, 10_000);
-  const options: ClusterOptions = {
+  const runs = checks.int('runs', values['runs'], 200, 1, 10_000);
+  return checks.done<ClusterOptions>({
     runs,
-    tasksPerRun: int('tasks-per-run', values['tasks-per-run'], 50, 1, 10_000),
-    warmupRuns: int('warmup-runs', values['warmup-runs'], Math.min(20, runs), 0, 10_000),
+    tasksPerRun: checks.int('tasks-per-run', values['tasks-per-run'], 50, 1, 10_000),
+    warmupRuns: checks.int('warmup-runs', values['warmup-runs'], Math.min(20, runs), 0, 10_000),
     masters,
     standalone,
-    partitions: values['partitions'] === undefined ? undefined : int('partitions', values['partitions'], 8, 1, 1024),
-    rounds: int('rounds', values['rounds'], 1, 1, 20),
-    submitConcurrency: int('submit-concurrency', values['submit-concurrency'], 20, 1, 1000),
-    pollMs: int('poll-ms', values['poll-ms'], 500, 10, 10_000),
-    out: values['out'] ?? join(root, 'dist', 'bench', 'cluster.json'),
-    redisUrl: values['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    runnerConcurrency: int('runner-concurrency', values['runner-concurrency'], 256, 1, 10_000),
-    timeoutMs: int('timeout-s', values['timeout-s'], 120, 1, 3600) * 1000,
-    help: values['help'] ?? false,
-  };
-  if (problems.length > 0) throw new BenchUsageError(problems, CLUSTER_USAGE);
-  return options;
-}
-
-function parse(args: readonly string[]) {
-  const text = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      cluster: flag,
-      runs: text,
-      'tasks-per-run': text,
-      'warmup-runs': text,
-      masters: text,
-      'no-standalone': flag,
-      partitions: text,
-      rounds: text,
-      'submit-concurrency': text,
-      'poll-ms': text,
-      out: text,
-      'redis-url': text,
-      'runner-concurrency': text,
-      'timeout-s': text,
-      help: flag,
-    },
+    partitions:
+      values['partitions'] === undefined ? undefined : checks.int('partitions', values['partitions'], 8, 1, 1024),
+    rounds: checks.int('rounds', values['rounds'], 1, 1, 20),
+    submitConcurrency: checks.int('submit-concurrency', values['submit-concurrency'], 20, 1, 1000),
+    pollMs: checks.int('poll-ms', values['poll-ms'], 500, 10, 10_000),
+    ...sharedValues(values, checks, env, join(root, 'dist', 'bench', 'cluster.json')),
   });
 }

@@ -2,8 +2,9 @@
  * The pure part of `--cluster`: its samples, their medians by setup, and the report as text. One sample
  * is one measured phase (many runs submitted at once) on one freshly started mesh on one Redis setup.
  */
-import { markdownTable, type ScalingMachine } from './scaling-report';
-import { KINDS, median, type ProcessKind } from './scaling-table';
+import { cores, int, loads, markdownTable, notesLines, parametersLine, tasksPerSecCell, us, x } from './report-text';
+import type { MeshModeReport } from './scaling-report';
+import { median, medianOrNull, throughputMedians, type ProcessKind, type ThroughputMedians } from './scaling-table';
 
 /** One measured phase on one setup. */
 export interface ClusterSample {
@@ -39,19 +40,10 @@ export interface ClusterSample {
 }
 
 /** All samples of one setup, as medians, with ratios against the first setup. */
-export interface ClusterRow {
+export interface ClusterRow extends ThroughputMedians {
   readonly setup: string;
   readonly masters: number;
   readonly partitions: number;
-  readonly samples: number;
-  readonly tasksPerSec: number;
-  readonly tasksPerSecMin: number;
-  readonly tasksPerSecMax: number;
-  readonly usPerTask: Readonly<Record<ProcessKind, number | null>>;
-  /** The median over samples of the sum over kinds. */
-  readonly totalUsPerTask: number;
-  /** False when some process could not be read, so a total is too low. */
-  readonly complete: boolean;
   /** Each master's CPU µs per task, largest first: the median, rank by rank, of each sample's sorted list. */
   readonly masterUsPerTask: ReadonlyArray<number | null>;
   /** The largest master's share of all Redis CPU (median over samples); null when a master could not be read. */
@@ -73,14 +65,7 @@ export interface ClusterSummary {
 }
 
 /** The JSON report of `--cluster` (`--out`). */
-export interface ClusterReport {
-  readonly generatedAt: string;
-  readonly machine: ScalingMachine;
-  readonly parameters: Readonly<Record<string, number | string>>;
-  readonly samples: readonly ClusterSample[];
-  readonly summary: ClusterSummary;
-  readonly notes: readonly string[];
-}
+export type ClusterReport = MeshModeReport<ClusterSample, ClusterSummary>;
 
 /** The largest value's share of the sum; null when any is unknown, or there is none, or the sum is not above 0. */
 export function largestShare(values: ReadonlyArray<number | null>): number | null {
@@ -89,9 +74,6 @@ export function largestShare(values: ReadonlyArray<number | null>): number | nul
   const sum = known.reduce((a, b) => a + b, 0);
   return sum > 0 ? Math.max(...known) / sum : null;
 }
-
-const medianOrNull = (values: ReadonlyArray<number | null>): number | null =>
-  values.length === 0 || values.some((v) => v === null) ? null : median(values as number[]);
 
 /** Ranges of slots, [first, last] each. */
 export type SlotRanges = ReadonlyArray<readonly [number, number]>;
@@ -143,32 +125,18 @@ function rankMedians(
   return Array.from({ length: width }, (_, i) => medianOrNull(ranked.map((l) => l[i] ?? null)));
 }
 
-const sumKinds = (us: Readonly<Record<ProcessKind, number | null>>): number =>
-  KINDS.reduce((sum, k) => sum + (us[k] ?? 0), 0);
-
 /** Groups the samples by setup (in the order first seen), takes medians, and ratios against the first setup. */
 export function summarizeCluster(samples: readonly ClusterSample[]): ClusterSummary {
   const setups = [...new Set(samples.map((s) => s.setup))];
   const medians = setups.map((setup) => {
     const of = samples.filter((s) => s.setup === setup);
     const first = of[0]!;
-    const tps = of.map((s) => s.tasksPerSec);
     const orders = of.map((s) => rankOrder(s.masterUsPerTask));
-    const usPerTask = Object.fromEntries(KINDS.map((k) => [k, medianOrNull(of.map((s) => s.usPerTask[k]))])) as Record<
-      ProcessKind,
-      number | null
-    >;
     return {
       setup,
       masters: first.masters,
       partitions: first.partitions,
-      samples: of.length,
-      tasksPerSec: median(tps),
-      tasksPerSecMin: Math.min(...tps),
-      tasksPerSecMax: Math.max(...tps),
-      usPerTask,
-      totalUsPerTask: median(of.map((s) => sumKinds(s.usPerTask))),
-      complete: of.every((s) => KINDS.every((k) => s.usPerTask[k] !== null)),
+      ...throughputMedians(of),
       masterUsPerTask: rankMedians(
         of.map((s) => s.masterUsPerTask),
         orders,
@@ -199,12 +167,7 @@ export function summarizeCluster(samples: readonly ClusterSample[]): ClusterSumm
   return { rows };
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const x = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
-const us = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(0));
 const pct = (n: number | null): string => (n === null ? 'n/a' : `${(n * 100).toFixed(0)}%`);
-const cores = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(2));
-const loads = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
 const list = (values: ReadonlyArray<number | null>, f: (n: number | null) => string): string =>
   values.map(f).join(' / ');
 
@@ -230,7 +193,7 @@ export function clusterTable(summary: ClusterSummary): string[] {
     summary.rows.map((r) => [
       r.setup,
       String(r.partitions),
-      int(r.tasksPerSec) + (r.samples > 1 ? ` (${int(r.tasksPerSecMin)}–${int(r.tasksPerSecMax)})` : ''),
+      tasksPerSecCell(r),
       x(r.throughputVsBase),
       us(r.totalUsPerTask) + (r.complete ? '' : '+'),
       us(r.usPerTask.supervisors),
@@ -261,9 +224,7 @@ export function formatClusterReport(report: ClusterReport): string {
     `Mesh cluster benchmark, ${report.generatedAt}, code ${m.commit}`,
     `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, Redis ${m.redisVersion}; ` +
       `load average (1 / 5 / 15 min) ${loads(m.loadAverage.start)} at start, ${loads(m.loadAverage.end)} at end`,
-    `parameters: ${Object.entries(p)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(', ')}`,
+    parametersLine(p),
     '',
     `${int(Number(p['runs']))} runs × ${int(Number(p['tasksPerRun']))} echo tasks submitted at once, one freshly ` +
       `started mesh (1 orchestrator, 1 supervisor, 2 runners) per row` +
@@ -271,7 +232,7 @@ export function formatClusterReport(report: ClusterReport): string {
       "; ratios against the first row; per-master figures ordered by each master's Redis CPU, largest first",
     '',
     ...clusterTable(report.summary),
+    ...notesLines(report.notes),
   ];
-  if (report.notes.length > 0) lines.push('', 'Notes', ...report.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
 }

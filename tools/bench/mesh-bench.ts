@@ -19,16 +19,18 @@
  * `npm run bench -- --cluster` measures how Redis's CPU per task splits over the masters of a Redis Cluster
  * (1 and 3 masters, against the standalone Redis) under many concurrent runs (cluster-bench.ts).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
 import { benchBullmq } from './bullmq-system';
 import { benchMesh } from './mesh-system';
-import { BenchUsageError, parseOptions, USAGE, type BenchOptions } from './options';
+import { BenchUsageError } from './option-checks';
+import { parseOptions, USAGE, type BenchOptions } from './options';
 import { benchRawLoop } from './raw-system';
 import { redisFacts } from './redis-host';
 import { buildReport, formatReport } from './report';
 import type { SystemContext, SystemName, SystemResult } from './results';
+import { hostFacts, writeReport } from './run-report';
 import { runCluster } from './cluster-bench';
 import { CLUSTER_USAGE, parseClusterOptions, wantsCluster } from './cluster-options';
 import { runScaling } from './scaling-bench';
@@ -88,11 +90,7 @@ async function run(options: BenchOptions, session: BenchSession): Promise<void> 
   const cpuList = cpus();
   const report = buildReport(
     {
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      os: `${type()} ${release()}`,
-      node: process.version,
+      ...hostFacts(cpuList),
       redisVersion: facts.version,
       bullmqVersion: bullmqVersion(),
       redisPid: facts.pid ?? null,
@@ -112,71 +110,53 @@ async function run(options: BenchOptions, session: BenchSession): Promise<void> 
     results,
     notes,
   );
-  mkdirSync(dirname(options.out), { recursive: true });
-  writeFileSync(options.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${formatReport(report)}\n\nJSON report: ${options.out}\n`);
+  writeReport(options.out, report, formatReport);
+}
+
+/**
+ * One mode: its options from `parse` (a bad command line prints the problems and gives exit code 2),
+ * its `usage` for --help, else `work` in a bench session on the options' Redis, `out` made absolute.
+ */
+async function runMode<O extends { readonly out: string; readonly redisUrl: string; readonly help: boolean }>(
+  parse: () => O,
+  usage: string,
+  work: (options: O, session: BenchSession) => Promise<void>,
+): Promise<number> {
+  let options: O;
+  try {
+    options = parse();
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (options.help) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  const resolved = { ...options, out: resolve(options.out) };
+  return inSession(resolved.redisUrl, (session) => work(resolved, session));
 }
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  if (wantsCluster(args)) return clusterMain(args);
-  if (wantsScaling(args)) return scalingMain(args);
-  let options: BenchOptions;
-  try {
-    options = parseOptions(args, process.env, ROOT);
-  } catch (err) {
-    if (err instanceof BenchUsageError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  const resolved = { ...options, out: resolve(options.out) };
-  return inSession(resolved.redisUrl, (session) => run(resolved, session));
-}
-
-/** `--scaling`: fan-outs with 1, 2 and 4 runners × 1 and 2 supervisors (scaling-bench.ts). */
-async function scalingMain(args: readonly string[]): Promise<number> {
-  let options: ReturnType<typeof parseScalingOptions>;
-  try {
-    options = parseScalingOptions(args, process.env, ROOT);
-  } catch (err) {
-    if (err instanceof BenchUsageError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (options.help) {
-    process.stdout.write(`${SCALING_USAGE}\n`);
-    return 0;
-  }
-  const resolved = { ...options, out: resolve(options.out) };
-  return inSession(resolved.redisUrl, (session) => runScaling(resolved, session, ROOT));
-}
-
-/** `--cluster`: many runs at once on the standalone Redis and on clusters of 1 and 3 masters (cluster-bench.ts). */
-async function clusterMain(args: readonly string[]): Promise<number> {
-  let options: ReturnType<typeof parseClusterOptions>;
-  try {
-    options = parseClusterOptions(args, process.env, ROOT);
-  } catch (err) {
-    if (err instanceof BenchUsageError) {
-      process.stderr.write(`${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  if (options.help) {
-    process.stdout.write(`${CLUSTER_USAGE}\n`);
-    return 0;
-  }
-  const resolved = { ...options, out: resolve(options.out) };
-  return inSession(resolved.redisUrl, (session) => runCluster(resolved, session, ROOT));
+  // `--cluster`: many runs at once on the standalone Redis and on clusters of 1 and 3 masters (cluster-bench.ts).
+  if (wantsCluster(args))
+    return runMode(
+      () => parseClusterOptions(args, process.env, ROOT),
+      CLUSTER_USAGE,
+      (options, session) => runCluster(options, session, ROOT),
+    );
+  // `--scaling`: fan-outs with 1, 2 and 4 runners × 1 and 2 supervisors (scaling-bench.ts).
+  if (wantsScaling(args))
+    return runMode(
+      () => parseScalingOptions(args, process.env, ROOT),
+      SCALING_USAGE,
+      (options, session) => runScaling(options, session, ROOT),
+    );
+  return runMode(() => parseOptions(args, process.env, ROOT), USAGE, run);
 }
 
 main().then(

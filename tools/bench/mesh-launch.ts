@@ -48,7 +48,8 @@ const CHECK_EVERY_MS = 50;
 export const RUNNER_COUNT = 2;
 const DEFAULT_COUNTS: MeshCounts = { runners: RUNNER_COUNT, supervisors: 1 };
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 that was free a moment ago (the OS picked it for a listener, then closed). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { FLAG, OptionChecks, parseStrict, SHARED_OPTIONS, TEXT } from './option-checks';
+
+export { BenchUsageError } from './option-checks';
 
 /** What one `npm run bench` measures, from its command line. */
 export interface BenchOptions {
@@ -45,16 +47,18 @@ export const USAGE = `npm run bench [-- options]
   --scaling               the mesh alone with 1, 2, 4 runners × 1, 2 supervisors (--scaling --help)
   --help`;
 
-/** A bad command line; the message lists every problem. */
-export class BenchUsageError extends Error {
-  constructor(
-    readonly problems: readonly string[],
-    usage: string = USAGE,
-  ) {
-    super(`bad options:\n  ${problems.join('\n  ')}\n\n${usage}`);
-    this.name = 'BenchUsageError';
-  }
-}
+const OPTIONS = {
+  tasks: TEXT,
+  'latency-runs': TEXT,
+  'warmup-tasks': TEXT,
+  'idle-ms': TEXT,
+  'poll-ms': TEXT,
+  'bullmq-concurrency': TEXT,
+  'skip-raw': FLAG,
+  'skip-bullmq': FLAG,
+  'skip-mesh': FLAG,
+  ...SHARED_OPTIONS,
+} as const;
 
 /** Parses the benchmark's arguments (after the script); `root` is the workspace root. */
 export function parseOptions(
@@ -62,65 +66,24 @@ export function parseOptions(
   env: Readonly<Record<string, string | undefined>>,
   root: string,
 ): BenchOptions {
-  let values: ReturnType<typeof parse>['values'];
-  try {
-    values = parse(args).values;
-  } catch (err) {
-    throw new BenchUsageError([(err as Error).message]);
-  }
-  const problems: string[] = [];
-  const int = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) {
-      problems.push(`--${name}: ${JSON.stringify(raw)} is not an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return n;
-  };
-  const tasks = int('tasks', values['tasks'], 10_000, 1, 1_000_000);
+  const values = parseStrict(args, OPTIONS, USAGE);
+  const checks = new OptionChecks(USAGE);
+  const tasks = checks.int('tasks', values['tasks'], 10_000, 1, 1_000_000);
   const options: BenchOptions = {
     tasks,
-    latencyRuns: int('latency-runs', values['latency-runs'], 200, 1, 100_000),
-    warmupTasks: int('warmup-tasks', values['warmup-tasks'], Math.min(500, tasks), 0, 1_000_000),
-    idleMs: int('idle-ms', values['idle-ms'], 2000, 0, 60_000),
-    pollMs: int('poll-ms', values['poll-ms'], 100, 10, 10_000),
+    latencyRuns: checks.int('latency-runs', values['latency-runs'], 200, 1, 100_000),
+    warmupTasks: checks.int('warmup-tasks', values['warmup-tasks'], Math.min(500, tasks), 0, 1_000_000),
+    idleMs: checks.int('idle-ms', values['idle-ms'], 2000, 0, 60_000),
+    pollMs: checks.int('poll-ms', values['poll-ms'], 100, 10, 10_000),
     out: values['out'] ?? join(root, 'dist', 'bench', 'report.json'),
     redisUrl: values['redis-url'] ?? env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    runnerConcurrency: int('runner-concurrency', values['runner-concurrency'], 256, 1, 10_000),
-    bullmqConcurrency: int('bullmq-concurrency', values['bullmq-concurrency'], 50, 1, 10_000),
-    timeoutMs: int('timeout-s', values['timeout-s'], 120, 1, 3600) * 1000,
+    runnerConcurrency: checks.int('runner-concurrency', values['runner-concurrency'], 256, 1, 10_000),
+    bullmqConcurrency: checks.int('bullmq-concurrency', values['bullmq-concurrency'], 50, 1, 10_000),
+    timeoutMs: checks.int('timeout-s', values['timeout-s'], 120, 1, 3600) * 1000,
     skipRaw: values['skip-raw'] ?? false,
     skipBullmq: values['skip-bullmq'] ?? false,
     skipMesh: values['skip-mesh'] ?? false,
     help: values['help'] ?? false,
   };
-  if (problems.length > 0) throw new BenchUsageError(problems);
-  return options;
-}
-
-function parse(args: readonly string[]) {
-  const text = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
-  return parseArgs({
-    args: [...args],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      tasks: text,
-      'latency-runs': text,
-      'warmup-tasks': text,
-      'idle-ms': text,
-      'poll-ms': text,
-      out: text,
-      'redis-url': text,
-      'runner-concurrency': text,
-      'bullmq-concurrency': text,
-      'timeout-s': text,
-      'skip-raw': flag,
-      'skip-bullmq': flag,
-      'skip-mesh': flag,
-      help: flag,
-    },
-  });
+  return checks.done(options);
 }

@@ -6,10 +6,7 @@
  * 1 runner × 1 supervisor mesh. Each mesh has its own key prefix under the session's and its keys
  * are deleted as soon as it stops, so no mesh sees another's streams or records.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem, type } from 'node:os';
-import { dirname } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { measureIdle, startCpuMeasurement, type CpuReport, type MeteredProcess } from './cpu';
 import { createKeys } from '@mesh/mesh-protocol';
 import { startMachineCpu } from './machine-cpu';
@@ -17,8 +14,10 @@ import { echoWorkflowBody, MeshClient } from './mesh-client';
 import { launchMesh, meshPorts } from './mesh-launch';
 import { fanOutBodyLimit } from './mesh-system';
 import { deleteKeys, redisFacts } from './redis-host';
+import { modeReportHead, writeReport } from './run-report';
 import type { ScalingOptions } from './scaling-options';
-import { formatScalingReport, plural, type ScalingReport } from './scaling-report';
+import { plural } from './report-text';
+import { formatScalingReport, type ScalingReport } from './scaling-report';
 import {
   KINDS,
   scalingGrid,
@@ -53,17 +52,6 @@ function byKind(
     out[kind] = sofar === null || p.usPerTask === null ? null : sofar + p.usPerTask / scale;
   });
   return out;
-}
-
-function commitOf(root: string): string {
-  const git = (...args: string[]): string => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
-  try {
-    const commit = git('rev-parse', '--short', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=all', '--', 'apps', 'libs') !== '';
-    return dirty ? `${commit} (+ uncommitted changes in apps/ or libs/)` : commit;
-  } catch {
-    return 'unknown (not a git checkout)';
-  }
 }
 
 async function measureOne(
@@ -170,18 +158,7 @@ export async function runScaling(o: ScalingOptions, session: BenchSession, root:
       `Redis CPU is that of the whole redis-server (pid ${facts.pid}); commands of other clients on it count too.`,
   ];
   const report: ScalingReport = {
-    generatedAt: new Date().toISOString(),
-    machine: {
-      cpus: cpuList.length,
-      cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      os: `${type()} ${release()}`,
-      node: process.version,
-      redisVersion: facts.version,
-      redisPid: facts.pid ?? null,
-      loadAverage: { start: loadStart, end: loadavg() },
-      commit: commitOf(root),
-    },
+    ...modeReportHead(facts, loadStart, root, cpuList),
     parameters: {
       tasks: o.tasks,
       warmupTasks: o.warmupTasks,
@@ -198,7 +175,5 @@ export async function runScaling(o: ScalingOptions, session: BenchSession, root:
     summary: summarizeScaling(samples),
     notes,
   };
-  mkdirSync(dirname(o.out), { recursive: true });
-  writeFileSync(o.out, `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${formatScalingReport(report)}\n\nJSON report: ${o.out}\n`);
+  writeReport(o.out, report, formatScalingReport);
 }

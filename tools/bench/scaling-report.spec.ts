@@ -1,4 +1,5 @@
-import { formatScalingReport, markdownTable, type ScalingReport } from './scaling-report';
+import { markdownTable } from './report-text';
+import { formatScalingReport, type ScalingReport } from './scaling-report';
 import { summarizeScaling, type ScalingSample } from './scaling-table';
 
 const sample = (runners: number, supervisors: number, tasksPerSec: number, round = 1): ScalingSample => ({

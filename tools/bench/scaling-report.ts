@@ -1,3 +1,15 @@
+import {
+  cores,
+  int,
+  loads,
+  markdownTable,
+  notesLines,
+  parametersLine,
+  plural,
+  tasksPerSecCell,
+  us,
+  x,
+} from './report-text';
 import type { ScalingSample, ScalingSummary } from './scaling-table';
 
 /** Where the scaling run ran, and on what code. */
@@ -15,31 +27,20 @@ export interface ScalingMachine {
   readonly commit: string;
 }
 
-/** The JSON report of `--scaling` (`--out`). */
-export interface ScalingReport {
+/** The JSON report of a mode that measures freshly started meshes (`--scaling`, `--cluster`; `--out`). */
+export interface MeshModeReport<Sample, Summary> {
   readonly generatedAt: string;
   readonly machine: ScalingMachine;
   readonly parameters: Readonly<Record<string, number | string>>;
-  readonly samples: readonly ScalingSample[];
-  readonly summary: ScalingSummary;
+  readonly samples: readonly Sample[];
+  readonly summary: Summary;
   readonly notes: readonly string[];
 }
 
-const int = (n: number): string => Math.round(n).toLocaleString('en-US');
-const x = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : 'n/a');
-const us = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(0));
-const cores = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(2));
-const count = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(1));
-const loads = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
-export const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? '' : 's'}`;
+/** The JSON report of `--scaling` (`--out`). */
+export type ScalingReport = MeshModeReport<ScalingSample, ScalingSummary>;
 
-/** Rows of a Markdown table, columns padded so it reads in a terminal too. */
-export function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)];
-}
+const count = (n: number | null): string => (n === null ? 'n/a' : n.toFixed(1));
 
 /** The report as text: machine facts, the table against the base row, then each added runner or supervisor. */
 export function formatScalingReport(report: ScalingReport): string {
@@ -52,9 +53,7 @@ export function formatScalingReport(report: ScalingReport): string {
     `machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ` +
       `Redis ${m.redisVersion} (pid ${m.redisPid ?? 'not visible'}); ` +
       `load average (1 / 5 / 15 min) ${loads(m.loadAverage.start)} at start, ${loads(m.loadAverage.end)} at end`,
-    `parameters: ${Object.entries(report.parameters)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(', ')}`,
+    parametersLine(report.parameters),
     '',
     `Fan-out of ${int(Number(report.parameters['tasks']))} no-op tasks in one run, one freshly started mesh per row` +
       (rounds > 1 ? ` (medians of ${rounds} rounds; tasks/s min–max in brackets)` : '') +
@@ -79,7 +78,7 @@ export function formatScalingReport(report: ScalingReport): string {
       s.rows.map((r) => [
         String(r.runners),
         String(r.supervisors),
-        int(r.tasksPerSec) + (r.samples > 1 ? ` (${int(r.tasksPerSecMin)}–${int(r.tasksPerSecMax)})` : ''),
+        tasksPerSecCell(r),
         x(r.throughputVsBase),
         us(r.totalUsPerTask) + (r.complete ? '' : '+'),
         x(r.cpuVsBase),
@@ -105,7 +104,7 @@ export function formatScalingReport(report: ScalingReport): string {
         x(st.cpu),
       ]),
     ),
+    ...notesLines(report.notes),
   ];
-  if (report.notes.length > 0) lines.push('', 'Notes', ...report.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
 }

@@ -30,8 +30,8 @@ export interface ScalingSample extends ScalingConfig {
   readonly idleMsPerSec?: Readonly<Record<ProcessKind, number | null>>;
 }
 
-/** All samples of one configuration, as medians, with ratios against the base configuration. */
-export interface ScalingRow extends ScalingConfig {
+/** What a table row of `--scaling` or `--cluster` gives of its samples' tasks/s and CPU per task. */
+export interface ThroughputMedians {
   readonly samples: number;
   readonly tasksPerSec: number;
   readonly tasksPerSecMin: number;
@@ -41,6 +41,10 @@ export interface ScalingRow extends ScalingConfig {
   readonly totalUsPerTask: number;
   /** False when some process could not be read, so the total is too low. */
   readonly complete: boolean;
+}
+
+/** All samples of one configuration, as medians, with ratios against the base configuration. */
+export interface ScalingRow extends ScalingConfig, ThroughputMedians {
   readonly measuredCores: number;
   readonly machineCores: number | null;
   readonly reportsPerKTasks: number | null;
@@ -86,10 +90,32 @@ export function median(values: readonly number[]): number {
 
 const same = (a: ScalingConfig, b: ScalingConfig): boolean =>
   a.runners === b.runners && a.supervisors === b.supervisors;
-const sumKinds = (u: Readonly<Record<ProcessKind, number | null>>): number =>
+/** The sum of the kinds' figures, an unknown one counted as 0. */
+export const sumKinds = (u: Readonly<Record<ProcessKind, number | null>>): number =>
   KINDS.reduce((sum, k) => sum + (u[k] ?? 0), 0);
-const medianOrNull = (values: ReadonlyArray<number | null>): number | null =>
-  values.some((v) => v === null) ? null : median(values as number[]);
+/** The median, or null when there are no values or one is unknown. */
+export const medianOrNull = (values: ReadonlyArray<number | null>): number | null =>
+  values.length === 0 || values.some((v) => v === null) ? null : median(values as number[]);
+
+/** The ThroughputMedians of one row's samples (at least one). */
+export function throughputMedians(
+  of: ReadonlyArray<{ readonly tasksPerSec: number; readonly usPerTask: Readonly<Record<ProcessKind, number | null>> }>,
+): ThroughputMedians {
+  const tps = of.map((s) => s.tasksPerSec);
+  const usPerTask = Object.fromEntries(KINDS.map((k) => [k, medianOrNull(of.map((s) => s.usPerTask[k]))])) as Record<
+    ProcessKind,
+    number | null
+  >;
+  return {
+    samples: of.length,
+    tasksPerSec: median(tps),
+    tasksPerSecMin: Math.min(...tps),
+    tasksPerSecMax: Math.max(...tps),
+    usPerTask,
+    totalUsPerTask: median(of.map((s) => sumKinds(s.usPerTask))),
+    complete: of.every((s) => KINDS.every((k) => s.usPerTask[k] !== null)),
+  };
+}
 
 /** Groups the samples by configuration (in the order first seen), takes medians and the ratios. */
 export function summarizeScaling(samples: readonly ScalingSample[]): ScalingSummary {
@@ -103,21 +129,10 @@ export function summarizeScaling(samples: readonly ScalingSample[]): ScalingSumm
 
   const medians = configs.map((c) => {
     const of = samples.filter((s) => same(s, c));
-    const tps = of.map((s) => s.tasksPerSec);
-    const usPerTask = Object.fromEntries(KINDS.map((k) => [k, medianOrNull(of.map((s) => s.usPerTask[k]))])) as Record<
-      ProcessKind,
-      number | null
-    >;
     const idle = of.map((s) => (s.idleMsPerSec ? sumKinds(s.idleMsPerSec) : null));
     return {
       ...c,
-      samples: of.length,
-      tasksPerSec: median(tps),
-      tasksPerSecMin: Math.min(...tps),
-      tasksPerSecMax: Math.max(...tps),
-      usPerTask,
-      totalUsPerTask: median(of.map((s) => sumKinds(s.usPerTask))),
-      complete: of.every((s) => KINDS.every((k) => s.usPerTask[k] !== null)),
+      ...throughputMedians(of),
       measuredCores: median(of.map((s) => s.measuredCores)),
       machineCores: medianOrNull(of.map((s) => s.machineCores)),
       reportsPerKTasks: medianOrNull(of.map((s) => s.reportsPerKTasks)),

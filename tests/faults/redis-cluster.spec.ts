@@ -291,4 +291,41 @@ describe('the cluster client', () => {
     expect(replies.slice(keys.length + 1)).toEqual(keys.map((_, i) => [null, String(i)]));
     for (const k of keys) await redis.del(k);
   });
+
+  it('when REDIS_URL names a user and password, every master is reached with them, and a wrong password writes nothing', async () => {
+    const user = `mesh-${randomBytes(4).toString('hex')}`;
+    const password = 'p@ss/w%rd#1';
+    // ACL users are per node: made on every live node, and removed again.
+    const onEachNode = async (...args: string[]) => {
+      for (const address of cluster.nodes) {
+        const at = address.lastIndexOf(':');
+        const admin = new IORedis(Number(address.slice(at + 1)), address.slice(0, at), {
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+        });
+        admin.on('error', () => undefined);
+        await admin.call('ACL', ...args).catch(() => undefined); // a node killed by an earlier test
+        admin.disconnect();
+      }
+    };
+    await onEachNode('SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all');
+    try {
+      const url = (secret: string) => `redis://${user}:${encodeURIComponent(secret)}@unused:6379`;
+      const good = createRedisClient({ url: url(password), clusterNodes: cluster.nodes }, { connectionName: 'acl' });
+      const bad = createRedisClient({ url: url('wrong'), clusterNodes: cluster.nodes }, { connectionName: 'acl' });
+      clients.push(good, bad);
+      const tag = randomBytes(4).toString('hex');
+      const keys = mesh.keys.partitionKeys.map((p) => `test:acl-${tag}:${p.workflows.slice(p.workflows.indexOf('{'))}`);
+      await eventually(async () =>
+        (await good.set(keys[0] ?? '', 'x').catch(() => undefined)) === 'OK' ? true : undefined,
+      );
+      for (const k of keys) expect(await good.set(k, 'v')).toBe('OK');
+      expect(new Set(await Promise.all(keys.map((k) => cluster.masterOf(k)))).size).toBe(3);
+      await expect(bad.set(`test:acl-${tag}:bad`, 'v')).rejects.toThrow();
+      expect(await good.exists(`test:acl-${tag}:bad`)).toBe(0);
+      for (const k of keys) await good.del(k);
+    } finally {
+      await onEachNode('DELUSER', user);
+    }
+  });
 });

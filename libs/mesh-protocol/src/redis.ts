@@ -1,4 +1,5 @@
 import Redis, { Cluster, type ChainableCommander } from 'ioredis';
+import { keySlot } from './slot';
 
 export type { Redis };
 
@@ -154,32 +155,63 @@ type PipelineReplies = Array<[Error | null, unknown]> | null;
 /**
  * A pipeline whose commands may touch keys in different hash slots (not atomic, like every pipeline).
  * Against one Redis it is a plain pipeline. Against a cluster, where one pipeline must stay within one
- * node, each command is sent on its own, all at once: they still travel together on each node's
- * connection (one round trip per node), each follows its own slot's MOVED after a failover, and exec()
- * answers in the order given. Commands to different nodes keep no order between them.
+ * node, the commands are grouped by the slot of their key (the first argument) and each group goes as a
+ * pipeline of its own, all at once: commands on one key keep their order, a group that meets a failover's
+ * MOVED is sent again whole, and exec() answers in the order given. Groups keep no order between them.
  */
 export function spreadPipeline(client: Redis): ChainableCommander {
   if (!isClusterClient(client)) return client.pipeline();
-  type Method = (...args: unknown[]) => Promise<unknown>;
-  const queued: Array<{ method: Method; args: unknown[] }> = [];
-  const methods = client as unknown as Record<string, Method | undefined>;
+  const queued: Array<{ name: string; args: unknown[] }> = [];
+  const methods = client as unknown as Record<string, unknown>;
   const exec = async (): Promise<PipelineReplies> => {
-    const settled = await Promise.allSettled(queued.map(({ method, args }) => method.apply(client, args)));
-    return settled.map((s) => (s.status === 'fulfilled' ? [null, s.value] : [toError(s.reason), undefined]));
+    const bySlot = new Map<number, number[]>();
+    queued.forEach(({ args }, i) => {
+      const slot = keySlot(String(firstArg(args)));
+      const group = bySlot.get(slot);
+      if (group) group.push(i);
+      else bySlot.set(slot, [i]);
+    });
+    const replies: Array<[Error | null, unknown]> = new Array(queued.length);
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const pipeline = client.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & {
+          exec(): Promise<PipelineReplies>;
+        };
+        for (const i of indexes) {
+          const { name, args } = queued[i] as { name: string; args: unknown[] };
+          (pipeline[name] as (...a: unknown[]) => unknown)(...args);
+        }
+        let results: PipelineReplies;
+        try {
+          results = await pipeline.exec();
+        } catch (err) {
+          results = indexes.map(() => [toError(err), undefined]);
+        }
+        indexes.forEach((index, j) => {
+          replies[index] = results?.[j] ?? [new Error('no reply in the pipeline'), undefined];
+        });
+      }),
+    );
+    return replies;
   };
   const recorder: ChainableCommander = new Proxy({} as ChainableCommander, {
     get(_target, name) {
       if (name === 'exec') return exec;
       if (name === 'length') return queued.length;
-      const method = typeof name === 'string' ? methods[name] : undefined;
-      if (typeof method !== 'function') return undefined;
+      if (typeof name !== 'string' || typeof methods[name] !== 'function') return undefined;
       return (...args: unknown[]) => {
-        queued.push({ method, args });
+        queued.push({ name, args });
         return recorder;
       };
     },
   });
   return recorder;
+}
+
+/** A command's first argument, its key (a script command of Mesh's takes its KEYS then ARGV as one array). */
+function firstArg(args: readonly unknown[]): unknown {
+  const [first] = args;
+  return Array.isArray(first) ? first[0] : first;
 }
 
 function toError(reason: unknown): Error {

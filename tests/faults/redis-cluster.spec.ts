@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import IORedis from 'ioredis';
 import { MeshClient } from '@mesh/client';
 import { MeshHarness } from '@mesh/mesh-harness';
@@ -12,6 +14,7 @@ import { eventually, RedisCluster, type RedisTestContext, type ServiceProcess } 
  */
 
 const PARTITIONS = 8;
+const execFileAsync = promisify(execFile);
 /** Each test's own budget on a loaded 2-core machine (a passing test never waits for it). */
 const BUDGET_MS = Number(process.env['MESH_CLUSTER_TEST_BUDGET_MS'] ?? 120_000);
 jest.setTimeout(BUDGET_MS + 60_000);
@@ -116,6 +119,24 @@ async function outcomes(client: MeshClient, runIds: readonly string[]): Promise<
   );
 }
 
+/** Moves `slots` slots (the lowest first) from the master at `from` to the one at `to`, keys and all. */
+async function reshard(from: string, to: string, slots: number): Promise<void> {
+  const idOf = async (address: string): Promise<string> => {
+    const at = address.lastIndexOf(':');
+    const admin = new IORedis(Number(address.slice(at + 1)), address.slice(0, at), { maxRetriesPerRequest: 0 });
+    admin.on('error', () => undefined);
+    try {
+      return String(await admin.call('CLUSTER', 'MYID'));
+    } finally {
+      admin.disconnect();
+    }
+  };
+  const args = ['--cluster', 'reshard', from, '--cluster-from', await idOf(from), '--cluster-to', await idOf(to)];
+  await execFileAsync('redis-cli', [...args, '--cluster-slots', String(slots), '--cluster-yes'], {
+    timeout: BUDGET_MS,
+  });
+}
+
 /**
  * SIGKILLs the master at `address` once its replica has everything it acknowledged: writes are paused
  * (CLIENT PAUSE WRITE; clients wait) until the replica's offset reaches the master's. Redis replicates
@@ -192,6 +213,23 @@ describe('the mesh on a Redis Cluster', () => {
     expect((await runners[0]?.stop('SIGKILL')) ?? null).toBeNull();
     await mesh.allEnded(runIds, BUDGET_MS);
     expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+  });
+
+  it('when slots move between masters mid-work (redis-cli --cluster reshard), every run ends succeeded', async () => {
+    const { client } = await startMesh(2);
+    const before = await submitFans(client, 0, 10);
+    await inFlight(client, before);
+    // The slots of the first partition's master, moved to another master while the runs go on.
+    const from = await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '');
+    const to = await cluster.masterOf(mesh.keys.partitionKeys[4]?.workflows ?? '');
+    expect(to).not.toBe(from);
+    const during = submitFans(client, 100, 5);
+    await reshard(from, to, 2000);
+    const runIds = [...before, ...(await during), ...(await submitFans(client, 200, 5))];
+    await mesh.allEnded(runIds, BUDGET_MS);
+    expect(await outcomes(client, runIds)).toEqual(runIds.map(() => 'succeeded:succeeded'));
+    // Partition 0's slot moved with the rest (its first 2000 slots include slot 1099).
+    expect(await cluster.masterOf(mesh.keys.partitionKeys[0]?.workflows ?? '')).toBe(to);
   });
 
   it('when a master fails over to its replica mid-work, nothing is lost: every run accepted before, during and after ends succeeded', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readAcks, sample, useMesh } from '@mesh/mesh-harness';
 import { GROUPS, type Ack } from '@mesh/mesh-protocol';
-import { eventually, type ServiceProcess } from '@mesh/testing';
+import { eventually, TEST_DEADLINE_MS, type ServiceProcess } from '@mesh/testing';
 
 /*
  * Runners receiving signals with work in flight, as built processes with a real supervisor. Tasks of kind `gate`
@@ -132,8 +132,11 @@ describe('runner signals, with a real supervisor', () => {
       // The stalled runner wakes up, its tasks finish there too, and it acks them late.
       writeFileSync(m.gate, 'open');
       stalled.child.kill('SIGCONT');
-      await eventually(async () =>
-        (await acksOf(runId)).filter((a) => a.runnerId === 'stalled').length === TASKS ? true : undefined,
+      // Woken after a long stop, the runner first remakes its Redis connection (it timed out meanwhile) and its
+      // report writes back off up to 5 s: on a loaded machine that can outlast the usual deadline.
+      await eventually(
+        async () => ((await acksOf(runId)).filter((a) => a.runnerId === 'stalled').length === TASKS ? true : undefined),
+        2 * TEST_DEADLINE_MS,
       );
       const after = await eventually(async () => {
         const text = await t.mesh.metrics(sup);

@@ -29,7 +29,9 @@ describe('a runner while Redis refuses XPENDING', () => {
     await user.refuse(['xpending']);
     const runner = await t.mesh.runner('survivor', 'refusals', {
       REDIS_URL: url.href,
-      RUNNER_CLAIM_IDLE_MS: '200',
+      // A lease long enough that the survivor, loaded, never loses the entry to itself once it runs it (a third
+      // delivery would dead-letter it), short enough for many refused reclaim rounds (one each quarter lease).
+      RUNNER_CLAIM_IDLE_MS: '1000',
       RUNNER_MAX_DELIVERIES: '2',
     });
     // Many refused reclaim rounds (Redis counts each refusal in its ACL log).

@@ -6,7 +6,6 @@ const t = useMesh('supervisor-failover');
 describe('two supervisors', () => {
   it('when one of two supervisors is killed mid-run, the other takes over its work and every run ends', async () => {
     const doomed = await t.mesh.supervisor('sup-a');
-    await t.mesh.supervisor('sup-b');
     await t.mesh.runner('cpu-1', 'default', { RUNNER_CONCURRENCY: '16' });
     const chain = [
       { id: 's1', kind: 'sleep', payload: { ms: 150 } },
@@ -15,8 +14,10 @@ describe('two supervisors', () => {
     ];
     const runs: string[] = [];
     for (let i = 0; i < 10; i++) runs.push(await t.mesh.submit('chain', `tenant-${i}`, chain));
-    // Kill one without warning once it is busy with these runs (it started one).
+    // Kill one without warning once it is busy with these runs (it started one). The other joins before: had
+    // both read from the start, on a loaded machine the other could take every run and leave it none to die with.
     await eventually(() => doomed.records.find((l) => l['msg'] === 'run started'));
+    await t.mesh.supervisor('sup-b');
     await doomed.stop('SIGKILL');
     for (let i = 0; i < 5; i++) runs.push(await t.mesh.submit('chain', `late-${i}`, chain));
 

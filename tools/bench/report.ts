@@ -2,16 +2,20 @@ import type { CpuReport } from './cpu';
 import type { SystemName, SystemResult } from './results';
 import { ratios, verdicts, type Ratios, type Verdict } from './verdicts';
 
-/** Facts about where the benchmark ran. */
-export interface MachineFacts {
+/** The machine and Redis a benchmark ran on (every mode's report gives them). */
+export interface HostFacts {
   readonly cpus: number;
   readonly cpuModel: string;
   readonly memoryGiB: number;
   readonly os: string;
   readonly node: string;
   readonly redisVersion: string;
-  readonly bullmqVersion: string;
   readonly redisPid: number | null;
+}
+
+/** Facts about where the benchmark ran. */
+export interface MachineFacts extends HostFacts {
+  readonly bullmqVersion: string;
   /** 1-minute load average when the benchmark started and ended: other work on the machine shows here. */
   readonly loadAverage: { readonly start: number; readonly end: number };
 }

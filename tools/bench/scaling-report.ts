@@ -11,16 +11,10 @@ import {
   x,
 } from './report-text';
 import type { ScalingSample, ScalingSummary } from './scaling-table';
+import type { HostFacts } from './report';
 
 /** Where the scaling run ran, and on what code. */
-export interface ScalingMachine {
-  readonly cpus: number;
-  readonly cpuModel: string;
-  readonly memoryGiB: number;
-  readonly os: string;
-  readonly node: string;
-  readonly redisVersion: string;
-  readonly redisPid: number | null;
+export interface ScalingMachine extends HostFacts {
   /** 1-, 5- and 15-minute load averages when the run started and ended. */
   readonly loadAverage: { readonly start: readonly number[]; readonly end: readonly number[] };
   /** `git rev-parse --short HEAD`, with " (+ uncommitted changes in apps/ or libs/)" when the services differ from it. */

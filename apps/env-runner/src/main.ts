@@ -7,7 +7,7 @@ import {
   initialiseEnvRunnerMetrics,
 } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient, whenReady } from '@mesh/mesh-protocol';
-import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
+import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { ENV_RUNNER_SETTINGS } from './config';
 import { createAssignmentPipeline } from './execution/pipeline';
@@ -55,12 +55,7 @@ void runService({
     const keys = createKeys(config.streamPrefix, partitionsOf(config));
     const { redis, ready } = connectRedis(config.redis, `env-runner:${config.runnerId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
-      partitions: {
-        key: keys.partitionCount,
-        count: keys.partitions,
-        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
-        onMismatch: refuseOtherPartitions('env-runner', keys.partitions, keys.partitionCount),
-      },
+      partitions: { service: 'env-runner', keys },
     });
     const blocking = createRedisClient(config.redis, {
       connectionName: `env-runner:${config.runnerId}:reader`,

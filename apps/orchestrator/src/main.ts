@@ -3,7 +3,7 @@ import { formatListenAddress, partitionsOf, type ListenAddress } from '@mesh/con
 import { createOrchestratorMetrics } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
 import { RunIndex, RunState } from '@mesh/run-state';
-import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
+import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { Admission } from './admission/admission';
 import { createApp } from './app';
 import { defaultConsoleDir } from './console/console';
@@ -35,12 +35,7 @@ void runService({
       );
     const { redis, ready } = connectRedis(config.redis, `orchestrator:${config.orchestratorId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
-      partitions: {
-        key: keys.partitionCount,
-        count: keys.partitions,
-        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
-        onMismatch: refuseOtherPartitions('orchestrator', keys.partitions, keys.partitionCount),
-      },
+      partitions: { service: 'orchestrator', keys },
     });
     const registry = new Registry();
     const metrics = createOrchestratorMetrics(registry, {

@@ -3,7 +3,7 @@ import { formatListenAddress, partitionsOf, TenantDomainMap } from '@mesh/config
 import { ConfigError } from '@mesh/errors';
 import { createSupervisorMetrics } from '@mesh/metrics-schema';
 import { createKeys, createRedisClient } from '@mesh/mesh-protocol';
-import { closeRedis, closeServer, connectRedis, listen, refuseOtherPartitions, runService } from '@mesh/service-kit';
+import { closeRedis, closeServer, connectRedis, listen, runService } from '@mesh/service-kit';
 import { createApp } from './app';
 import { SUPERVISOR_SETTINGS } from './config';
 import { readTenantMapFile } from './routing/map-file';
@@ -34,12 +34,7 @@ void runService({
     const keys = createKeys(config.streamPrefix, partitionsOf(config));
     const { redis, ready } = connectRedis(config.redis, `supervisor:${config.supervisorId}`, logger, {
       noReplyTimeoutMs: config.redisNoReplyTimeoutMs,
-      partitions: {
-        key: keys.partitionCount,
-        count: keys.partitions,
-        singleStreams: [keys.unpartitioned.workflows, keys.unpartitioned.acks],
-        onMismatch: refuseOtherPartitions('supervisor', keys.partitions, keys.partitionCount),
-      },
+      partitions: { service: 'supervisor', keys },
     });
     const readers: ReturnType<typeof createRedisClient>[] = [];
     const registry = new Registry();

@@ -234,19 +234,24 @@ function failUnfulfilled(client: Redis): void {
 
 /** Resolves true when Redis answers PING within `timeoutMs` (a cluster: says `cluster_state:ok`, every slot served). */
 export async function pingRedis(client: Redis, timeoutMs: number): Promise<boolean> {
-  if (client.status !== 'ready') return false;
+  return client.status === 'ready' && within(timeoutMs, answers(client));
+}
+
+/**
+ * Whether Redis answers: PONG to PING, or for a cluster, which answers PING from any node even while some of
+ * its slots are not served, `cluster_state:ok` to CLUSTER INFO.
+ */
+async function answers(client: Redis): Promise<boolean> {
+  if (isClusterClient(client)) return /cluster_state:ok/.test(String(await client.call('CLUSTER', 'INFO')));
+  return (await client.ping()) === 'PONG';
+}
+
+/** What `work` resolves to, or false when it rejects or takes longer than `timeoutMs`. */
+async function within(timeoutMs: number, work: Promise<boolean>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    // A cluster answers PING from any node even while some of its slots are not served: ask for its state.
-    const answer = isClusterClient(client)
-      ? client.call('CLUSTER', 'INFO').then((info) => /cluster_state:ok/.test(String(info)))
-      : client.ping().then((r) => r === 'PONG');
-    return await Promise.race([answer, timeout]);
-  } catch {
-    return false;
+    return await Promise.race([work.catch(() => false), late]);
   } finally {
     clearTimeout(timer);
   }
@@ -278,56 +283,37 @@ export function whenReady(client: Redis, timeoutMs: number): Promise<boolean> {
 }
 
 /**
- * Whether a Redis answers PING at `url` within `timeoutMs`: one connection, no retries, closed again. False for
- * a refused connection and for one that Redis accepts but never answers (where a plain connect() waits forever).
+ * Whether a Redis (or a Redis Cluster, with every slot served) answers at `target` within `timeoutMs`: one
+ * connection, no retries, closed again. False for a refused connection and for one that Redis accepts but
+ * never answers (where a plain connect() waits forever).
  */
 export async function probeRedis(target: string | RedisTarget, timeoutMs: number): Promise<boolean> {
   const { url, clusterNodes } = typeof target === 'string' ? { url: target, clusterNodes: undefined } : target;
-  if (clusterNodes && clusterNodes.length > 0) return probeCluster(url, clusterNodes, timeoutMs);
-  const client = new Redis(url, {
-    protocol: 2,
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: timeoutMs,
-    commandTimeout: timeoutMs,
-    socketTimeout: timeoutMs,
-    disconnectTimeout: 10,
-  });
+  const client =
+    clusterNodes && clusterNodes.length > 0
+      ? createClusterClient(url, clusterNodes, {
+          connectionName: 'probe',
+          lazyConnect: true,
+          noReplyTimeoutMs: timeoutMs,
+          disconnectTimeoutMs: 10,
+        })
+      : new Redis(url, {
+          protocol: 2,
+          lazyConnect: true,
+          maxRetriesPerRequest: 0,
+          retryStrategy: () => null,
+          connectTimeout: timeoutMs,
+          commandTimeout: timeoutMs,
+          socketTimeout: timeoutMs,
+          disconnectTimeout: 10,
+        });
   client.on('error', () => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
   try {
-    const answered = (async () => {
-      await client.connect();
-      return (await client.ping()) === 'PONG';
-    })().catch(() => false);
-    return await Promise.race([answered, late]);
+    return await within(
+      timeoutMs,
+      client.connect().then(() => answers(client)),
+    );
   } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
-}
-
-/** Whether a Redis Cluster answers at one of `nodes` with every slot served (CLUSTER INFO: cluster_state:ok). */
-async function probeCluster(url: string, nodes: readonly string[], timeoutMs: number): Promise<boolean> {
-  const client = createClusterClient(url, nodes, {
-    connectionName: 'probe',
-    lazyConnect: true,
-    noReplyTimeoutMs: timeoutMs,
-    disconnectTimeoutMs: 10,
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-  try {
-    const answered = (async () => {
-      await client.connect();
-      const info = String(await client.call('CLUSTER', 'INFO'));
-      return /cluster_state:ok/.test(info);
-    })().catch(() => false);
-    return await Promise.race([answered, late]);
-  } finally {
-    clearTimeout(timer);
     client.disconnect();
   }
 }

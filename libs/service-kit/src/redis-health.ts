@@ -5,6 +5,7 @@ import {
   isNoReplyError,
   mastersOf,
   pingRedis,
+  type MeshKeys,
   type Redis,
   type RedisTarget,
 } from '@mesh/mesh-protocol';
@@ -14,17 +15,15 @@ export interface ConnectRedisOptions {
   /** REDIS_TIMEOUT_MS: how long Redis may leave the handshake or a command unanswered (default 10000). */
   readonly noReplyTimeoutMs?: number;
   /**
-   * The number of partitions this service uses (MESH_PARTITIONS) and the key that records it for the mesh.
-   * Every service of a mesh must use the same: on each connection the number is recorded unless one is
-   * already (SET NX), and a different recorded number calls `onMismatch` (the service refuses to go on).
-   * Until the check passes, the readiness check fails.
+   * The number of partitions this service uses (MESH_PARTITIONS). Every service of a mesh must use the same:
+   * on each connection the number is recorded unless one is already (SET NX), and a service that finds
+   * another refuses to go on (one line, exit 2). Until the check passes, the readiness check fails.
    */
   readonly partitions?: {
-    readonly key: string;
-    readonly count: number;
-    /** The streams' names with one partition (mesh:workflows, …): their existence means a mesh of one. */
-    readonly singleStreams?: readonly string[];
-    readonly onMismatch: (recorded: string) => void;
+    /** The service's name, for its one-line refusal. */
+    readonly service: string;
+    /** Its keys: their number of partitions, and where the mesh records its own. */
+    readonly keys: MeshKeys;
   };
 }
 
@@ -32,7 +31,7 @@ export interface ConnectRedisOptions {
  * What a service does when Redis records another number of partitions than its own: one line naming the
  * setting on stderr, and exit 2 (as for a bad setting), moments after connecting.
  */
-export function refuseOtherPartitions(service: string, count: number, key: string): (recorded: string) => void {
+function refuseOtherPartitions(service: string, count: number, key: string): (recorded: string) => void {
   return (recorded) => {
     process.stderr.write(
       `${service}: MESH_PARTITIONS: is ${count}, but the mesh in this Redis uses ${recorded} (key ${key}); every service of a mesh must use the same number\n`,
@@ -113,10 +112,12 @@ export function connectRedis(
   function checkPartitions(): void {
     const partitions = options.partitions;
     if (!partitions || redis.status !== 'ready') return;
-    agreePartitions(redis, partitions.key, partitions.count, partitions.singleStreams).then(
+    const { service, keys } = partitions;
+    const single = [keys.unpartitioned.workflows, keys.unpartitioned.acks];
+    agreePartitions(redis, keys.partitionCount, keys.partitions, single).then(
       (recorded) => {
-        if (recorded === String(partitions.count)) agreed = true;
-        else partitions.onMismatch(recorded);
+        if (recorded === String(keys.partitions)) agreed = true;
+        else refuseOtherPartitions(service, keys.partitions, keys.partitionCount)(recorded);
       },
       (err: unknown) => {
         log.warn({ err }, 'could not check MESH_PARTITIONS against Redis; retrying');
